@@ -1,0 +1,71 @@
+//! The retrieval traits: vector and keyword indexes over messages and document chunks.
+//!
+//! Both are derived caches of the store (see [`crate::store::ChangeFeed`]); implementations
+//! live in `gantry-memory`.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Result;
+use crate::ids::UserId;
+use crate::store::ChangeKind;
+
+/// What an indexed item is and whose it is, for filtering inside the search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IndexedItem {
+    /// The message or chunk id.
+    pub id: Uuid,
+    /// Its owner.
+    pub owner_id: UserId,
+    /// Message or chunk.
+    pub kind: ChangeKind,
+    /// The conversation (for a message) or document (for a chunk) it belongs to.
+    pub parent_id: Uuid,
+}
+
+/// Which items a search may return. The owner is always required.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchFilter {
+    /// Only this user's items.
+    pub owner_id: UserId,
+    /// Only messages, or only chunks.
+    pub kind: Option<ChangeKind>,
+    /// Only items of these conversations or documents (empty: any).
+    pub parents: Vec<Uuid>,
+}
+
+/// A search result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    /// The item.
+    pub item: IndexedItem,
+    /// Higher is better; comparable only within one index.
+    pub score: f32,
+}
+
+/// Nearest-neighbour search over embeddings.
+#[async_trait]
+pub trait VectorIndex: Send + Sync {
+    /// Adds or replaces items.
+    async fn upsert(&self, items: Vec<(IndexedItem, Vec<f32>)>) -> Result<()>;
+    /// Removes items; unknown ids are ignored.
+    async fn remove(&self, ids: &[Uuid]) -> Result<()>;
+    /// The `k` nearest items that pass the filter.
+    async fn search(&self, query: &[f32], k: usize, filter: &SearchFilter) -> Result<Vec<Hit>>;
+    /// The last change-feed number applied.
+    async fn applied_seq(&self) -> Result<i64>;
+}
+
+/// Full-text (BM25) search.
+#[async_trait]
+pub trait KeywordIndex: Send + Sync {
+    /// Adds or replaces items.
+    async fn upsert(&self, items: Vec<(IndexedItem, String)>) -> Result<()>;
+    /// Removes items; unknown ids are ignored.
+    async fn remove(&self, ids: &[Uuid]) -> Result<()>;
+    /// The `k` best-matching items that pass the filter.
+    async fn search(&self, query: &str, k: usize, filter: &SearchFilter) -> Result<Vec<Hit>>;
+    /// The last change-feed number applied.
+    async fn applied_seq(&self) -> Result<i64>;
+}

@@ -1,0 +1,23 @@
+//! The heart of Gantry: the domain model, the traits every backend implements, and (as it
+//! grows) the engine that joins them into chat with memory.
+//!
+//! This crate does no I/O of its own and names no backend crate. Storage (`gantry-store`),
+//! language models (`gantry-llm`) and retrieval (`gantry-memory`) implement its traits; the
+//! engine holds them as `Arc<dyn Trait>`, so any of them can be swapped.
+
+pub mod auth;
+mod error;
+pub mod graph;
+pub mod ids;
+pub mod index;
+pub mod llm;
+pub mod model;
+pub mod store;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub use ids::{
+    ChunkId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId, SessionId,
+    UserId,
+};
+pub use store::Store;

@@ -1,0 +1,578 @@
+//! The domain model: what Gantry stores for its users.
+//!
+//! `New*` structs are what callers hand to a store; each has a `validate` method that every
+//! store runs first, so limits hold whichever backend is in use.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::ids::{
+    ChunkId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId, SessionId,
+    UserId,
+};
+use crate::validate::{self, MAX_NAME_BYTES};
+use crate::{Error, Result};
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
+
+        impl $name {
+            /// The stable text form stored in the database and sent over the API.
+            pub fn as_str(&self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                match s {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(Error::invalid(
+                        stringify!($name),
+                        format!("unknown value `{other}`"),
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What a user may do: admins manage users, models and global personas.
+    Role { Admin = "admin", User = "user" }
+);
+string_enum!(
+    /// Who wrote a message.
+    MessageRole { System = "system", User = "user", Assistant = "assistant" }
+);
+string_enum!(
+    /// Whether a message is whole. A stopped or broken stream leaves a `Partial` or
+    /// `Error` message so nothing the user saw is lost.
+    MessageStatus { Complete = "complete", Partial = "partial", Error = "error" }
+);
+string_enum!(
+    /// Where a document is in ingestion.
+    DocumentStatus { Processing = "processing", Ready = "ready", Failed = "failed" }
+);
+
+/// A user account. The password hash is never part of it: see [`Credentials`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    /// Stable id.
+    pub id: UserId,
+    /// Login name, unique case-insensitively.
+    pub email: String,
+    /// Name shown in the UI.
+    pub display_name: String,
+    /// Admin or user.
+    pub role: Role,
+    /// A disabled user cannot sign in; their data stays.
+    pub disabled: bool,
+    /// When the account was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// What is needed to create a user. The password arrives already hashed
+/// (see [`crate::auth::hash_password`]): stores never see plain passwords.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Login name.
+    pub email: String,
+    /// Name shown in the UI.
+    pub display_name: String,
+    /// An argon2 PHC string.
+    pub password_hash: String,
+    /// Admin or user.
+    pub role: Role,
+}
+
+impl NewUser {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::email(&self.email)?;
+        validate::required("display_name", &self.display_name, MAX_NAME_BYTES)?;
+        validate::required("password_hash", &self.password_hash, 1024)
+    }
+}
+
+/// A user together with their password hash, for signing in.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// The account.
+    pub user: User,
+    /// The argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// A signed-in session. The token itself is only ever stored hashed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Stable id.
+    pub id: SessionId,
+    /// Whose session it is.
+    pub user_id: UserId,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it stops being accepted.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// A conversation: a titled list of messages with one owner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Stable id.
+    pub id: ConversationId,
+    /// The only user who can see it.
+    pub owner_id: UserId,
+    /// Shown in the sidebar.
+    pub title: String,
+    /// Pinned conversations list first.
+    pub pinned: bool,
+    /// Archived conversations are hidden from the default list.
+    pub archived: bool,
+    /// The persona whose system prompt applies.
+    pub persona_id: Option<PersonaId>,
+    /// The model to answer with, if not the persona's or the server's default.
+    pub model: Option<String>,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it last changed (a message, a rename): the list's sort key.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// What is needed to start a conversation.
+#[derive(Clone, Debug, Default)]
+pub struct NewConversation {
+    /// Shown in the sidebar.
+    pub title: String,
+    /// The persona to use.
+    pub persona_id: Option<PersonaId>,
+    /// The model to use.
+    pub model: Option<String>,
+}
+
+impl NewConversation {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::required("title", &self.title, validate::MAX_TITLE_BYTES)?;
+        validate::optional("model", self.model.as_deref(), validate::MAX_MODEL_BYTES)
+    }
+}
+
+/// A change to a conversation; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ConversationPatch {
+    /// New title.
+    pub title: Option<String>,
+    /// Pin or unpin.
+    pub pinned: Option<bool>,
+    /// Archive or restore.
+    pub archived: Option<bool>,
+    /// Set or clear the persona.
+    pub persona_id: Option<Option<PersonaId>>,
+    /// Set or clear the model.
+    pub model: Option<Option<String>>,
+}
+
+impl ConversationPatch {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::optional("title", self.title.as_deref(), validate::MAX_TITLE_BYTES)?;
+        validate::optional(
+            "model",
+            self.model.as_ref().and_then(Option::as_deref),
+            validate::MAX_MODEL_BYTES,
+        )
+    }
+}
+
+/// One message of a conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Stable id.
+    pub id: MessageId,
+    /// The conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// The conversation's owner.
+    pub owner_id: UserId,
+    /// Who wrote it.
+    pub role: MessageRole,
+    /// The text.
+    pub content: String,
+    /// Whole, partial (stopped) or errored.
+    pub status: MessageStatus,
+    /// The model that wrote an assistant message.
+    pub model: Option<String>,
+    /// Prompt tokens the answer cost.
+    pub prompt_tokens: Option<u32>,
+    /// Tokens in the answer.
+    pub completion_tokens: Option<u32>,
+    /// What went wrong, for an `Error` message.
+    pub error: Option<String>,
+    /// When it was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// What is needed to append a message.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    /// Who wrote it.
+    pub role: MessageRole,
+    /// The text. Empty is allowed only for an assistant message that is not complete.
+    pub content: String,
+    /// Whole, partial or errored.
+    pub status: MessageStatus,
+    /// The model that wrote it.
+    pub model: Option<String>,
+    /// Prompt tokens.
+    pub prompt_tokens: Option<u32>,
+    /// Completion tokens.
+    pub completion_tokens: Option<u32>,
+    /// What went wrong.
+    pub error: Option<String>,
+}
+
+impl NewMessage {
+    /// A complete message with just a role and text.
+    pub fn new(role: MessageRole, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            status: MessageStatus::Complete,
+            model: None,
+            prompt_tokens: None,
+            completion_tokens: None,
+            error: None,
+        }
+    }
+
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        if self.status == MessageStatus::Complete {
+            validate::required("content", &self.content, validate::MAX_MESSAGE_BYTES)?;
+        } else {
+            validate::bounded("content", &self.content, validate::MAX_MESSAGE_BYTES)?;
+        }
+        validate::optional("model", self.model.as_deref(), validate::MAX_MODEL_BYTES)?;
+        validate::optional("error", self.error.as_deref(), validate::MAX_REASON_BYTES)
+    }
+}
+
+/// A unit of text from a document, with its embedding once computed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Chunk {
+    /// Stable id.
+    pub id: ChunkId,
+    /// The document it came from.
+    pub document_id: DocumentId,
+    /// The document's owner.
+    pub owner_id: UserId,
+    /// Position within the document, from 0.
+    pub ordinal: u32,
+    /// The text.
+    pub text: String,
+    /// Tokens in the text, as the chunker counted them.
+    pub token_count: u32,
+    /// The embedding, so indexes can be rebuilt without re-embedding.
+    pub embedding: Option<Vec<f32>>,
+}
+
+/// What is needed to add a chunk.
+#[derive(Clone, Debug)]
+pub struct NewChunk {
+    /// Position within the document.
+    pub ordinal: u32,
+    /// The text.
+    pub text: String,
+    /// Tokens in the text.
+    pub token_count: u32,
+    /// The embedding, if computed.
+    pub embedding: Option<Vec<f32>>,
+}
+
+impl NewChunk {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::required("chunk text", &self.text, validate::MAX_CHUNK_BYTES)?;
+        if let Some(embedding) = &self.embedding {
+            if embedding.is_empty() || embedding.len() > validate::MAX_EMBEDDING_DIM {
+                return Err(Error::invalid(
+                    "embedding",
+                    format!(
+                        "must have 1 to {} dimensions, got {}",
+                        validate::MAX_EMBEDDING_DIM,
+                        embedding.len()
+                    ),
+                ));
+            }
+            if embedding.iter().any(|x| !x.is_finite()) {
+                return Err(Error::invalid("embedding", "must be finite numbers"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An uploaded document in the Knowledge Vault.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// Stable id.
+    pub id: DocumentId,
+    /// The only user who can see it.
+    pub owner_id: UserId,
+    /// The name it was uploaded under.
+    pub filename: String,
+    /// Its MIME type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size_bytes: u64,
+    /// Processing, ready or failed.
+    pub status: DocumentStatus,
+    /// Why ingestion failed, in words a person understands.
+    pub failure_reason: Option<String>,
+    /// When it was uploaded.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When its status last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// What is needed to record an upload.
+#[derive(Clone, Debug)]
+pub struct NewDocument {
+    /// The name it was uploaded under.
+    pub filename: String,
+    /// Its MIME type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size_bytes: u64,
+}
+
+impl NewDocument {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::required("filename", &self.filename, validate::MAX_FILENAME_BYTES)?;
+        validate::required(
+            "content_type",
+            &self.content_type,
+            validate::MAX_CONTENT_TYPE_BYTES,
+        )?;
+        if i64::try_from(self.size_bytes).is_err() {
+            return Err(Error::invalid("size_bytes", "is too large"));
+        }
+        Ok(())
+    }
+}
+
+/// A system prompt with defaults: global (no owner, made by an admin) or a user's own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Persona {
+    /// Stable id.
+    pub id: PersonaId,
+    /// `None` for a global persona every user can pick.
+    pub owner_id: Option<UserId>,
+    /// Shown in the picker.
+    pub name: String,
+    /// Prepended to every conversation that uses it.
+    pub system_prompt: String,
+    /// Model to use unless the conversation names one.
+    pub default_model: Option<String>,
+    /// Sampling temperature.
+    pub temperature: Option<f32>,
+    /// The persona new conversations get. At most one global and one per user.
+    pub is_default: bool,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// What is needed to create or replace a persona.
+#[derive(Clone, Debug, Default)]
+pub struct NewPersona {
+    /// Shown in the picker.
+    pub name: String,
+    /// Prepended to every conversation that uses it.
+    pub system_prompt: String,
+    /// Model to use.
+    pub default_model: Option<String>,
+    /// Sampling temperature, 0 to 2.
+    pub temperature: Option<f32>,
+    /// Make it the default (clearing the previous default in the same scope).
+    pub is_default: bool,
+}
+
+impl NewPersona {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::required("name", &self.name, MAX_NAME_BYTES)?;
+        validate::bounded(
+            "system_prompt",
+            &self.system_prompt,
+            validate::MAX_SYSTEM_PROMPT_BYTES,
+        )?;
+        validate::optional(
+            "default_model",
+            self.default_model.as_deref(),
+            validate::MAX_MODEL_BYTES,
+        )?;
+        validate::temperature(self.temperature)
+    }
+}
+
+/// A person, project, place or thing a user has mentioned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    /// Stable id.
+    pub id: EntityId,
+    /// Whose graph it is in.
+    pub owner_id: UserId,
+    /// The name as first mentioned; unique per owner and kind, case-insensitively.
+    pub name: String,
+    /// What it is: `person`, `project`, `place`, ...
+    pub kind: String,
+    /// When it was first seen.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// What is needed to record an entity.
+#[derive(Clone, Debug)]
+pub struct NewEntity {
+    /// Its name.
+    pub name: String,
+    /// What it is.
+    pub kind: String,
+}
+
+impl NewEntity {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::required("name", &self.name, MAX_NAME_BYTES)?;
+        validate::required("kind", &self.kind, validate::MAX_LABEL_BYTES)
+    }
+}
+
+/// A fact: `subject --predicate--> object`, with where it came from and when it held.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Relation {
+    /// Stable id.
+    pub id: RelationId,
+    /// Whose graph it is in.
+    pub owner_id: UserId,
+    /// The entity the fact is about.
+    pub subject_id: EntityId,
+    /// The relation, e.g. `works_at`.
+    pub predicate: String,
+    /// The other entity.
+    pub object_id: EntityId,
+    /// The message the fact was learnt from.
+    pub source_message_id: Option<MessageId>,
+    /// Since when the fact holds.
+    #[serde(with = "time::serde::rfc3339")]
+    pub valid_from: OffsetDateTime,
+    /// When a contradicting fact replaced it; `None` while it holds.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub valid_to: Option<OffsetDateTime>,
+}
+
+/// What is needed to record a fact.
+#[derive(Clone, Debug)]
+pub struct NewRelation {
+    /// The entity the fact is about.
+    pub subject_id: EntityId,
+    /// The relation.
+    pub predicate: String,
+    /// The other entity.
+    pub object_id: EntityId,
+    /// The message it came from.
+    pub source_message_id: Option<MessageId>,
+    /// The predicate admits one object at a time (`lives_in`, `works_at`): recording this
+    /// fact closes the subject's other open facts with the same predicate.
+    pub exclusive: bool,
+}
+
+impl NewRelation {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::required("predicate", &self.predicate, validate::MAX_LABEL_BYTES)
+    }
+}
+
+/// One model call's cost, recorded for the admin's usage view.
+#[derive(Clone, Debug)]
+pub struct NewUsage {
+    /// Who made the call.
+    pub user_id: UserId,
+    /// Which model answered.
+    pub model: String,
+    /// Prompt tokens.
+    pub prompt_tokens: u32,
+    /// Completion tokens.
+    pub completion_tokens: u32,
+    /// Wall time of the call.
+    pub latency_ms: u32,
+}
+
+impl NewUsage {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::required("model", &self.model, validate::MAX_MODEL_BYTES)
+    }
+}
+
+/// Usage added up per user, model and UTC day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UsageSummary {
+    /// Whose calls.
+    pub user_id: UserId,
+    /// Which model.
+    pub model: String,
+    /// The UTC day.
+    pub day: time::Date,
+    /// Number of calls.
+    pub requests: u64,
+    /// Prompt tokens in all.
+    pub prompt_tokens: u64,
+    /// Completion tokens in all.
+    pub completion_tokens: u64,
+    /// Wall time in all, in milliseconds.
+    pub total_latency_ms: u64,
+}
+
+/// Counts of what a store holds, for `gantry status`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStats {
+    /// User accounts.
+    pub users: u64,
+    /// Conversations.
+    pub conversations: u64,
+    /// Messages.
+    pub messages: u64,
+    /// Documents.
+    pub documents: u64,
+    /// Document chunks.
+    pub chunks: u64,
+    /// The last change sequence number (see [`crate::store::ChangeFeed`]).
+    pub latest_seq: i64,
+}

@@ -1,0 +1,369 @@
+//! The storage traits: one per aggregate, joined by [`Store`].
+//!
+//! Every method that touches user data takes the owner and filters by it, so no call can
+//! return another user's row: a foreign id answers [`Error::NotFound`](crate::Error), exactly
+//! like a missing one. Implementations live in `gantry-store` (SQLite and PostgreSQL).
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::Result;
+use crate::ids::{
+    ChunkId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId, SessionId,
+    UserId,
+};
+use crate::model::{
+    Chunk, Conversation, ConversationPatch, Credentials, Document, DocumentStatus, Entity, Message,
+    MessageStatus, NewChunk, NewConversation, NewDocument, NewEntity, NewMessage, NewPersona,
+    NewRelation, NewUsage, NewUser, Persona, Relation, Role, Session, StoreStats, UsageSummary,
+    User,
+};
+
+/// An opaque position in a list, returned as [`Page::next`] and passed back to continue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cursor(pub String);
+
+/// Which slice of a list to return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    /// How many items at most (1 to [`crate::validate::MAX_PAGE`]).
+    pub limit: u32,
+    /// Continue after this position; `None` starts at the beginning.
+    pub cursor: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// The first `limit` items.
+    pub fn first(limit: u32) -> Self {
+        Self {
+            limit,
+            cursor: None,
+        }
+    }
+
+    /// The `limit` items after `cursor`.
+    pub fn after(limit: u32, cursor: Cursor) -> Self {
+        Self {
+            limit,
+            cursor: Some(cursor),
+        }
+    }
+}
+
+/// One slice of a list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Where the next slice starts; `None` at the end.
+    pub next: Option<Cursor>,
+}
+
+/// Which conversations a list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConversationFilter {
+    /// `false`: the active ones (the sidebar); `true`: the archive.
+    pub archived: bool,
+}
+
+/// How an assistant message ends up once its stream finishes.
+#[derive(Clone, Debug)]
+pub struct MessageUpdate {
+    /// The full text received.
+    pub content: String,
+    /// Complete, partial (stopped) or errored.
+    pub status: MessageStatus,
+    /// Prompt tokens.
+    pub prompt_tokens: Option<u32>,
+    /// Completion tokens.
+    pub completion_tokens: Option<u32>,
+    /// What went wrong.
+    pub error: Option<String>,
+}
+
+/// Accounts: created, looked up, managed by admins.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Creates an account. A second account with the same email (in any case) is a conflict.
+    async fn create_user(&self, new: NewUser) -> Result<User>;
+    /// One account.
+    async fn user(&self, id: UserId) -> Result<User>;
+    /// The account and password hash for an email, for signing in.
+    async fn credentials(&self, email: &str) -> Result<Option<Credentials>>;
+    /// Accounts in order of creation (an admin view).
+    async fn list_users(&self, page: PageRequest) -> Result<Page<User>>;
+    /// How many accounts exist (the first one made becomes an admin).
+    async fn count_users(&self) -> Result<u64>;
+    /// Changes an account's role.
+    async fn set_role(&self, id: UserId, role: Role) -> Result<User>;
+    /// Disables or re-enables an account. Disabling ends its sessions.
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<User>;
+    /// Replaces the password hash. Ends every session of the account.
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<()>;
+    /// Deletes an account and everything it owns.
+    async fn delete_user(&self, id: UserId) -> Result<()>;
+}
+
+/// Sign-in sessions, looked up by the hash of their bearer token.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Records a session. `token_hash` is [`crate::auth::hash_token`] of the bearer token.
+    async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<Session>;
+    /// The live session and its enabled user for a token hash, if any.
+    async fn session_by_token(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<(Session, User)>>;
+    /// Ends one of the user's sessions.
+    async fn delete_session(&self, user: UserId, id: SessionId) -> Result<()>;
+    /// Removes sessions that expired before `now`; returns how many.
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64>;
+}
+
+/// Conversations, scoped to their owner.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// Starts a conversation. A persona must be global or the owner's own.
+    async fn create_conversation(
+        &self,
+        owner: UserId,
+        new: NewConversation,
+    ) -> Result<Conversation>;
+    /// One conversation.
+    async fn conversation(&self, owner: UserId, id: ConversationId) -> Result<Conversation>;
+    /// Pinned first, then most recently updated first.
+    async fn list_conversations(
+        &self,
+        owner: UserId,
+        filter: ConversationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Conversation>>;
+    /// Renames, pins, archives, or changes persona or model.
+    async fn update_conversation(
+        &self,
+        owner: UserId,
+        id: ConversationId,
+        patch: ConversationPatch,
+    ) -> Result<Conversation>;
+    /// Deletes a conversation and its messages (each message leaves a tombstone in the
+    /// change feed so indexes drop it).
+    async fn delete_conversation(&self, owner: UserId, id: ConversationId) -> Result<()>;
+}
+
+/// Messages, scoped to their conversation's owner.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Appends a message and bumps the conversation's `updated_at`. One row insert, so the
+    /// cost does not grow with the conversation.
+    async fn append_message(
+        &self,
+        owner: UserId,
+        conversation: ConversationId,
+        new: NewMessage,
+    ) -> Result<Message>;
+    /// One message.
+    async fn message(&self, owner: UserId, id: MessageId) -> Result<Message>;
+    /// The latest `page.limit` messages before the cursor, oldest first; `next` pages back
+    /// towards the start of the conversation.
+    async fn list_messages(
+        &self,
+        owner: UserId,
+        conversation: ConversationId,
+        page: PageRequest,
+    ) -> Result<Page<Message>>;
+    /// Finalises a message (a stream finished, stopped or failed).
+    async fn update_message(
+        &self,
+        owner: UserId,
+        id: MessageId,
+        update: MessageUpdate,
+    ) -> Result<Message>;
+    /// Deletes one message.
+    async fn delete_message(&self, owner: UserId, id: MessageId) -> Result<()>;
+}
+
+/// Documents and their chunks, scoped to their owner.
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// Records an upload as `processing`.
+    async fn create_document(&self, owner: UserId, new: NewDocument) -> Result<Document>;
+    /// One document.
+    async fn document(&self, owner: UserId, id: DocumentId) -> Result<Document>;
+    /// Newest first.
+    async fn list_documents(&self, owner: UserId, page: PageRequest) -> Result<Page<Document>>;
+    /// Moves a document to `ready` or `failed` (with a reason a person understands).
+    async fn set_document_status(
+        &self,
+        owner: UserId,
+        id: DocumentId,
+        status: DocumentStatus,
+        failure_reason: Option<String>,
+    ) -> Result<Document>;
+    /// Deletes a document and its chunks (each chunk leaves a tombstone).
+    async fn delete_document(&self, owner: UserId, id: DocumentId) -> Result<()>;
+    /// Adds chunks to a document, all or none.
+    async fn add_chunks(
+        &self,
+        owner: UserId,
+        document: DocumentId,
+        chunks: Vec<NewChunk>,
+    ) -> Result<Vec<Chunk>>;
+    /// A document's chunks in order.
+    async fn chunks(&self, owner: UserId, document: DocumentId) -> Result<Vec<Chunk>>;
+    /// Removes all of a document's chunks (before re-indexing it).
+    async fn delete_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64>;
+    /// Chunks by id, skipping any that are missing or not the owner's.
+    async fn chunks_by_id(&self, owner: UserId, ids: &[ChunkId]) -> Result<Vec<Chunk>>;
+}
+
+/// Personas: global ones (no owner) and each user's own.
+#[async_trait]
+pub trait PersonaStore: Send + Sync {
+    /// Creates a persona; `owner: None` makes a global one (callers check the admin role).
+    async fn create_persona(&self, owner: Option<UserId>, new: NewPersona) -> Result<Persona>;
+    /// A persona the user may use: global or their own.
+    async fn persona(&self, user: UserId, id: PersonaId) -> Result<Persona>;
+    /// Global personas and the user's own, by name.
+    async fn list_personas(&self, user: UserId) -> Result<Vec<Persona>>;
+    /// Replaces a persona in the given scope (`None`: a global one).
+    async fn update_persona(
+        &self,
+        owner: Option<UserId>,
+        id: PersonaId,
+        new: NewPersona,
+    ) -> Result<Persona>;
+    /// Deletes a persona in the given scope; conversations using it fall back to the default.
+    async fn delete_persona(&self, owner: Option<UserId>, id: PersonaId) -> Result<()>;
+}
+
+/// The knowledge graph's rows, scoped to their owner.
+#[async_trait]
+pub trait GraphStore: Send + Sync {
+    /// Records an entity, or returns the existing one with the same name (in any case) and kind.
+    async fn upsert_entity(&self, owner: UserId, new: NewEntity) -> Result<Entity>;
+    /// All of a user's entities.
+    async fn entities(&self, owner: UserId) -> Result<Vec<Entity>>;
+    /// Deletes an entity and every fact that mentions it.
+    async fn delete_entity(&self, owner: UserId, id: EntityId) -> Result<()>;
+    /// Records a fact. Both entities must be the owner's. A fact that holds with the same
+    /// subject and predicate but another object is closed (`valid_to` set), not deleted.
+    async fn add_relation(&self, owner: UserId, new: NewRelation) -> Result<Relation>;
+    /// A user's facts; closed ones only when `include_closed`.
+    async fn relations(&self, owner: UserId, include_closed: bool) -> Result<Vec<Relation>>;
+    /// Deletes one fact.
+    async fn delete_relation(&self, owner: UserId, id: RelationId) -> Result<()>;
+}
+
+/// Token usage per call, summed for admins.
+#[async_trait]
+pub trait UsageStore: Send + Sync {
+    /// Records one model call.
+    async fn record_usage(&self, usage: NewUsage) -> Result<()>;
+    /// Usage per user, model and UTC day in `[from, to)`; one user's when `user` is given.
+    async fn usage_summary(
+        &self,
+        user: Option<UserId>,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<UsageSummary>>;
+}
+
+/// What an index must do to follow the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A message row.
+    Message,
+    /// A document chunk row.
+    Chunk,
+}
+
+/// One entry of the change feed, in sequence order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// A message was written or updated; this is its current state.
+    Message {
+        /// The change's sequence number.
+        seq: i64,
+        /// The message as it is now.
+        message: Message,
+    },
+    /// A chunk was written; this is its current state.
+    Chunk {
+        /// The change's sequence number.
+        seq: i64,
+        /// The chunk as it is now.
+        chunk: Chunk,
+    },
+    /// A message or chunk was deleted (a tombstone).
+    Deleted {
+        /// The change's sequence number.
+        seq: i64,
+        /// What was deleted.
+        kind: ChangeKind,
+        /// Its id.
+        id: Uuid,
+        /// Its owner.
+        owner_id: UserId,
+    },
+}
+
+impl Change {
+    /// The change's sequence number.
+    pub fn seq(&self) -> i64 {
+        match self {
+            Self::Message { seq, .. } | Self::Chunk { seq, .. } | Self::Deleted { seq, .. } => *seq,
+        }
+    }
+}
+
+/// The change feed that derived indexes follow.
+///
+/// Every write to a message or chunk takes the next number of one gap-free, monotonically
+/// increasing sequence, in commit order; a delete leaves a tombstone with its own number.
+/// An index that has applied everything up to `seq` asks for `changes_since(seq, …)` and
+/// is then exactly in step with the store. This is a system view across all owners.
+#[async_trait]
+pub trait ChangeFeed: Send + Sync {
+    /// The changes with sequence numbers above `after`, in order, at most `limit`.
+    /// A row written several times appears once, at its latest number.
+    async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>>;
+    /// The highest sequence number handed out so far (0 for an empty store).
+    async fn latest_seq(&self) -> Result<i64>;
+}
+
+/// Everything Gantry persists, as one object: `Arc<dyn Store>`.
+#[async_trait]
+pub trait Store:
+    UserStore
+    + SessionStore
+    + ConversationStore
+    + MessageStore
+    + DocumentStore
+    + PersonaStore
+    + GraphStore
+    + UsageStore
+    + ChangeFeed
+{
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Counts of what the store holds.
+    async fn stats(&self) -> Result<StoreStats>;
+}
+
+/// Brings every store trait into scope: `use gantry_core::store::prelude::*;`.
+pub mod prelude {
+    pub use super::{
+        ChangeFeed, ConversationStore, DocumentStore, GraphStore, MessageStore, PersonaStore,
+        SessionStore, Store, UsageStore, UserStore,
+    };
+}

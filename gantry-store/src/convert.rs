@@ -1,0 +1,97 @@
+//! Conversions between domain values and what the SQL backends store, shared by both.
+
+use gantry_core::{Error, Result};
+use time::OffsetDateTime;
+
+/// Times are stored as microseconds since the Unix epoch, the finest unit both backends
+/// keep exactly.
+pub(crate) fn to_micros(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
+/// The inverse of [`to_micros`].
+pub(crate) fn from_micros(micros: i64) -> Result<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+        .map_err(|e| Error::internal(format!("stored time {micros} out of range: {e}")))
+}
+
+/// The current time, truncated to what the store keeps, so a returned value equals the
+/// value read back later.
+pub(crate) fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
+
+/// Stored counts are signed 64-bit; the domain uses `u32` for token counts.
+pub(crate) fn to_u32(value: i64, column: &str) -> Result<u32> {
+    u32::try_from(value)
+        .map_err(|_| Error::internal(format!("stored {column} {value} is out of range")))
+}
+
+/// Stored counts are signed 64-bit; the domain uses `u64` for sizes and sums.
+pub(crate) fn to_u64(value: i64, column: &str) -> Result<u64> {
+    u64::try_from(value)
+        .map_err(|_| Error::internal(format!("stored {column} {value} is out of range")))
+}
+
+/// Embeddings are stored as little-endian `f32`s.
+pub(crate) fn embedding_to_bytes(embedding: &[f32]) -> Vec<u8> {
+    embedding.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The inverse of [`embedding_to_bytes`].
+pub(crate) fn embedding_from_bytes(bytes: &[u8]) -> Result<Vec<f32>> {
+    if !bytes.len().is_multiple_of(4) {
+        return Err(Error::internal(format!(
+            "stored embedding has {} bytes, not a multiple of 4",
+            bytes.len()
+        )));
+    }
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
+}
+
+/// Maps a database error to Gantry's error: unique violations are conflicts, lost
+/// connections are an unavailable backend, the rest is internal.
+pub(crate) fn db_error(error: sqlx::Error) -> Error {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            Error::conflict(format!("already exists ({})", db.message()))
+        }
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            Error::not_found(format!("referenced row ({})", db.message()))
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => Error::unavailable("database", error.to_string()),
+        _ => Error::internal(format!("database: {error}")),
+    }
+}
+
+/// Keyset cursors are plain text, opaque to callers; a malformed one is invalid input.
+pub(crate) fn bad_cursor() -> Error {
+    Error::invalid("cursor", "is not a cursor this list returned")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip_at_microsecond_precision() {
+        let t = now();
+        assert_eq!(from_micros(to_micros(t)).unwrap(), t);
+    }
+
+    #[test]
+    fn embeddings_round_trip() {
+        let v = vec![0.5, -1.25, f32::MIN_POSITIVE, 3.0e38];
+        assert_eq!(embedding_from_bytes(&embedding_to_bytes(&v)).unwrap(), v);
+        assert!(embedding_from_bytes(&[1, 2, 3]).is_err());
+    }
+}

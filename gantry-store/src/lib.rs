@@ -1,0 +1,35 @@
+//! Gantry's SQL store: the single source of truth for everything Gantry keeps.
+//!
+//! Two backends implement every trait of [`gantry_core::store`] with the same queries:
+//! [`SqliteStore`] (the embedded default: one file) and [`PostgresStore`] (shared by several
+//! servers). Both apply their embedded migrations when opened. Every query that touches
+//! user data filters by its owner, and every write to a message or chunk takes a number in
+//! the change feed that the vector and keyword indexes follow.
+
+#[macro_use]
+mod sql;
+mod convert;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use gantry_core::{Error, Result, Store};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Opens the store a URL names: `sqlite://path/to/file.db` (or `sqlite:path`) or
+/// `postgres://user@host/db`.
+pub async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Err(Error::invalid(
+            "database_url",
+            format!("`{url}` must start with sqlite: or postgres:"),
+        ))
+    }
+}

@@ -1,0 +1,82 @@
+//! The embedded default: one SQLite file in WAL mode.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// Gantry's store in one SQLite file: WAL (readers never block the writer), foreign keys
+/// on, a busy timeout so concurrent writers wait instead of failing, and `synchronous=FULL`
+/// so a message acknowledged to a user survives a power cut.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`, with its directory, and
+    /// applies pending migrations.
+    pub async fn open(path: impl AsRef<Path>) -> gantry_core::Result<Self> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                gantry_core::Error::unavailable(
+                    "database",
+                    format!("cannot create directory {}: {e}", dir.display()),
+                )
+            })?;
+        }
+        Self::connect_with(SqliteConnectOptions::new().filename(path)).await
+    }
+
+    /// Opens a `sqlite:` URL (e.g. `sqlite://data/gantry.db`) and applies pending migrations.
+    pub async fn connect(url: &str) -> gantry_core::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| gantry_core::Error::invalid("database_url", e.to_string()))?;
+        Self::connect_with(options).await
+    }
+
+    /// Opens with explicit options; Gantry's settings are applied on top of them.
+    pub async fn connect_with(options: SqliteConnectOptions) -> gantry_core::Result<Self> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| gantry_core::Error::unavailable("database", e.to_string()))?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| gantry_core::Error::internal(format!("migrating SQLite: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool, for tools that need raw SQL.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes every connection, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so it
+    /// waits for other writers up front instead of failing when it first writes.
+    async fn begin_write(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(crate::convert::db_error)
+    }
+}
+
+impl_sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "sqlite");

@@ -1,0 +1,232 @@
+//! The change feed that indexes follow.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use gantry_core::Store;
+use gantry_core::model::{
+    MessageRole, MessageStatus, NewChunk, NewConversation, NewDocument, NewMessage,
+};
+use gantry_core::store::{Change, ChangeKind, MessageUpdate};
+use uuid::Uuid;
+
+use crate::harness::{TestStore, user};
+
+/// What an index following the feed would hold: id -> text.
+async fn follow(store: &dyn Store, from: i64, state: &mut BTreeMap<Uuid, String>) -> i64 {
+    let mut applied = from;
+    loop {
+        let changes = store.changes_since(applied, 7).await.unwrap();
+        let Some(last) = changes.last() else {
+            return applied;
+        };
+        for change in &changes {
+            assert!(change.seq() > applied, "the feed goes forward");
+            match change {
+                Change::Message { message, .. } => {
+                    state.insert(message.id.0, message.content.clone());
+                }
+                Change::Chunk { chunk, .. } => {
+                    state.insert(chunk.id.0, chunk.text.clone());
+                }
+                Change::Deleted { id, .. } => {
+                    state.remove(id);
+                }
+            }
+            applied = change.seq();
+        }
+        assert_eq!(applied, last.seq());
+    }
+}
+
+async fn a_follower_ends_in_step_with_the_store(store: TestStore) {
+    let ada = user(&*store, "ada").await;
+    let conv = store
+        .create_conversation(
+            ada.id,
+            NewConversation {
+                title: "c".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut state = BTreeMap::new();
+    let mut applied = follow(&*store, 0, &mut state).await;
+    assert_eq!(applied, 0);
+
+    let m1 = store
+        .append_message(ada.id, conv.id, NewMessage::new(MessageRole::User, "one"))
+        .await
+        .unwrap();
+    let m2 = store
+        .append_message(ada.id, conv.id, NewMessage::new(MessageRole::User, "two"))
+        .await
+        .unwrap();
+    let doc = store
+        .create_document(
+            ada.id,
+            NewDocument {
+                filename: "d.txt".into(),
+                content_type: "text/plain".into(),
+                size_bytes: 9,
+            },
+        )
+        .await
+        .unwrap();
+    let chunks: Vec<_> = (0..10)
+        .map(|i| NewChunk {
+            ordinal: i,
+            text: format!("chunk {i}"),
+            token_count: 2,
+            embedding: None,
+        })
+        .collect();
+    store.add_chunks(ada.id, doc.id, chunks).await.unwrap();
+    applied = follow(&*store, applied, &mut state).await;
+    assert_eq!(state.len(), 12);
+    assert_eq!(applied, store.latest_seq().await.unwrap());
+
+    // An update moves the row to a new number; deletes leave tombstones.
+    store
+        .update_message(
+            ada.id,
+            m1.id,
+            MessageUpdate {
+                content: "one, edited".into(),
+                status: MessageStatus::Complete,
+                prompt_tokens: None,
+                completion_tokens: None,
+                error: None,
+            },
+        )
+        .await
+        .unwrap();
+    store.delete_message(ada.id, m2.id).await.unwrap();
+    store.delete_document(ada.id, doc.id).await.unwrap();
+    applied = follow(&*store, applied, &mut state).await;
+    assert_eq!(state, BTreeMap::from([(m1.id.0, "one, edited".to_owned())]));
+
+    // A follower starting from scratch reaches the same state.
+    let mut fresh = BTreeMap::new();
+    assert_eq!(follow(&*store, 0, &mut fresh).await, applied);
+    assert_eq!(fresh, state);
+
+    // Deleting the conversation (and the user) tombstones what is left.
+    store.delete_conversation(ada.id, conv.id).await.unwrap();
+    follow(&*store, applied, &mut state).await;
+    assert!(state.is_empty());
+    let tombstones: Vec<_> = store
+        .changes_since(0, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::Deleted { kind, owner_id, .. } => Some((kind, owner_id)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tombstones.len(), 12, "m2, ten chunks, then m1");
+    assert!(tombstones.iter().all(|(_, owner)| *owner == ada.id));
+    assert_eq!(
+        tombstones
+            .iter()
+            .filter(|(k, _)| *k == ChangeKind::Chunk)
+            .count(),
+        10
+    );
+}
+
+async fn deleting_a_user_tombstones_everything_they_had(store: TestStore) {
+    let ada = user(&*store, "ada").await;
+    let conv = store
+        .create_conversation(
+            ada.id,
+            NewConversation {
+                title: "c".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for i in 0..3 {
+        store
+            .append_message(
+                ada.id,
+                conv.id,
+                NewMessage::new(MessageRole::User, format!("m{i}")),
+            )
+            .await
+            .unwrap();
+    }
+    let mut state = BTreeMap::new();
+    let applied = follow(&*store, 0, &mut state).await;
+    assert_eq!(state.len(), 3);
+    store.delete_user(ada.id).await.unwrap();
+    follow(&*store, applied, &mut state).await;
+    assert!(state.is_empty());
+}
+
+async fn concurrent_writers_get_distinct_numbers_in_commit_order(store: TestStore) {
+    let store: Arc<dyn Store> = store.store.clone();
+    let ada = user(&*store, "ada").await;
+    let conv = store
+        .create_conversation(
+            ada.id,
+            NewConversation {
+                title: "c".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for i in 0..25 {
+                    let m = store
+                        .append_message(
+                            ada.id,
+                            conv.id,
+                            NewMessage::new(MessageRole::User, format!("w{w} m{i}")),
+                        )
+                        .await
+                        .unwrap();
+                    ids.push(m.id.0);
+                }
+                ids
+            })
+        })
+        .collect();
+    // Follow the feed while the writers write: a follower must never skip a change that
+    // commits after it has read past its number.
+    let mut state = BTreeMap::new();
+    let mut applied = 0;
+    while !writers.iter().all(|w| w.is_finished()) {
+        applied = follow(&*store, applied, &mut state).await;
+        tokio::task::yield_now().await;
+    }
+    let mut written = BTreeSet::new();
+    for w in writers {
+        written.extend(w.await.unwrap());
+    }
+    follow(&*store, applied, &mut state).await;
+    assert_eq!(state.keys().copied().collect::<BTreeSet<_>>(), written);
+    assert_eq!(store.latest_seq().await.unwrap(), 100);
+    let seqs: Vec<_> = store
+        .changes_since(0, 500)
+        .await
+        .unwrap()
+        .iter()
+        .map(Change::seq)
+        .collect();
+    assert_eq!(seqs, (1..=100).collect::<Vec<_>>());
+}
+
+crate::conformance!(
+    a_follower_ends_in_step_with_the_store,
+    deleting_a_user_tombstones_everything_they_had,
+    concurrent_writers_get_distinct_numbers_in_commit_order,
+);

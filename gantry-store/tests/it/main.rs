@@ -1,0 +1,20 @@
+//! The store conformance suite: every test runs on SQLite and on PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
+
+mod harness;
+
+mod changes;
+mod conversations;
+mod documents;
+mod graph;
+mod isolation;
+mod messages;
+mod personas;
+mod properties;
+mod usage;
+mod users;

@@ -1,0 +1,26 @@
+//! Gantry: a self-hosted AI chat platform, as a Rust SDK.
+//!
+//! This crate is the facade applications depend on. It re-exports the domain model and
+//! traits of `gantry-core` and the backends, and (as they land) wires them together.
+//!
+//! ```no_run
+//! # async fn demo() -> gantry::Result<()> {
+//! let store = gantry::open_store("sqlite://gantry-data/gantry.db").await?;
+//! println!("{:?}", store.stats().await?);
+//! # Ok(())
+//! # }
+//! ```
+
+pub use gantry_core::{
+    ChunkId, ConversationId, DocumentId, EntityId, Error, MessageId, PersonaId, RelationId, Result,
+    SessionId, Store, UserId, auth, graph, ids, index, llm, model, store, validate,
+};
+pub use gantry_store::{PostgresStore, SqliteStore, open_store};
+
+/// Everything an application needs in scope to call a store: `use gantry::prelude::*;`.
+pub mod prelude {
+    pub use gantry_core::store::prelude::*;
+}
+
+/// The version of the Gantry SDK.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
