@@ -15,7 +15,7 @@ pub use gantry_core::{
     ChunkId, ConversationId, DocumentId, EntityId, Error, MessageId, PersonaId, RelationId, Result,
     SessionId, Store, UserId, auth, graph, ids, index, llm, model, store, validate,
 };
-pub use gantry_store::{PostgresStore, SqliteStore, open_store};
+pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
 
 /// Everything an application needs in scope to call a store: `use gantry::prelude::*;`.
 pub mod prelude {

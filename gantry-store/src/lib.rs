@@ -17,7 +17,7 @@ use std::sync::Arc;
 use gantry_core::{Error, Result, Store};
 
 pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{Durability, SqliteStore};
 
 /// Opens the store a URL names: `sqlite://path/to/file.db` (or `sqlite:path`) or
 /// `postgres://user@host/db`.

@@ -8,6 +8,17 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+/// How hard SQLite works to keep a commit through a power cut.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: every commit is on disk before it is acknowledged. The default.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: in WAL mode a process crash loses nothing, but a power cut can
+    /// lose the last commits. Faster on slow disks.
+    Normal,
+}
+
 /// Gantry's store in one SQLite file: WAL (readers never block the writer), foreign keys
 /// on, a busy timeout so concurrent writers wait instead of failing, and `synchronous=FULL`
 /// so a message acknowledged to a user survives a power cut.
@@ -20,6 +31,14 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`, with its directory, and
     /// applies pending migrations.
     pub async fn open(path: impl AsRef<Path>) -> gantry_core::Result<Self> {
+        Self::open_with(path, Durability::Full).await
+    }
+
+    /// Like [`SqliteStore::open`], with a chosen durability.
+    pub async fn open_with(
+        path: impl AsRef<Path>,
+        durability: Durability,
+    ) -> gantry_core::Result<Self> {
         let path = path.as_ref();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -29,22 +48,32 @@ impl SqliteStore {
                 )
             })?;
         }
-        Self::connect_with(SqliteConnectOptions::new().filename(path)).await
+        let synchronous = match durability {
+            Durability::Full => SqliteSynchronous::Full,
+            Durability::Normal => SqliteSynchronous::Normal,
+        };
+        Self::connect_with(
+            SqliteConnectOptions::new()
+                .filename(path)
+                .synchronous(synchronous),
+        )
+        .await
     }
 
     /// Opens a `sqlite:` URL (e.g. `sqlite://data/gantry.db`) and applies pending migrations.
     pub async fn connect(url: &str) -> gantry_core::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| gantry_core::Error::invalid("database_url", e.to_string()))?;
+            .map_err(|e| gantry_core::Error::invalid("database_url", e.to_string()))?
+            .synchronous(SqliteSynchronous::Full);
         Self::connect_with(options).await
     }
 
-    /// Opens with explicit options; Gantry's settings are applied on top of them.
+    /// Opens with explicit options. Gantry always applies WAL, foreign keys and a busy
+    /// timeout on top of them; `synchronous` is left as given (SQLite's default is `FULL`).
     pub async fn connect_with(options: SqliteConnectOptions) -> gantry_core::Result<Self> {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
@@ -62,6 +91,16 @@ impl SqliteStore {
     /// The connection pool, for tools that need raw SQL.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Moves everything in the write-ahead log into the database file and truncates the
+    /// log, e.g. before copying the file for a backup.
+    pub async fn checkpoint(&self) -> gantry_core::Result<()> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(crate::convert::db_error)
     }
 
     /// Closes every connection, checkpointing the WAL.
