@@ -45,6 +45,48 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// A backend did not answer in time.
+    #[error("{backend} timed out waiting for {waiting_for}")]
+    TimedOut {
+        /// Which backend.
+        backend: String,
+        /// What did not arrive: `connection`, `first token`, `next token`, `response`.
+        waiting_for: String,
+    },
+    /// A backend refused for now; retry after the given time, if it said.
+    #[error("{backend} is rate limiting{}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// Which backend.
+        backend: String,
+        /// How long the backend asked to wait.
+        retry_after: Option<std::time::Duration>,
+    },
+    /// A backend answered with an error of its own.
+    #[error("{backend} answered {}: {message}", status.map_or_else(|| "an error".to_owned(), |s| format!("HTTP {s}")))]
+    Backend {
+        /// Which backend.
+        backend: String,
+        /// The HTTP status, when there was one (an error inside a stream has none).
+        status: Option<u16>,
+        /// The backend's own message.
+        message: String,
+    },
+    /// A backend's answer could not be understood.
+    #[error("{backend} sent something malformed: {what}")]
+    Protocol {
+        /// Which backend.
+        backend: String,
+        /// What was malformed.
+        what: String,
+    },
+    /// A stream broke after some text had arrived; the text is kept so it can be saved.
+    #[error("stream interrupted after {} bytes: {cause}", partial.len())]
+    Interrupted {
+        /// The text received before the failure.
+        partial: String,
+        /// Why it broke.
+        cause: Box<Error>,
+    },
     /// A bug or an unexpected backend answer. The message is for operators, not users.
     #[error("internal error: {0}")]
     Internal(String),

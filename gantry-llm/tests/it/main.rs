@@ -1,0 +1,14 @@
+//! gantry-llm's suites: the client against a real llama-server, and against a
+//! fault-injecting server for faults a real one cannot produce on demand.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub,
+    dead_code
+)]
+
+mod fault_server;
+mod faults;
+mod minilm;
+mod real_server;
