@@ -115,7 +115,9 @@ impl OpenAiBackend {
             let outcome = match tokio::time::timeout_at(deadline, build().send()).await {
                 Err(_) => return Err(self.timed_out(waiting_for)),
                 Ok(Err(e)) if e.is_timeout() => return Err(self.timed_out("connection")),
-                Ok(Err(e)) if e.is_connect() => Err((
+                // Refused connections, and pooled connections the server closed before
+                // answering: nothing was received, so sending again is safe.
+                Ok(Err(e)) if e.is_connect() || e.is_request() => Err((
                     Error::unavailable(&self.label, format!("cannot connect: {e}")),
                     None,
                 )),

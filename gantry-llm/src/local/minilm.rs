@@ -12,6 +12,9 @@ use tokenizers::{Tokenizer, TruncationParams};
 
 use super::bert::{Bert, BertConfig, mean_pool_normalised};
 
+/// Vectors tagged with the position of their text in the input.
+type Indexed = Vec<(usize, Vec<f32>)>;
+
 /// The files a model directory must hold.
 const REQUIRED_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
 
@@ -23,13 +26,16 @@ pub struct MiniLmOptions {
     /// Most texts in one forward pass. Texts are sorted by length first, so a batch pads
     /// only to its own longest text.
     pub batch_size: usize,
+    /// Batches embedded at once, each on its own thread (default: the number of cores).
+    pub threads: usize,
 }
 
 impl Default for MiniLmOptions {
     fn default() -> Self {
         Self {
             max_tokens: 256,
-            batch_size: 32,
+            batch_size: 16,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 }
@@ -135,26 +141,51 @@ impl MiniLmEmbedder {
         // Longest first, so batches hold texts of similar length and pad little.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].get_ids().len()));
+        let batches: Vec<&[usize]> = order.chunks(inner.options.batch_size).collect();
+        // Two workers take alternate batches: candle runs its element-wise operations on
+        // one thread, so a second batch in flight keeps both cores busy.
+        let workers = inner.options.threads.clamp(1, batches.len().max(1));
+        let results: Vec<candle_core::Result<Indexed>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let batches = &batches;
+                    let encodings = &encodings;
+                    scope.spawn(move || {
+                        let mut done = Vec::new();
+                        for batch in batches.iter().skip(w).step_by(workers) {
+                            let len = batch
+                                .iter()
+                                .map(|&i| encodings[i].get_ids().len())
+                                .max()
+                                .unwrap_or(0)
+                                .max(1);
+                            let mut ids = vec![0u32; batch.len() * len];
+                            let mut mask = vec![0u32; batch.len() * len];
+                            for (row, &i) in batch.iter().enumerate() {
+                                let tokens = encodings[i].get_ids();
+                                ids[row * len..row * len + tokens.len()].copy_from_slice(tokens);
+                                mask[row * len..row * len + tokens.len()].fill(1);
+                            }
+                            let vectors = self.forward(ids, mask, batch.len(), len)?;
+                            done.extend(batch.iter().copied().zip(vectors));
+                        }
+                        Ok(done)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(candle_core::Error::Msg("embedding worker panicked".into()))
+                    })
+                })
+                .collect()
+        });
         let mut out = vec![Vec::new(); texts.len()];
-        for batch in order.chunks(inner.options.batch_size) {
-            let len = batch
-                .iter()
-                .map(|&i| encodings[i].get_ids().len())
-                .max()
-                .unwrap_or(0)
-                .max(1);
-            let mut ids = vec![0u32; batch.len() * len];
-            let mut mask = vec![0u32; batch.len() * len];
-            for (row, &i) in batch.iter().enumerate() {
-                let tokens = encodings[i].get_ids();
-                ids[row * len..row * len + tokens.len()].copy_from_slice(tokens);
-                mask[row * len..row * len + tokens.len()].fill(1);
-            }
-            let vectors = self
-                .forward(ids, mask, batch.len(), len)
-                .map_err(|e| Error::internal(format!("embedding: {e}")))?;
-            for (row, &i) in batch.iter().enumerate() {
-                out[i] = vectors[row].clone();
+        for result in results {
+            for (i, vector) in result.map_err(|e| Error::internal(format!("embedding: {e}")))? {
+                out[i] = vector;
             }
         }
         Ok(out)

@@ -25,6 +25,10 @@ fn server_url() -> Option<String> {
     }
 }
 
+/// llama-server decodes concurrent requests in one batch, and batching changes the
+/// floating-point results; these tests compare answers, so they take turns.
+static SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn backend(url: &str) -> OpenAiBackend {
     let mut config = BackendConfig::new("llama", url);
     config.kind = BackendKind::LlamaCpp;
@@ -53,6 +57,7 @@ fn question(text: &str, max_tokens: u32) -> ChatRequest {
 #[tokio::test]
 async fn a_streamed_answer_arrives_token_by_token_and_equals_the_whole_answer() {
     let Some(url) = server_url() else { return };
+    let _turn = SERVER.lock().await;
     let llm = backend(&url);
     let request = question("Name three colours of the rainbow.", 40);
     let whole = llm.complete(request.clone()).await.unwrap();
@@ -88,6 +93,7 @@ async fn a_streamed_answer_arrives_token_by_token_and_equals_the_whole_answer() 
 #[tokio::test]
 async fn max_tokens_and_stop_sequences_are_honoured() {
     let Some(url) = server_url() else { return };
+    let _turn = SERVER.lock().await;
     let llm = backend(&url);
     let short = llm
         .complete(question("Count from one to twenty in words.", 4))
@@ -116,6 +122,7 @@ async fn max_tokens_and_stop_sequences_are_honoured() {
 #[tokio::test]
 async fn a_json_schema_constrains_the_answer() {
     let Some(url) = server_url() else { return };
+    let _turn = SERVER.lock().await;
     let mut request = question("Give the name and age of a fictional person.", 80);
     request.json_schema = Some(serde_json::json!({
         "type": "object",
@@ -134,6 +141,7 @@ async fn a_json_schema_constrains_the_answer() {
 #[tokio::test]
 async fn embeddings_come_back_in_order_with_the_server_dimension() {
     let Some(url) = server_url() else { return };
+    let _turn = SERVER.lock().await;
     let llm = Arc::new(backend(&url));
     let embedder = HttpEmbedder::connect(llm.clone(), "smollm2")
         .await
@@ -161,6 +169,7 @@ async fn embeddings_come_back_in_order_with_the_server_dimension() {
 #[tokio::test]
 async fn models_are_listed_across_backends_even_with_one_down() {
     let Some(url) = server_url() else { return };
+    let _turn = SERVER.lock().await;
     let alone = backend(&url).list_models().await.unwrap();
     assert!(!alone.is_empty());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -193,6 +202,7 @@ async fn models_are_listed_across_backends_even_with_one_down() {
 #[tokio::test]
 async fn llama_cpp_loads_models_on_demand_and_says_so() {
     let Some(url) = server_url() else { return };
+    let _turn = SERVER.lock().await;
     let llm = backend(&url);
     assert_eq!(llm.loaded_model().await.unwrap(), LoadedModel::OnDemand);
     assert_eq!(
