@@ -1,0 +1,186 @@
+//! The exact index: every search scans every vector that passes the filter.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::RwLock;
+
+use async_trait::async_trait;
+use gantry_core::index::{Hit, IndexedItem, SearchFilter, VectorIndex};
+use gantry_core::{Error, Result};
+use uuid::Uuid;
+
+use crate::vector::{dot, normalise};
+
+#[derive(Debug, Default)]
+struct Rows {
+    items: Vec<IndexedItem>,
+    /// Unit vectors, row after row, `dimension` floats each.
+    vectors: Vec<f32>,
+    by_id: HashMap<Uuid, usize>,
+    applied_seq: i64,
+}
+
+/// A brute-force vector index: exact top-k by cosine similarity, filters applied before
+/// scoring. The reference the approximate index's recall is measured against, and a fine
+/// choice for a few tens of thousands of vectors.
+#[derive(Debug)]
+pub struct ExactIndex {
+    dimension: usize,
+    rows: RwLock<Rows>,
+}
+
+impl ExactIndex {
+    /// An empty index of `dimension`-long vectors.
+    pub fn new(dimension: usize) -> Result<Self> {
+        if dimension == 0 || dimension > gantry_core::validate::MAX_EMBEDDING_DIM {
+            return Err(Error::invalid(
+                "dimension",
+                format!(
+                    "must be 1 to {}, got {dimension}",
+                    gantry_core::validate::MAX_EMBEDDING_DIM
+                ),
+            ));
+        }
+        Ok(Self {
+            dimension,
+            rows: RwLock::new(Rows::default()),
+        })
+    }
+
+    /// The vectors' length.
+    pub fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    /// How many vectors it holds.
+    pub fn len(&self) -> usize {
+        self.read().items.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Records that every change up to `seq` has been applied.
+    pub fn set_applied_seq(&self, seq: i64) {
+        self.write().applied_seq = seq;
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Rows> {
+        self.rows
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Rows> {
+        self.rows
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A hit ordered by score only, lowest first in the heap (so the heap keeps the best k).
+struct Scored(f32, usize);
+
+impl PartialEq for Scored {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Scored {}
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scored {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap and we evict the worst. Ties go to the
+        // earlier row, so results are deterministic.
+        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+    }
+}
+
+#[async_trait]
+impl VectorIndex for ExactIndex {
+    async fn upsert(&self, items: Vec<(IndexedItem, Vec<f32>)>) -> Result<()> {
+        // Check everything first: a bad vector rejects the batch and changes nothing.
+        let normalised = items
+            .iter()
+            .map(|(_, v)| normalise(v, self.dimension))
+            .collect::<Result<Vec<_>>>()?;
+        let mut rows = self.write();
+        let d = self.dimension;
+        for ((item, _), vector) in items.into_iter().zip(normalised) {
+            match rows.by_id.get(&item.id).copied() {
+                Some(row) => {
+                    rows.items[row] = item;
+                    rows.vectors[row * d..(row + 1) * d].copy_from_slice(&vector);
+                }
+                None => {
+                    let row = rows.items.len();
+                    rows.by_id.insert(item.id, row);
+                    rows.items.push(item);
+                    rows.vectors.extend_from_slice(&vector);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn remove(&self, ids: &[Uuid]) -> Result<()> {
+        let mut rows = self.write();
+        let d = self.dimension;
+        for id in ids {
+            let Some(row) = rows.by_id.remove(id) else {
+                continue;
+            };
+            let last = rows.items.len() - 1;
+            rows.items.swap_remove(row);
+            if row != last {
+                let moved = rows.items[row].id;
+                rows.by_id.insert(moved, row);
+                rows.vectors.copy_within(last * d..(last + 1) * d, row * d);
+            }
+            rows.vectors.truncate(last * d);
+        }
+        Ok(())
+    }
+
+    async fn search(&self, query: &[f32], k: usize, filter: &SearchFilter) -> Result<Vec<Hit>> {
+        let query = normalise(query, self.dimension)?;
+        if k == 0 {
+            return Ok(Vec::new());
+        }
+        let parents: HashSet<Uuid> = filter.parents.iter().copied().collect();
+        let rows = self.read();
+        let d = self.dimension;
+        let mut best = BinaryHeap::with_capacity(k + 1);
+        for (row, item) in rows.items.iter().enumerate() {
+            if item.owner_id != filter.owner_id
+                || filter.kind.is_some_and(|kind| kind != item.kind)
+                || (!parents.is_empty() && !parents.contains(&item.parent_id))
+            {
+                continue;
+            }
+            let score = dot(&query, &rows.vectors[row * d..(row + 1) * d]);
+            best.push(Scored(score, row));
+            if best.len() > k {
+                best.pop();
+            }
+        }
+        Ok(best
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Scored(score, row)| Hit {
+                item: rows.items[row],
+                score,
+            })
+            .collect())
+    }
+
+    async fn applied_seq(&self) -> Result<i64> {
+        Ok(self.read().applied_seq)
+    }
+}

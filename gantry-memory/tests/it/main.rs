@@ -1,0 +1,9 @@
+//! gantry-memory's suites.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
+
+mod exact;
