@@ -6,9 +6,11 @@
 //! and indexes that follow the store's change feed (see the README's status table).
 
 mod exact;
+mod hnsw;
 mod vector;
 
 pub use exact::ExactIndex;
 pub use gantry_core::graph::KnowledgeGraph;
 pub use gantry_core::index::{KeywordIndex, VectorIndex};
+pub use hnsw::{HnswIndex, HnswParams, UnitCosine};
 pub use vector::{dot, normalise};

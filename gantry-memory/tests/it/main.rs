@@ -7,3 +7,4 @@
 )]
 
 mod exact;
+mod recall;
