@@ -52,8 +52,8 @@ pub async fn embeddings(name: &str, texts: &[String], embedder: &dyn Embedder) -
             }
         })
         .collect();
-    let base = dir().join(format!("{name}.{safe_model}"));
-    let (data, meta) = (base.with_extension("f32"), base.with_extension("json"));
+    let data = dir().join(format!("{name}.{safe_model}.f32"));
+    let meta = dir().join(format!("{name}.{safe_model}.json"));
     let expected = serde_json::json!({
         "model": embedder.model_id(),
         "dimension": embedder.dimension(),
@@ -102,7 +102,7 @@ pub async fn embeddings(name: &str, texts: &[String], embedder: &dyn Embedder) -
         .flatten()
         .flat_map(|x| x.to_le_bytes())
         .collect();
-    let tmp = data.with_extension("f32.tmp");
+    let tmp = dir().join(format!("{name}.{safe_model}.f32.tmp"));
     std::fs::write(&tmp, bytes).expect("writing the embedding cache");
     std::fs::rename(&tmp, &data).expect("writing the embedding cache");
     std::fs::write(&meta, expected.to_string()).expect("writing the embedding cache");
