@@ -5,11 +5,11 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::RwLock;
 
 use async_trait::async_trait;
+use gantry_core::Result;
 use gantry_core::index::{Hit, IndexedItem, SearchFilter, VectorIndex};
-use gantry_core::{Error, Result};
 use uuid::Uuid;
 
-use crate::vector::{dot, normalise};
+use crate::vector::{check_dimension, dot, normalise};
 
 #[derive(Debug, Default)]
 struct Rows {
@@ -32,15 +32,7 @@ pub struct ExactIndex {
 impl ExactIndex {
     /// An empty index of `dimension`-long vectors.
     pub fn new(dimension: usize) -> Result<Self> {
-        if dimension == 0 || dimension > gantry_core::validate::MAX_EMBEDDING_DIM {
-            return Err(Error::invalid(
-                "dimension",
-                format!(
-                    "must be 1 to {}, got {dimension}",
-                    gantry_core::validate::MAX_EMBEDDING_DIM
-                ),
-            ));
-        }
+        check_dimension(dimension)?;
         Ok(Self {
             dimension,
             rows: RwLock::new(Rows::default()),

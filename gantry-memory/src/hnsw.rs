@@ -15,7 +15,7 @@ use hnsw_rs::anndists::dist::Distance;
 use hnsw_rs::hnsw::Hnsw;
 use uuid::Uuid;
 
-use crate::vector::{dot, normalise};
+use crate::vector::{check_dimension, dot, normalise};
 
 /// Cosine distance between unit vectors: `1 - dot`, clamped at 0. (anndists' `DistDot`
 /// asserts on the rounding error that puts some unit vectors' self-product above 1.)
@@ -115,15 +115,7 @@ impl HnswIndex {
     /// An empty index of `dimension`-long vectors.
     pub fn new(dimension: usize, params: HnswParams) -> Result<Self> {
         params.validate()?;
-        if dimension == 0 || dimension > gantry_core::validate::MAX_EMBEDDING_DIM {
-            return Err(Error::invalid(
-                "dimension",
-                format!(
-                    "must be 1 to {}, got {dimension}",
-                    gantry_core::validate::MAX_EMBEDDING_DIM
-                ),
-            ));
-        }
+        check_dimension(dimension)?;
         Ok(Self {
             dimension,
             params,

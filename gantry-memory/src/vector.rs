@@ -20,6 +20,18 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
+/// Checks an index's vector length: 1 to [`gantry_core::validate::MAX_EMBEDDING_DIM`].
+pub(crate) fn check_dimension(dimension: usize) -> Result<()> {
+    let max = gantry_core::validate::MAX_EMBEDDING_DIM;
+    if dimension == 0 || dimension > max {
+        return Err(Error::invalid(
+            "dimension",
+            format!("must be 1 to {max}, got {dimension}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a vector against the index's dimension and scales it to unit length, so a dot
 /// product is the cosine similarity. A zero or non-finite vector is refused.
 pub fn normalise(vector: &[f32], dimension: usize) -> Result<Vec<f32>> {
