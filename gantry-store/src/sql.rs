@@ -313,6 +313,18 @@ macro_rules! impl_sql_store {
                 .ok_or_else(|| Error::not_found(id.describe()))
         }
 
+        /// Fails with `NotFound` unless the document exists and is the owner's.
+        async fn owned_document(tx: &mut Tx, owner: UserId, id: DocumentId) -> Result<()> {
+            sqlx::query("SELECT 1 FROM documents WHERE id = $1 AND owner_id = $2")
+                .bind(id.0)
+                .bind(owner.0)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_error)?
+                .map(|_| ())
+                .ok_or_else(|| Error::not_found(id.describe()))
+        }
+
         /// Fails with `NotFound` unless the persona is global or the user's own.
         async fn usable_persona(tx: &mut Tx, user: UserId, id: PersonaId) -> Result<()> {
             sqlx::query("SELECT 1 FROM personas WHERE id = $1 AND (owner_id IS NULL OR owner_id = $2)")
@@ -1062,15 +1074,7 @@ macro_rules! impl_sql_store {
 
             async fn delete_document(&self, owner: UserId, id: DocumentId) -> Result<()> {
                 let mut tx = self.begin_write().await?;
-                let found = sqlx::query("SELECT 1 FROM documents WHERE id = $1 AND owner_id = $2")
-                    .bind(id.0)
-                    .bind(owner.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-                if found.is_none() {
-                    return Err(Error::not_found(id.describe()));
-                }
+                owned_document(&mut tx, owner, id).await?;
                 tombstone_chunks(&mut tx, ChunkScope::Document, id.0).await?;
                 sqlx::query("DELETE FROM documents WHERE id = $1")
                     .bind(id.0)
@@ -1100,15 +1104,7 @@ macro_rules! impl_sql_store {
                     chunk.validate()?;
                 }
                 let mut tx = self.begin_write().await?;
-                let found = sqlx::query("SELECT 1 FROM documents WHERE id = $1 AND owner_id = $2")
-                    .bind(document.0)
-                    .bind(owner.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-                if found.is_none() {
-                    return Err(Error::not_found(document.describe()));
-                }
+                owned_document(&mut tx, owner, document).await?;
                 if chunks.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -1171,15 +1167,7 @@ macro_rules! impl_sql_store {
 
             async fn delete_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64> {
                 let mut tx = self.begin_write().await?;
-                let found = sqlx::query("SELECT 1 FROM documents WHERE id = $1 AND owner_id = $2")
-                    .bind(document.0)
-                    .bind(owner.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-                if found.is_none() {
-                    return Err(Error::not_found(document.describe()));
-                }
+                owned_document(&mut tx, owner, document).await?;
                 tombstone_chunks(&mut tx, ChunkScope::Document, document.0).await?;
                 let done = sqlx::query("DELETE FROM chunks WHERE document_id = $1")
                     .bind(document.0)
