@@ -216,13 +216,44 @@ macro_rules! impl_sql_store {
             tx.commit().await.map_err(db_error)
         }
 
-        /// Leaves a tombstone for every message of a conversation (or of a user), before
-        /// they are deleted.
-        async fn tombstone_messages(tx: &mut Tx, filter_column: MessageScope, id: Uuid) -> Result<()> {
-            let count_sql = match filter_column {
-                MessageScope::Conversation => "SELECT COUNT(*) FROM messages WHERE conversation_id = $1",
-                MessageScope::Owner => "SELECT COUNT(*) FROM messages WHERE owner_id = $1",
-            };
+        /// Rows about to be deleted in bulk, each of which needs a tombstone.
+        #[derive(Clone, Copy)]
+        enum Doomed {
+            MessagesOfConversation,
+            MessagesOfOwner,
+            ChunksOfDocument,
+            ChunksOfOwner,
+        }
+
+        impl Doomed {
+            /// The count query and the tombstone insert (`$1` the scope's id, `$2` the
+            /// first change number), numbered in the rows' own order.
+            fn sql(self) -> (&'static str, &'static str) {
+                macro_rules! pair {
+                    ($table:literal, $column:literal, $order:literal, $kind:literal) => {
+                        (
+                            concat!("SELECT COUNT(*) FROM ", $table, " WHERE ", $column, " = $1"),
+                            concat!(
+                                "INSERT INTO tombstones (seq, kind, item_id, owner_id) ",
+                                "SELECT $2 - 1 + ROW_NUMBER() OVER (ORDER BY ", $order, "), '",
+                                $kind, "', id, owner_id FROM ", $table, " WHERE ", $column, " = $1"
+                            ),
+                        )
+                    };
+                }
+                match self {
+                    Self::MessagesOfConversation => pair!("messages", "conversation_id", "position", "message"),
+                    Self::MessagesOfOwner => pair!("messages", "owner_id", "position", "message"),
+                    Self::ChunksOfDocument => pair!("chunks", "document_id", "seq", "chunk"),
+                    Self::ChunksOfOwner => pair!("chunks", "owner_id", "seq", "chunk"),
+                }
+            }
+        }
+
+        /// Leaves a tombstone for every row `doomed` names under `id`, before they are
+        /// deleted, each with its own change number.
+        async fn tombstone(tx: &mut Tx, doomed: Doomed, id: Uuid) -> Result<()> {
+            let (count_sql, insert_sql) = doomed.sql();
             let n: i64 = sqlx::query_scalar(count_sql)
                 .bind(id)
                 .fetch_one(&mut **tx)
@@ -232,18 +263,6 @@ macro_rules! impl_sql_store {
                 return Ok(());
             }
             let first = next_seqs(tx, n).await?;
-            let insert_sql = match filter_column {
-                MessageScope::Conversation => concat!(
-                    "INSERT INTO tombstones (seq, kind, item_id, owner_id) ",
-                    "SELECT $2 - 1 + ROW_NUMBER() OVER (ORDER BY position), 'message', id, owner_id ",
-                    "FROM messages WHERE conversation_id = $1"
-                ),
-                MessageScope::Owner => concat!(
-                    "INSERT INTO tombstones (seq, kind, item_id, owner_id) ",
-                    "SELECT $2 - 1 + ROW_NUMBER() OVER (ORDER BY position), 'message', id, owner_id ",
-                    "FROM messages WHERE owner_id = $1"
-                ),
-            };
             sqlx::query(insert_sql)
                 .bind(id)
                 .bind(first)
@@ -251,54 +270,6 @@ macro_rules! impl_sql_store {
                 .await
                 .map_err(db_error)?;
             Ok(())
-        }
-
-        /// Leaves a tombstone for every chunk of a document (or of a user).
-        async fn tombstone_chunks(tx: &mut Tx, scope: ChunkScope, id: Uuid) -> Result<()> {
-            let count_sql = match scope {
-                ChunkScope::Document => "SELECT COUNT(*) FROM chunks WHERE document_id = $1",
-                ChunkScope::Owner => "SELECT COUNT(*) FROM chunks WHERE owner_id = $1",
-            };
-            let n: i64 = sqlx::query_scalar(count_sql)
-                .bind(id)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(db_error)?;
-            if n == 0 {
-                return Ok(());
-            }
-            let first = next_seqs(tx, n).await?;
-            let insert_sql = match scope {
-                ChunkScope::Document => concat!(
-                    "INSERT INTO tombstones (seq, kind, item_id, owner_id) ",
-                    "SELECT $2 - 1 + ROW_NUMBER() OVER (ORDER BY seq), 'chunk', id, owner_id ",
-                    "FROM chunks WHERE document_id = $1"
-                ),
-                ChunkScope::Owner => concat!(
-                    "INSERT INTO tombstones (seq, kind, item_id, owner_id) ",
-                    "SELECT $2 - 1 + ROW_NUMBER() OVER (ORDER BY seq), 'chunk', id, owner_id ",
-                    "FROM chunks WHERE owner_id = $1"
-                ),
-            };
-            sqlx::query(insert_sql)
-                .bind(id)
-                .bind(first)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_error)?;
-            Ok(())
-        }
-
-        #[derive(Clone, Copy)]
-        enum MessageScope {
-            Conversation,
-            Owner,
-        }
-
-        #[derive(Clone, Copy)]
-        enum ChunkScope {
-            Document,
-            Owner,
         }
 
         /// Fails with `NotFound` unless the conversation exists and is the owner's.
@@ -534,8 +505,8 @@ macro_rules! impl_sql_store {
 
             async fn delete_user(&self, id: UserId) -> Result<()> {
                 let mut tx = self.begin_write().await?;
-                tombstone_messages(&mut tx, MessageScope::Owner, id.0).await?;
-                tombstone_chunks(&mut tx, ChunkScope::Owner, id.0).await?;
+                tombstone(&mut tx, Doomed::MessagesOfOwner, id.0).await?;
+                tombstone(&mut tx, Doomed::ChunksOfOwner, id.0).await?;
                 let done = sqlx::query("DELETE FROM users WHERE id = $1")
                     .bind(id.0)
                     .execute(&mut *tx)
@@ -780,7 +751,7 @@ macro_rules! impl_sql_store {
             async fn delete_conversation(&self, owner: UserId, id: ConversationId) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 owned_conversation(&mut tx, owner, id).await?;
-                tombstone_messages(&mut tx, MessageScope::Conversation, id.0).await?;
+                tombstone(&mut tx, Doomed::MessagesOfConversation, id.0).await?;
                 sqlx::query("DELETE FROM conversations WHERE id = $1")
                     .bind(id.0)
                     .execute(&mut *tx)
@@ -1075,7 +1046,7 @@ macro_rules! impl_sql_store {
             async fn delete_document(&self, owner: UserId, id: DocumentId) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 owned_document(&mut tx, owner, id).await?;
-                tombstone_chunks(&mut tx, ChunkScope::Document, id.0).await?;
+                tombstone(&mut tx, Doomed::ChunksOfDocument, id.0).await?;
                 sqlx::query("DELETE FROM documents WHERE id = $1")
                     .bind(id.0)
                     .execute(&mut *tx)
@@ -1168,7 +1139,7 @@ macro_rules! impl_sql_store {
             async fn delete_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64> {
                 let mut tx = self.begin_write().await?;
                 owned_document(&mut tx, owner, document).await?;
-                tombstone_chunks(&mut tx, ChunkScope::Document, document.0).await?;
+                tombstone(&mut tx, Doomed::ChunksOfDocument, document.0).await?;
                 let done = sqlx::query("DELETE FROM chunks WHERE document_id = $1")
                     .bind(document.0)
                     .execute(&mut *tx)
