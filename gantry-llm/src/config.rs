@@ -26,6 +26,17 @@ impl BackendKind {
     pub fn switches_models(self) -> bool {
         self == Self::TabbyApi
     }
+
+    /// A readable name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OpenAi => "OpenAI-compatible",
+            Self::TabbyApi => "TabbyAPI",
+            Self::LlamaCpp => "llama.cpp",
+            Self::Ollama => "Ollama",
+            Self::Vllm => "vLLM",
+        }
+    }
 }
 
 /// Time limits on a backend call. Each is a budget for one wait, not for the whole call.

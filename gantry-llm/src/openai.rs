@@ -10,7 +10,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use tokio::time::Instant;
 
-use crate::config::{BackendConfig, BackendKind};
+use crate::config::BackendConfig;
 use crate::retry::backoff;
 use crate::stream::sse_chat_stream;
 use crate::wire;
@@ -379,18 +379,5 @@ impl ChatModel for OpenAiBackend {
                 backend: self.config.name.clone(),
             })
             .collect())
-    }
-}
-
-impl BackendKind {
-    /// A readable name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::OpenAi => "OpenAI-compatible",
-            Self::TabbyApi => "TabbyAPI",
-            Self::LlamaCpp => "llama.cpp",
-            Self::Ollama => "Ollama",
-            Self::Vllm => "vLLM",
-        }
     }
 }
