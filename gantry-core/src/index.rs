@@ -55,6 +55,24 @@ pub trait VectorIndex: Send + Sync {
     async fn search(&self, query: &[f32], k: usize, filter: &SearchFilter) -> Result<Vec<Hit>>;
     /// The last change-feed number applied.
     async fn applied_seq(&self) -> Result<i64>;
+    /// Records that every change up to `seq` has been applied.
+    async fn mark_applied(&self, seq: i64) -> Result<()>;
+    /// Applies one batch of the change feed (upserts and removals of distinct ids) and
+    /// records `seq`. Implementations that can make this one atomic step should.
+    async fn apply(
+        &self,
+        upserts: Vec<(IndexedItem, Vec<f32>)>,
+        removals: &[Uuid],
+        seq: i64,
+    ) -> Result<()> {
+        if !upserts.is_empty() {
+            self.upsert(upserts).await?;
+        }
+        if !removals.is_empty() {
+            self.remove(removals).await?;
+        }
+        self.mark_applied(seq).await
+    }
 }
 
 /// Full-text (BM25) search.
@@ -68,4 +86,22 @@ pub trait KeywordIndex: Send + Sync {
     async fn search(&self, query: &str, k: usize, filter: &SearchFilter) -> Result<Vec<Hit>>;
     /// The last change-feed number applied.
     async fn applied_seq(&self) -> Result<i64>;
+    /// Records that every change up to `seq` has been applied.
+    async fn mark_applied(&self, seq: i64) -> Result<()>;
+    /// Applies one batch of the change feed (upserts and removals of distinct ids) and
+    /// records `seq`. Implementations that can make this one atomic step should.
+    async fn apply(
+        &self,
+        upserts: Vec<(IndexedItem, String)>,
+        removals: &[Uuid],
+        seq: i64,
+    ) -> Result<()> {
+        if !upserts.is_empty() {
+            self.upsert(upserts).await?;
+        }
+        if !removals.is_empty() {
+            self.remove(removals).await?;
+        }
+        self.mark_applied(seq).await
+    }
 }

@@ -1,7 +1,6 @@
 //! The exact index: every search scans every vector that passes the filter.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
 use async_trait::async_trait;
@@ -9,7 +8,7 @@ use gantry_core::Result;
 use gantry_core::index::{Hit, IndexedItem, SearchFilter, VectorIndex};
 use uuid::Uuid;
 
-use crate::vector::{check_dimension, dot, normalise};
+use crate::vector::{TopK, check_dimension, dot, normalise};
 
 #[derive(Debug, Default)]
 struct Rows {
@@ -72,28 +71,6 @@ impl ExactIndex {
     }
 }
 
-/// A hit ordered by score only, lowest first in the heap (so the heap keeps the best k).
-struct Scored(f32, usize);
-
-impl PartialEq for Scored {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Scored {}
-impl PartialOrd for Scored {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Scored {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap and we evict the worst. Ties go to the
-        // earlier row, so results are deterministic.
-        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
-    }
-}
-
 #[async_trait]
 impl VectorIndex for ExactIndex {
     async fn upsert(&self, items: Vec<(IndexedItem, Vec<f32>)>) -> Result<()> {
@@ -148,7 +125,7 @@ impl VectorIndex for ExactIndex {
         let parents: HashSet<Uuid> = filter.parents.iter().copied().collect();
         let rows = self.read();
         let d = self.dimension;
-        let mut best = BinaryHeap::with_capacity(k + 1);
+        let mut best = TopK::new(k);
         for (row, item) in rows.items.iter().enumerate() {
             if item.owner_id != filter.owner_id
                 || filter.kind.is_some_and(|kind| kind != item.kind)
@@ -157,15 +134,12 @@ impl VectorIndex for ExactIndex {
                 continue;
             }
             let score = dot(&query, &rows.vectors[row * d..(row + 1) * d]);
-            best.push(Scored(score, row));
-            if best.len() > k {
-                best.pop();
-            }
+            best.push(score, row);
         }
         Ok(best
-            .into_sorted_vec()
+            .into_sorted()
             .into_iter()
-            .map(|Scored(score, row)| Hit {
+            .map(|(score, row)| Hit {
                 item: rows.items[row],
                 score,
             })
@@ -174,5 +148,10 @@ impl VectorIndex for ExactIndex {
 
     async fn applied_seq(&self) -> Result<i64> {
         Ok(self.read().applied_seq)
+    }
+
+    async fn mark_applied(&self, seq: i64) -> Result<()> {
+        self.set_applied_seq(seq);
+        Ok(())
     }
 }

@@ -1,21 +1,33 @@
 //! The approximate index: a hierarchical navigable small-world graph (hnsw_rs).
 //!
+//! Layout: the unit f32 vectors live in one contiguous array owned by this index (for exact
+//! re-scoring, exact scans of small filtered sets, snapshots and rebuilds); the graph holds
+//! int8 codes of them (see [`crate::quant`]) and is walked on those. A search walks the
+//! graph for `ef` candidates that pass the filter (inside the walk, through hnsw_rs's
+//! filter), re-scores them exactly and keeps the best `k`. When the filter leaves only a
+//! few thousand vectors (a user who owns little, one conversation or document), the search
+//! scans them exactly instead: faster than a filtered graph walk there, and perfect recall.
+//!
 //! hnsw_rs cannot delete or update a point, so each id maps to a slot, a removed or
-//! replaced slot becomes a tombstone that searches skip (inside the graph walk, through
-//! hnsw_rs's filter, like the owner filter), and the graph is rebuilt without tombstones
-//! once they pass a share of the slots.
+//! replaced slot becomes a tombstone that searches skip, and the graph is rebuilt without
+//! tombstones once they pass a share of the slots.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use gantry_core::ids::UserId;
 use gantry_core::index::{Hit, IndexedItem, SearchFilter, VectorIndex};
 use gantry_core::{Error, Result};
 use hnsw_rs::anndists::dist::Distance;
 use hnsw_rs::hnsw::Hnsw;
 use uuid::Uuid;
 
-use crate::vector::{check_dimension, dot, normalise};
+use crate::quant::{QuantisedCosine, quantise};
+use crate::snapshot::Snapshot;
+use crate::vector::{TopK, check_dimension, dot, normalise};
 
 /// Cosine distance between unit vectors: `1 - dot`, clamped at 0. (anndists' `DistDot`
 /// asserts on the rounding error that puts some unit vectors' self-product above 1.)
@@ -35,10 +47,12 @@ pub struct HnswParams {
     pub m: usize,
     /// Candidates explored while inserting.
     pub ef_construction: usize,
-    /// Candidates explored while searching (at least k is used).
+    /// Candidates explored (and re-scored) while searching; at least k is used.
     pub ef_search: usize,
     /// Rebuild once tombstones exceed this share of slots, in percent.
     pub rebuild_percent: usize,
+    /// A search whose filter leaves at most this many vectors scans them exactly.
+    pub exact_below: usize,
 }
 
 impl Default for HnswParams {
@@ -48,6 +62,7 @@ impl Default for HnswParams {
             ef_construction: 200,
             ef_search: 64,
             rebuild_percent: 25,
+            exact_below: 2_000,
         }
     }
 }
@@ -70,23 +85,124 @@ impl HnswParams {
         if !(1..=100).contains(&self.rebuild_percent) {
             return Err(Error::invalid("rebuild_percent", "must be 1 to 100"));
         }
+        if self.exact_below > 1_000_000 {
+            return Err(Error::invalid("exact_below", "must be at most 1,000,000"));
+        }
         Ok(())
     }
 }
 
+/// The slots of one owner or parent, dead ones included until the next rebuild.
+#[derive(Debug, Default)]
+struct Members {
+    slots: Vec<usize>,
+    live: usize,
+}
+
 struct Graph {
-    hnsw: Hnsw<'static, f32, UnitCosine>,
+    hnsw: Hnsw<'static, i8, QuantisedCosine>,
+    /// Unit vectors, slot after slot.
+    vectors: Vec<f32>,
     /// Slot -> item; `None` for a tombstone.
     slots: Vec<Option<IndexedItem>>,
     by_id: HashMap<Uuid, usize>,
+    by_owner: HashMap<UserId, Members>,
+    by_parent: HashMap<Uuid, Members>,
     tombstones: usize,
     applied_seq: i64,
+}
+
+impl Graph {
+    fn new(params: &HnswParams, capacity: usize) -> Self {
+        Self {
+            hnsw: new_hnsw(params, capacity),
+            vectors: Vec::new(),
+            slots: Vec::new(),
+            by_id: HashMap::new(),
+            by_owner: HashMap::new(),
+            by_parent: HashMap::new(),
+            tombstones: 0,
+            applied_seq: 0,
+        }
+    }
+
+    /// Appends live items and their unit vectors to the bookkeeping (not the graph),
+    /// turning any earlier slot of the same id into a tombstone. Returns the first slot.
+    fn append(&mut self, items: &[IndexedItem], vectors: &[Vec<f32>]) -> usize {
+        let first = self.slots.len();
+        for (item, vector) in items.iter().zip(vectors) {
+            let slot = self.slots.len();
+            if let Some(old) = self.by_id.insert(item.id, slot) {
+                self.kill(old);
+            }
+            self.slots.push(Some(*item));
+            self.vectors.extend_from_slice(vector);
+            let owner = self.by_owner.entry(item.owner_id).or_default();
+            owner.slots.push(slot);
+            owner.live += 1;
+            let parent = self.by_parent.entry(item.parent_id).or_default();
+            parent.slots.push(slot);
+            parent.live += 1;
+        }
+        first
+    }
+
+    fn kill(&mut self, slot: usize) {
+        let Some(item) = self.slots.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        self.tombstones += 1;
+        if let Some(owner) = self.by_owner.get_mut(&item.owner_id) {
+            owner.live -= 1;
+        }
+        if let Some(parent) = self.by_parent.get_mut(&item.parent_id) {
+            parent.live -= 1;
+        }
+    }
+
+    fn vector(&self, slot: usize, dimension: usize) -> &[f32] {
+        self.vectors
+            .get(slot * dimension..(slot + 1) * dimension)
+            .unwrap_or(&[])
+    }
+
+    /// The live items and their vectors, in slot order.
+    fn live(&self, dimension: usize) -> (Vec<IndexedItem>, Vec<f32>) {
+        let mut items = Vec::with_capacity(self.by_id.len());
+        let mut vectors = Vec::with_capacity(self.by_id.len() * dimension);
+        for (slot, item) in self.slots.iter().enumerate() {
+            if let Some(item) = item {
+                items.push(*item);
+                vectors.extend_from_slice(self.vector(slot, dimension));
+            }
+        }
+        (items, vectors)
+    }
+}
+
+/// How [`HnswIndex::open`] found its saved file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Opened {
+    /// Loaded; the changes after `applied_seq` remain to be replayed from the store.
+    Loaded {
+        /// The last change the file reflects.
+        applied_seq: i64,
+        /// Vectors loaded.
+        vectors: usize,
+    },
+    /// Started empty, for this reason; the whole change feed is to be replayed.
+    Empty {
+        /// Why the file was not used.
+        reason: String,
+    },
 }
 
 /// The HNSW vector index, with owner, kind and parent filters applied inside the search.
 pub struct HnswIndex {
     dimension: usize,
     params: HnswParams,
+    /// The current `ef_search`, adjustable while serving.
+    ef_search: AtomicUsize,
     graph: RwLock<Graph>,
 }
 
@@ -99,16 +215,31 @@ impl std::fmt::Debug for HnswIndex {
     }
 }
 
-fn new_hnsw(params: &HnswParams, capacity: usize) -> Hnsw<'static, f32, UnitCosine> {
+fn new_hnsw(params: &HnswParams, capacity: usize) -> Hnsw<'static, i8, QuantisedCosine> {
     let mut hnsw = Hnsw::new(
         params.m,
         capacity.max(1_000),
         16,
         params.ef_construction,
-        UnitCosine,
+        QuantisedCosine,
     );
     hnsw.set_searching_mode(true);
     hnsw
+}
+
+/// Adds slots `first..` to the graph, on every core for a batch.
+fn insert_codes(hnsw: &mut Hnsw<'static, i8, QuantisedCosine>, codes: &[Vec<i8>], first: usize) {
+    let batch: Vec<(&Vec<i8>, usize)> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, code)| (code, first + i))
+        .collect();
+    if batch.len() > 1 {
+        hnsw.parallel_insert(&batch);
+    } else if let Some((code, slot)) = batch.first() {
+        hnsw.insert((code.as_slice(), *slot));
+    }
+    hnsw.set_searching_mode(true);
 }
 
 impl HnswIndex {
@@ -119,14 +250,112 @@ impl HnswIndex {
         Ok(Self {
             dimension,
             params,
-            graph: RwLock::new(Graph {
-                hnsw: new_hnsw(&params, 0),
-                slots: Vec::new(),
-                by_id: HashMap::new(),
-                tombstones: 0,
-                applied_seq: 0,
-            }),
+            ef_search: AtomicUsize::new(params.ef_search),
+            graph: RwLock::new(Graph::new(&params, 0)),
         })
+    }
+
+    /// An index holding a snapshot's vectors (the graph is built from them).
+    pub fn from_snapshot(snapshot: Snapshot, params: HnswParams) -> Result<Self> {
+        let index = Self::new(snapshot.dimension, params)?;
+        let d = snapshot.dimension;
+        if snapshot.vectors.len() != snapshot.items.len() * d {
+            return Err(Error::invalid(
+                "snapshot",
+                "holds a different number of vectors than items",
+            ));
+        }
+        let vectors: Vec<Vec<f32>> = snapshot
+            .vectors
+            .chunks_exact(d)
+            .map(<[f32]>::to_vec)
+            .collect();
+        {
+            let mut graph = index.write();
+            graph.hnsw = new_hnsw(&params, snapshot.items.len());
+            let first = graph.append(&snapshot.items, &vectors);
+            let codes: Vec<Vec<i8>> = vectors.iter().map(|v| quantise(v)).collect();
+            insert_codes(&mut graph.hnsw, &codes, first);
+            graph.applied_seq = snapshot.applied_seq;
+        }
+        Ok(index)
+    }
+
+    /// Opens the index saved at `path` for vectors from `embedder`. A missing, damaged or
+    /// foreign file (another embedder or dimension) gives an empty index and the reason:
+    /// the store is the truth, and the caller replays its change feed from the start.
+    pub fn open(
+        path: &Path,
+        embedder: &str,
+        dimension: usize,
+        params: HnswParams,
+    ) -> Result<(Self, Opened)> {
+        params.validate()?;
+        check_dimension(dimension)?;
+        let reason = if path.exists() {
+            match Snapshot::load(path) {
+                Ok(snapshot) if snapshot.embedder != embedder => format!(
+                    "it was built with the embedder {}, not {embedder}",
+                    snapshot.embedder
+                ),
+                Ok(snapshot) if snapshot.dimension != dimension => format!(
+                    "it holds {}-dimensional vectors, not {dimension}",
+                    snapshot.dimension
+                ),
+                Ok(snapshot) => {
+                    let opened = Opened::Loaded {
+                        applied_seq: snapshot.applied_seq,
+                        vectors: snapshot.items.len(),
+                    };
+                    return Ok((Self::from_snapshot(snapshot, params)?, opened));
+                }
+                Err(reason) => reason,
+            }
+        } else {
+            return Ok((
+                Self::new(dimension, params)?,
+                Opened::Empty {
+                    reason: "no saved index".into(),
+                },
+            ));
+        };
+        tracing::warn!(path = %path.display(), %reason, "vector index file not used; rebuilding from the store");
+        Ok((Self::new(dimension, params)?, Opened::Empty { reason }))
+    }
+
+    /// Saves the live vectors and the applied change number to `path`, atomically.
+    pub fn save(&self, path: &Path, embedder: &str) -> Result<()> {
+        self.snapshot(embedder).save(path)
+    }
+
+    /// The live items and vectors, with the applied change number, for saving.
+    pub fn snapshot(&self, embedder: &str) -> Snapshot {
+        let graph = self.read();
+        let (items, vectors) = graph.live(self.dimension);
+        Snapshot {
+            embedder: embedder.to_owned(),
+            dimension: self.dimension,
+            applied_seq: graph.applied_seq,
+            items,
+            vectors,
+        }
+    }
+
+    /// The vectors' length.
+    pub fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    /// Changes how many candidates a search explores: more is slower and finds more of
+    /// the true nearest neighbours.
+    pub fn set_ef_search(&self, ef_search: usize) -> Result<()> {
+        HnswParams {
+            ef_search,
+            ..self.params
+        }
+        .validate()?;
+        self.ef_search.store(ef_search, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Live vectors.
@@ -163,30 +392,15 @@ impl HnswIndex {
 
     /// Rebuilds the graph from its live points, dropping tombstones.
     fn rebuild(&self, graph: &mut Graph) {
-        let mut live: Vec<(Vec<f32>, IndexedItem)> = Vec::with_capacity(graph.by_id.len());
-        for point in graph.hnsw.get_point_indexation() {
-            if let Some(Some(item)) = graph.slots.get(point.get_origin_id()) {
-                live.push((point.get_v().to_vec(), *item));
-            }
-        }
-        let hnsw = new_hnsw(&self.params, live.len());
-        let mut slots = Vec::with_capacity(live.len());
-        let mut by_id = HashMap::with_capacity(live.len());
-        let batch: Vec<(&Vec<f32>, usize)> = live
-            .iter()
-            .enumerate()
-            .map(|(slot, (v, _))| (v, slot))
-            .collect();
-        for (slot, (_, item)) in live.iter().enumerate() {
-            slots.push(Some(*item));
-            by_id.insert(item.id, slot);
-        }
-        hnsw.parallel_insert(&batch);
-        graph.hnsw = hnsw;
-        graph.hnsw.set_searching_mode(true);
-        graph.slots = slots;
-        graph.by_id = by_id;
-        graph.tombstones = 0;
+        let d = self.dimension;
+        let (items, vectors) = graph.live(d);
+        let vectors: Vec<Vec<f32>> = vectors.chunks_exact(d).map(<[f32]>::to_vec).collect();
+        let mut fresh = Graph::new(&self.params, items.len());
+        let first = fresh.append(&items, &vectors);
+        let codes: Vec<Vec<i8>> = vectors.iter().map(|v| quantise(v)).collect();
+        insert_codes(&mut fresh.hnsw, &codes, first);
+        fresh.applied_seq = graph.applied_seq;
+        *graph = fresh;
     }
 
     fn maybe_rebuild(&self, graph: &mut Graph) {
@@ -196,35 +410,48 @@ impl HnswIndex {
             self.rebuild(graph);
         }
     }
+
+    /// The slots to scan exactly, when the filter leaves few enough of them.
+    fn exact_candidates<'g>(
+        &self,
+        graph: &'g Graph,
+        filter: &SearchFilter,
+        parents: &HashSet<Uuid>,
+    ) -> Option<Vec<&'g [usize]>> {
+        let limit = self.params.exact_below;
+        let Some(owner) = graph.by_owner.get(&filter.owner_id) else {
+            return Some(Vec::new());
+        };
+        if owner.live <= limit {
+            return Some(vec![owner.slots.as_slice()]);
+        }
+        if !parents.is_empty() {
+            let lists: Vec<&[usize]> = parents
+                .iter()
+                .filter_map(|p| graph.by_parent.get(p))
+                .map(|m| m.slots.as_slice())
+                .collect();
+            if lists.iter().map(|l| l.len()).sum::<usize>() <= limit {
+                return Some(lists);
+            }
+        }
+        None
+    }
 }
 
 #[async_trait]
 impl VectorIndex for HnswIndex {
     async fn upsert(&self, items: Vec<(IndexedItem, Vec<f32>)>) -> Result<()> {
+        // Check everything first: a bad vector rejects the batch and changes nothing.
         let vectors = items
             .iter()
             .map(|(_, v)| normalise(v, self.dimension))
             .collect::<Result<Vec<_>>>()?;
+        let codes: Vec<Vec<i8>> = vectors.iter().map(|v| quantise(v)).collect();
+        let items: Vec<IndexedItem> = items.into_iter().map(|(item, _)| item).collect();
         let mut graph = self.write();
-        let first = graph.slots.len();
-        for (i, (item, _)) in items.iter().enumerate() {
-            if let Some(old) = graph.by_id.insert(item.id, first + i) {
-                graph.slots[old] = None;
-                graph.tombstones += 1;
-            }
-            graph.slots.push(Some(*item));
-        }
-        let batch: Vec<(&Vec<f32>, usize)> = vectors
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (v, first + i))
-            .collect();
-        if batch.len() > 1 {
-            graph.hnsw.parallel_insert(&batch);
-        } else if let Some((v, slot)) = batch.first() {
-            graph.hnsw.insert((v.as_slice(), *slot));
-        }
-        graph.hnsw.set_searching_mode(true);
+        let first = graph.append(&items, &vectors);
+        insert_codes(&mut graph.hnsw, &codes, first);
         self.maybe_rebuild(&mut graph);
         Ok(())
     }
@@ -233,8 +460,7 @@ impl VectorIndex for HnswIndex {
         let mut graph = self.write();
         for id in ids {
             if let Some(slot) = graph.by_id.remove(id) {
-                graph.slots[slot] = None;
-                graph.tombstones += 1;
+                graph.kill(slot);
             }
         }
         self.maybe_rebuild(&mut graph);
@@ -246,9 +472,9 @@ impl VectorIndex for HnswIndex {
         if k == 0 {
             return Ok(Vec::new());
         }
+        let parents: HashSet<Uuid> = filter.parents.iter().copied().collect();
         let graph = self.read();
         let slots = &graph.slots;
-        let parents = &filter.parents;
         let keep = |slot: &usize| {
             slots.get(*slot).copied().flatten().is_some_and(|item| {
                 item.owner_id == filter.owner_id
@@ -256,20 +482,39 @@ impl VectorIndex for HnswIndex {
                     && (parents.is_empty() || parents.contains(&item.parent_id))
             })
         };
-        let ef = self.params.ef_search.max(k);
-        let found = graph.hnsw.search_filter(&query, k, ef, Some(&keep));
-        Ok(found
+        let mut best = TopK::new(k);
+        if let Some(lists) = self.exact_candidates(&graph, filter, &parents) {
+            for &slot in lists.into_iter().flatten() {
+                if keep(&slot) {
+                    best.push(dot(&query, graph.vector(slot, self.dimension)), slot);
+                }
+            }
+        } else {
+            let ef = self.ef_search.load(Ordering::Relaxed).max(k);
+            let code = quantise(&query);
+            for n in graph.hnsw.search_filter(&code, ef, ef, Some(&keep)) {
+                best.push(dot(&query, graph.vector(n.d_id, self.dimension)), n.d_id);
+            }
+        }
+        Ok(best
+            .into_sorted()
             .into_iter()
-            .filter_map(|n| {
-                slots.get(n.d_id).copied().flatten().map(|item| Hit {
-                    item,
-                    score: 1.0 - n.distance,
-                })
+            .filter_map(|(score, slot)| {
+                slots
+                    .get(slot)
+                    .copied()
+                    .flatten()
+                    .map(|item| Hit { item, score })
             })
             .collect())
     }
 
     async fn applied_seq(&self) -> Result<i64> {
         Ok(self.read().applied_seq)
+    }
+
+    async fn mark_applied(&self, seq: i64) -> Result<()> {
+        self.set_applied_seq(seq);
+        Ok(())
     }
 }

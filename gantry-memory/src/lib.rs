@@ -7,10 +7,16 @@
 
 mod exact;
 mod hnsw;
+mod indexer;
+mod quant;
+mod snapshot;
 mod vector;
 
 pub use exact::ExactIndex;
 pub use gantry_core::graph::KnowledgeGraph;
 pub use gantry_core::index::{KeywordIndex, VectorIndex};
-pub use hnsw::{HnswIndex, HnswParams, UnitCosine};
+pub use hnsw::{HnswIndex, HnswParams, Opened, UnitCosine};
+pub use indexer::{CatchUp, Indexer, VectorSide};
+pub use quant::QuantisedCosine;
+pub use snapshot::Snapshot;
 pub use vector::{dot, normalise};

@@ -1,5 +1,8 @@
 //! Vector arithmetic shared by the indexes.
 
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
 use gantry_core::{Error, Result};
 
 /// The dot product, in eight independent lanes so the compiler vectorises it.
@@ -49,6 +52,62 @@ pub fn normalise(vector: &[f32], dimension: usize) -> Result<Vec<f32>> {
         return Err(Error::invalid("vector", "must not be all zeros"));
     }
     Ok(vector.iter().map(|x| x / norm).collect())
+}
+
+/// A hit ordered by score only, lowest first in the heap (so the heap keeps the best k).
+struct Scored(f32, usize);
+
+impl PartialEq for Scored {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Scored {}
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scored {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap and we evict the worst. Ties go to the
+        // earlier row, so results are deterministic.
+        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+    }
+}
+
+/// The `k` best-scoring rows seen so far.
+pub(crate) struct TopK {
+    k: usize,
+    heap: BinaryHeap<Scored>,
+}
+
+impl TopK {
+    pub(crate) fn new(k: usize) -> Self {
+        Self {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    pub(crate) fn push(&mut self, score: f32, row: usize) {
+        if self.heap.len() == self.k && self.heap.peek().is_some_and(|worst| worst.0 > score) {
+            return;
+        }
+        self.heap.push(Scored(score, row));
+        if self.heap.len() > self.k {
+            self.heap.pop();
+        }
+    }
+
+    /// Best first.
+    pub(crate) fn into_sorted(self) -> Vec<(f32, usize)> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Scored(score, row)| (score, row))
+            .collect()
+    }
 }
 
 #[cfg(test)]

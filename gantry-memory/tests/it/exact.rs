@@ -227,6 +227,15 @@ macro_rules! vector_suite {
 
 vector_suite!(exact, |d| ExactIndex::new(d).unwrap());
 vector_suite!(hnsw, |d| HnswIndex::new(d, HnswParams::default()).unwrap());
+// The same suite with every search walking the graph, however few vectors pass the filter.
+vector_suite!(hnsw_graph_only, |d| HnswIndex::new(
+    d,
+    HnswParams {
+        exact_below: 0,
+        ..HnswParams::default()
+    }
+)
+.unwrap());
 
 #[test]
 fn bad_dimensions_and_parameters_are_refused() {

@@ -76,9 +76,16 @@ async fn recall_matches_the_exact_index_filtered_or_not() {
         })
         .collect();
     let exact = ExactIndex::new(dim).unwrap();
-    let hnsw = HnswIndex::new(dim, HnswParams::default()).unwrap();
+    // Every search walks the graph here; the exact scan of small sets is tested below.
+    let graph_only = HnswParams {
+        exact_below: 0,
+        ..HnswParams::default()
+    };
+    let hnsw = HnswIndex::new(dim, graph_only).unwrap();
+    let hybrid = HnswIndex::new(dim, HnswParams::default()).unwrap();
     exact.upsert(items.clone()).await.unwrap();
     hnsw.upsert(items.clone()).await.unwrap();
+    hybrid.upsert(items.clone()).await.unwrap();
     let all = SearchFilter {
         owner_id: crowd,
         kind: None,
@@ -93,6 +100,9 @@ async fn recall_matches_the_exact_index_filtered_or_not() {
     assert!(r >= 0.95, "recall@10 {r}");
     let r = recall(&hnsw, &exact, &queries, &selective).await;
     assert!(r >= 0.95, "recall@10 with a 1% owner filter {r}");
+    // With the default parameters a user who owns 40 vectors is scanned exactly.
+    let r = recall(&hybrid, &exact, &queries, &selective).await;
+    assert_eq!(r, 1.0, "exact scan of a small owner's vectors");
 
     // Remove half of the crowd's points: tombstones pass the threshold, the graph is
     // rebuilt, and recall holds against the exact index with the same removals.
