@@ -7,4 +7,5 @@
 )]
 
 mod exact;
+mod keyword;
 mod recall;
