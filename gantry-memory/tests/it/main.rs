@@ -8,4 +8,5 @@
 
 mod exact;
 mod indexer;
+mod keyword;
 mod recall;
