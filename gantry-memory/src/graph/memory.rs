@@ -117,12 +117,24 @@ impl GraphMemory {
     /// was written with. Mirrors [`GraphStore::add_relation`]: an exclusive fact closes the
     /// subject's other open facts with the same predicate, so they leave the cache. Returns
     /// how many it closed (0 when the user's graph is not cached).
+    ///
+    /// A fact between entities the cache has not been told about drops the user's graph, so
+    /// the next query reloads it rather than missing the fact.
     pub async fn record_relation(&self, relation: &Relation, exclusive: bool) -> usize {
-        self.update(relation.owner_id, |graph| {
-            graph.insert_relation(relation.clone(), exclusive)
-        })
-        .await
-        .unwrap_or(0)
+        let owner = relation.owner_id;
+        let recorded = self
+            .update(owner, |graph| {
+                graph.insert_relation(relation.clone(), exclusive)
+            })
+            .await;
+        match recorded {
+            Some(Some(closed)) => closed,
+            Some(None) => {
+                self.invalidate(owner);
+                0
+            }
+            None => 0,
+        }
     }
 
     /// Deletes an entity and its facts from the store and the cache.
@@ -235,7 +247,7 @@ impl GraphMemory {
         for relation in relations {
             // Both ends were loaded above unless an entity was deleted in between, in
             // which case the store has dropped the fact too.
-            graph.insert_relation(relation, false);
+            let _ = graph.insert_relation(relation, false);
         }
         tracing::debug!(
             user = %owner,
@@ -312,17 +324,15 @@ impl UserGraph {
         }
     }
 
-    /// Adds a fact (both ends must be known); returns how many facts it closed.
-    fn insert_relation(&mut self, relation: Relation, exclusive: bool) -> usize {
+    /// Adds an open fact; returns how many facts it closed, or `None` if an end is unknown.
+    fn insert_relation(&mut self, relation: Relation, exclusive: bool) -> Option<usize> {
         if relation.valid_to.is_some() || self.edges.contains_key(&relation.id) {
-            return 0;
+            return Some(0);
         }
-        let (Some(&(subject, _)), Some(&(object, _))) = (
-            self.nodes.get(&relation.subject_id),
-            self.nodes.get(&relation.object_id),
-        ) else {
-            return 0;
-        };
+        let (&(subject, _), &(object, _)) = (
+            self.nodes.get(&relation.subject_id)?,
+            self.nodes.get(&relation.object_id)?,
+        );
         let mut closed = 0;
         if exclusive {
             let superseded: Vec<RelationId> = self
@@ -339,7 +349,7 @@ impl UserGraph {
         }
         let edge = self.graph.add_edge(subject, object, relation.id);
         self.edges.insert(relation.id, (edge, relation));
-        closed
+        Some(closed)
     }
 
     fn remove_relation(&mut self, id: RelationId) {
