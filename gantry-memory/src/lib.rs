@@ -1,12 +1,14 @@
 //! Retrieval for Gantry: long-term memory over every message and document chunk.
 //!
 //! Built so far: [`ExactIndex`], a brute-force [`VectorIndex`] that is the recall reference
-//! and a sound choice for small collections; [`TantivyIndex`], the BM25 [`KeywordIndex`] with
-//! snippets. To come: the HNSW index (hnsw_rs), hybrid fusion, the petgraph knowledge graph,
-//! text extraction and chunking, and indexes that follow the store's change feed (see the
-//! README's status table).
+//! and a sound choice for small collections; [`HnswIndex`], the approximate one (int8 graph
+//! walk, exact re-scoring, exact scans of small filtered sets); [`TantivyIndex`], the BM25
+//! [`KeywordIndex`] with snippets; the [`Indexer`], which keeps both in step with the store's
+//! change feed; and the knowledge graph, [`GraphMemory`], with fact extraction from chat
+//! turns ([`extract_turn`]).
 
 mod exact;
+mod graph;
 mod hnsw;
 mod indexer;
 mod keyword;
@@ -17,6 +19,12 @@ mod vector;
 pub use exact::ExactIndex;
 pub use gantry_core::graph::KnowledgeGraph;
 pub use gantry_core::index::{KeywordIndex, VectorIndex};
+pub use graph::{
+    ApplyReport, ExtractedEntity, ExtractedFacts, ExtractedRelation, ExtractionMode, GraphMemory,
+    LlmExtractor, MAX_EXTRACTED, MAX_HOPS, MAX_MENTIONS, MAX_PREDICATE_BYTES, MAX_RESULT_ENTITIES,
+    MAX_RESULT_RELATIONS, USER_ENTITY, apply_facts, extract_deterministic, extract_turn,
+    is_exclusive, normalise_predicate,
+};
 pub use hnsw::{HnswIndex, HnswParams, Opened, UnitCosine};
 pub use indexer::{CatchUp, Indexer, VectorSide};
 pub use keyword::{KeywordHit, MAX_QUERY_BYTES, MAX_TEXT_BYTES, Snippet, TantivyIndex};

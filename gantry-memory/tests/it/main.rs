@@ -7,6 +7,7 @@
 )]
 
 mod exact;
+mod graph;
 mod indexer;
 mod keyword;
 mod recall;
