@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use gantry_core::UserId;
+use gantry_core::index::KeywordIndex;
 use gantry_core::index::{SearchFilter, VectorIndex};
 use gantry_core::llm::Embedder;
 use gantry_core::model::{
@@ -13,7 +14,7 @@ use gantry_core::model::{
 };
 use gantry_core::store::prelude::*;
 use gantry_llm::MiniLmEmbedder;
-use gantry_memory::{HnswIndex, HnswParams, Indexer, Opened, VectorSide};
+use gantry_memory::{HnswIndex, HnswParams, Indexer, Opened, TantivyIndex, VectorSide};
 use gantry_store::SqliteStore;
 use uuid::Uuid;
 
@@ -366,4 +367,78 @@ async fn writes_are_searchable_once_catch_up_returns_and_deletes_vanish() {
         hits.iter().all(|h| h.item.id != said.id.as_uuid()),
         "a deleted conversation's message is still found"
     );
+}
+
+fn keyword_indexer(world: &World, index: Arc<TantivyIndex>) -> Indexer {
+    Indexer::new(world.store.clone(), None, Some(index)).with_batch(8)
+}
+
+/// Every match (ties in any order), as (id, score) sorted by score then id.
+async fn keyword_answers(index: &TantivyIndex, world: &World) -> Vec<Vec<(Uuid, f32)>> {
+    let mut all = Vec::new();
+    for owner in [world.alice, world.bob] {
+        for q in QUESTIONS {
+            let filter = SearchFilter {
+                owner_id: owner,
+                kind: None,
+                parents: vec![],
+            };
+            let hits = index.search(q, 100, &filter).await.unwrap();
+            assert!(hits.iter().all(|h| h.item.owner_id == owner));
+            let mut hits: Vec<(Uuid, f32)> = hits.iter().map(|h| (h.item.id, h.score)).collect();
+            hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            all.push(hits);
+        }
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keyword_index_survives_a_kill_and_a_damaged_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = world(dir.path()).await;
+    let latest = world.store.latest_seq().await.unwrap();
+
+    let clean = Arc::new(TantivyIndex::in_memory().unwrap());
+    keyword_indexer(&world, clean.clone())
+        .catch_up()
+        .await
+        .unwrap();
+    assert_eq!(clean.len(), 25 + 12 + 6);
+    let expected = keyword_answers(&clean, &world).await;
+    assert!(
+        expected[0].len() >= 5,
+        "the cat question finds the cat: {:?}",
+        expected[0]
+    );
+
+    // Killed midway: every batch committed with its number, so nothing is applied twice.
+    let path = dir.path().join("keyword");
+    let index = Arc::new(TantivyIndex::open(&path).unwrap());
+    keyword_indexer(&world, index.clone())
+        .catch_up_at_most(16)
+        .await
+        .unwrap();
+    let midway = index.applied_seq().await.unwrap();
+    assert!(midway > 0 && midway < latest);
+    drop(index);
+    let index = Arc::new(TantivyIndex::open(&path).unwrap());
+    assert_eq!(index.applied_seq().await.unwrap(), midway);
+    keyword_indexer(&world, index.clone())
+        .catch_up()
+        .await
+        .unwrap();
+    same(&keyword_answers(&index, &world).await, &expected);
+    drop(index);
+
+    // Damaged: the index starts empty and is rebuilt from the store.
+    std::fs::write(path.join("meta.json"), b"{ not json").unwrap();
+    let index = Arc::new(TantivyIndex::open(&path).unwrap());
+    assert_eq!(index.applied_seq().await.unwrap(), 0);
+    assert!(index.is_empty());
+    keyword_indexer(&world, index.clone())
+        .catch_up()
+        .await
+        .unwrap();
+    same(&keyword_answers(&index, &world).await, &expected);
 }
