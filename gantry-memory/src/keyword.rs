@@ -420,18 +420,7 @@ impl TantivyIndex {
         for (score, address) in docs {
             let item = inner.item_at(&searcher, address)?;
             let text = inner.stored_text(&searcher, address)?;
-            let snippet = generator.snippet(&text);
-            let snippet = if snippet.fragment().is_empty() {
-                Snippet {
-                    fragment: prefix(&text, SNIPPET_CHARS).to_owned(),
-                    highlighted: Vec::new(),
-                }
-            } else {
-                Snippet {
-                    fragment: snippet.fragment().to_owned(),
-                    highlighted: disjoint(snippet.highlighted()),
-                }
-            };
+            let snippet = snippet_of(&generator, &text);
             hits.push(KeywordHit {
                 hit: Hit { item, score },
                 text,
@@ -439,6 +428,20 @@ impl TantivyIndex {
             });
         }
         Ok(hits)
+    }
+
+    /// Highlighted excerpts of `texts` for `query`, for hits found some other way (by
+    /// the vector index, say). A text with no query word starts the excerpt unmarked.
+    pub fn snippets(&self, query: &str, texts: &[&str]) -> Result<Vec<Snippet>> {
+        let inner = &self.inner;
+        let Some(text_query) = inner.text_query(query) else {
+            return Ok(texts.iter().map(|t| unmarked(t)).collect());
+        };
+        let searcher = inner.reader.searcher();
+        let mut generator = SnippetGenerator::create(&searcher, &text_query, inner.fields.text)
+            .map_err(internal("preparing snippets"))?;
+        generator.set_max_num_chars(SNIPPET_CHARS);
+        Ok(texts.iter().map(|t| snippet_of(&generator, t)).collect())
     }
 
     /// The stored texts of `ids`; ids not in the index are absent from the map. No owner
@@ -462,6 +465,27 @@ impl TantivyIndex {
             texts.insert(id, inner.stored_text(&searcher, address)?);
         }
         Ok(texts)
+    }
+}
+
+/// The start of a text, nothing marked.
+fn unmarked(text: &str) -> Snippet {
+    Snippet {
+        fragment: prefix(text, SNIPPET_CHARS).to_owned(),
+        highlighted: Vec::new(),
+    }
+}
+
+/// The best excerpt of `text`, or its start when no query word is in it.
+fn snippet_of(generator: &SnippetGenerator, text: &str) -> Snippet {
+    let snippet = generator.snippet(text);
+    if snippet.fragment().is_empty() {
+        unmarked(text)
+    } else {
+        Snippet {
+            fragment: snippet.fragment().to_owned(),
+            highlighted: disjoint(snippet.highlighted()),
+        }
     }
 }
 

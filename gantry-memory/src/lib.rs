@@ -10,6 +10,7 @@
 mod exact;
 mod graph;
 mod hnsw;
+mod hybrid;
 mod indexer;
 mod keyword;
 mod quant;
@@ -26,6 +27,10 @@ pub use graph::{
     is_exclusive, normalise_predicate,
 };
 pub use hnsw::{HnswIndex, HnswParams, Opened, UnitCosine};
+pub use hybrid::{
+    HybridHit, HybridOptions, HybridResults, HybridSearch, ListRank, StageTimings,
+    reciprocal_rank_fusion,
+};
 pub use indexer::{CatchUp, Indexer, VectorSide};
 pub use keyword::{KeywordHit, MAX_QUERY_BYTES, MAX_TEXT_BYTES, Snippet, TantivyIndex};
 pub use quant::QuantisedCosine;

@@ -8,6 +8,7 @@
 
 mod exact;
 mod graph;
+mod hybrid;
 mod indexer;
 mod keyword;
 mod recall;
