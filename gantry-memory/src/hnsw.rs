@@ -9,13 +9,15 @@
 //! scans them exactly instead: faster than a filtered graph walk there, and perfect recall.
 //!
 //! hnsw_rs cannot delete or update a point, so each id maps to a slot, a removed or
-//! replaced slot becomes a tombstone that searches skip, and the graph is rebuilt without
-//! tombstones once they pass a share of the slots.
+//! replaced slot becomes a tombstone that searches skip, and once tombstones pass a share
+//! of the slots a background thread builds a fresh graph from the live vectors while the
+//! old one keeps serving; writes made meanwhile are logged and replayed onto the new graph
+//! before it is swapped in.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
 use gantry_core::ids::UserId;
@@ -110,6 +112,14 @@ struct Graph {
     by_parent: HashMap<Uuid, Members>,
     tombstones: usize,
     applied_seq: i64,
+    /// While a background rebuild runs: the writes to replay onto its graph.
+    log: Option<Vec<Write>>,
+}
+
+/// A write made while a rebuild was running.
+enum Write {
+    Upsert(Vec<IndexedItem>, Vec<Vec<f32>>),
+    Remove(Vec<Uuid>),
 }
 
 impl Graph {
@@ -123,6 +133,29 @@ impl Graph {
             by_parent: HashMap::new(),
             tombstones: 0,
             applied_seq: 0,
+            log: None,
+        }
+    }
+
+    /// A graph of `items` and their unit vectors (built on every core).
+    fn build(params: &HnswParams, items: &[IndexedItem], vectors: &[Vec<f32>]) -> Self {
+        let mut graph = Self::new(params, items.len());
+        graph.upsert(items, vectors);
+        graph
+    }
+
+    /// Adds items to the bookkeeping and the graph.
+    fn upsert(&mut self, items: &[IndexedItem], vectors: &[Vec<f32>]) {
+        let first = self.append(items, vectors);
+        let codes: Vec<Vec<i8>> = vectors.iter().map(|v| quantise(v)).collect();
+        insert_codes(&mut self.hnsw, &codes, first);
+    }
+
+    fn remove(&mut self, ids: &[Uuid]) {
+        for id in ids {
+            if let Some(slot) = self.by_id.remove(id) {
+                self.kill(slot);
+            }
         }
     }
 
@@ -203,7 +236,9 @@ pub struct HnswIndex {
     params: HnswParams,
     /// The current `ef_search`, adjustable while serving.
     ef_search: AtomicUsize,
-    graph: RwLock<Graph>,
+    graph: Arc<RwLock<Graph>>,
+    /// The background rebuild, if one was started.
+    rebuilder: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for HnswIndex {
@@ -225,6 +260,18 @@ fn new_hnsw(params: &HnswParams, capacity: usize) -> Hnsw<'static, i8, Quantised
     );
     hnsw.set_searching_mode(true);
     hnsw
+}
+
+fn read(graph: &RwLock<Graph>) -> std::sync::RwLockReadGuard<'_, Graph> {
+    graph
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write(graph: &RwLock<Graph>) -> std::sync::RwLockWriteGuard<'_, Graph> {
+    graph
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Adds slots `first..` to the graph, on every core for a batch.
@@ -251,7 +298,8 @@ impl HnswIndex {
             dimension,
             params,
             ef_search: AtomicUsize::new(params.ef_search),
-            graph: RwLock::new(Graph::new(&params, 0)),
+            graph: Arc::new(RwLock::new(Graph::new(&params, 0))),
+            rebuilder: Mutex::new(None),
         })
     }
 
@@ -270,14 +318,9 @@ impl HnswIndex {
             .chunks_exact(d)
             .map(<[f32]>::to_vec)
             .collect();
-        {
-            let mut graph = index.write();
-            graph.hnsw = new_hnsw(&params, snapshot.items.len());
-            let first = graph.append(&snapshot.items, &vectors);
-            let codes: Vec<Vec<i8>> = vectors.iter().map(|v| quantise(v)).collect();
-            insert_codes(&mut graph.hnsw, &codes, first);
-            graph.applied_seq = snapshot.applied_seq;
-        }
+        let mut graph = Graph::build(&params, &snapshot.items, &vectors);
+        graph.applied_seq = snapshot.applied_seq;
+        *index.write() = graph;
         Ok(index)
     }
 
@@ -378,37 +421,76 @@ impl HnswIndex {
         self.write().applied_seq = seq;
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Graph> {
-        self.graph
-            .read()
+    /// Waits for a running background rebuild, if any, to be swapped in.
+    pub fn wait_for_rebuild(&self) {
+        let handle = self
+            .rebuilder
+            .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle
+            && handle.join().is_err()
+        {
+            tracing::error!("the vector index rebuild failed; the old graph keeps serving");
+            self.write().log = None;
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Graph> {
+        read(&self.graph)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Graph> {
-        self.graph
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        write(&self.graph)
     }
 
-    /// Rebuilds the graph from its live points, dropping tombstones.
-    fn rebuild(&self, graph: &mut Graph) {
+    /// Starts a background rebuild once tombstones pass the threshold (one at a time).
+    fn maybe_rebuild(&self, graph: &mut Graph) {
+        if graph.log.is_some() {
+            let finished = self
+                .rebuilder
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_ref()
+                .is_some_and(std::thread::JoinHandle::is_finished);
+            if !finished {
+                return;
+            }
+            // It ended without swapping its graph in (it panicked): forget it, retry.
+            graph.log = None;
+        }
+        if graph.tombstones == 0
+            || graph.tombstones * 100 <= graph.slots.len() * self.params.rebuild_percent
+        {
+            return;
+        }
+        let mut rebuilder = self
+            .rebuilder
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(done) = rebuilder.take()
+            && done.join().is_err()
+        {
+            tracing::error!("an earlier vector index rebuild failed; starting another");
+        }
         let d = self.dimension;
         let (items, vectors) = graph.live(d);
-        let vectors: Vec<Vec<f32>> = vectors.chunks_exact(d).map(<[f32]>::to_vec).collect();
-        let mut fresh = Graph::new(&self.params, items.len());
-        let first = fresh.append(&items, &vectors);
-        let codes: Vec<Vec<i8>> = vectors.iter().map(|v| quantise(v)).collect();
-        insert_codes(&mut fresh.hnsw, &codes, first);
-        fresh.applied_seq = graph.applied_seq;
-        *graph = fresh;
-    }
-
-    fn maybe_rebuild(&self, graph: &mut Graph) {
-        if graph.tombstones > 0
-            && graph.tombstones * 100 > graph.slots.len() * self.params.rebuild_percent
-        {
-            self.rebuild(graph);
-        }
+        graph.log = Some(Vec::new());
+        let shared = Arc::clone(&self.graph);
+        let params = self.params;
+        *rebuilder = Some(std::thread::spawn(move || {
+            let vectors: Vec<Vec<f32>> = vectors.chunks_exact(d).map(<[f32]>::to_vec).collect();
+            let mut fresh = Graph::build(&params, &items, &vectors);
+            let mut graph = write(&shared);
+            for logged in graph.log.take().unwrap_or_default() {
+                match logged {
+                    Write::Upsert(items, vectors) => fresh.upsert(&items, &vectors),
+                    Write::Remove(ids) => fresh.remove(&ids),
+                }
+            }
+            fresh.applied_seq = graph.applied_seq;
+            *graph = fresh;
+        }));
     }
 
     /// The slots to scan exactly, when the filter leaves few enough of them.
@@ -447,21 +529,21 @@ impl VectorIndex for HnswIndex {
             .iter()
             .map(|(_, v)| normalise(v, self.dimension))
             .collect::<Result<Vec<_>>>()?;
-        let codes: Vec<Vec<i8>> = vectors.iter().map(|v| quantise(v)).collect();
         let items: Vec<IndexedItem> = items.into_iter().map(|(item, _)| item).collect();
         let mut graph = self.write();
-        let first = graph.append(&items, &vectors);
-        insert_codes(&mut graph.hnsw, &codes, first);
+        graph.upsert(&items, &vectors);
+        if let Some(log) = &mut graph.log {
+            log.push(Write::Upsert(items, vectors));
+        }
         self.maybe_rebuild(&mut graph);
         Ok(())
     }
 
     async fn remove(&self, ids: &[Uuid]) -> Result<()> {
         let mut graph = self.write();
-        for id in ids {
-            if let Some(slot) = graph.by_id.remove(id) {
-                graph.kill(slot);
-            }
+        graph.remove(ids);
+        if let Some(log) = &mut graph.log {
+            log.push(Write::Remove(ids.to_vec()));
         }
         self.maybe_rebuild(&mut graph);
         Ok(())

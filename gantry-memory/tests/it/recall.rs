@@ -114,7 +114,36 @@ async fn recall_matches_the_exact_index_filtered_or_not() {
         .collect();
     exact.remove(&removed).await.unwrap();
     hnsw.remove(&removed).await.unwrap();
+    // The rebuild runs in the background; searches meanwhile never return removed points.
+    for q in &queries {
+        for hit in hnsw.search(q, 10, &all).await.unwrap() {
+            assert!(!removed.contains(&hit.item.id), "a removed point came back");
+        }
+    }
+    // Writes made while it runs are carried onto the new graph.
+    let late: Vec<(IndexedItem, Vec<f32>)> = vectors(50, dim, 1234)
+        .into_iter()
+        .map(|v| {
+            let item = IndexedItem {
+                id: Uuid::now_v7(),
+                owner_id: crowd,
+                kind: ChangeKind::Chunk,
+                parent_id: Uuid::nil(),
+            };
+            (item, v)
+        })
+        .collect();
+    hnsw.upsert(late.clone()).await.unwrap();
+    exact.upsert(late.clone()).await.unwrap();
+    hnsw.wait_for_rebuild();
     assert_eq!(hnsw.tombstones(), 0, "rebuilt");
+    for (item, v) in &late {
+        let hits = hnsw.search(v, 1, &all).await.unwrap();
+        assert_eq!(
+            hits[0].item.id, item.id,
+            "a write made during the rebuild was lost"
+        );
+    }
     assert_eq!(hnsw.len(), exact.len());
     let r = recall(&hnsw, &exact, &queries, &all).await;
     assert!(r >= 0.95, "recall@10 after a rebuild {r}");
