@@ -339,6 +339,10 @@ pub trait ChangeFeed: Send + Sync {
     async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>>;
     /// The highest sequence number handed out so far (0 for an empty store).
     async fn latest_seq(&self) -> Result<i64>;
+    /// Forgets the tombstones numbered `through` or lower, once every index that follows
+    /// the feed has durably applied them (an index rebuilt from scratch never needs them:
+    /// the rows they stood for are gone). Returns how many were removed.
+    async fn compact_tombstones(&self, through: i64) -> Result<u64>;
 }
 
 /// Everything Gantry persists, as one object: `Arc<dyn Store>`.

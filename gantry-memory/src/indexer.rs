@@ -190,18 +190,31 @@ impl Indexer {
         }
     }
 
-    /// Saves the vector index to its file, if it has one.
+    /// Saves the vector index to its file (if it has one), then lets the store forget the
+    /// tombstones every index has durably applied.
     pub async fn save(&self) -> Result<()> {
-        let Some(side) = self.vectors.clone() else {
-            return Ok(());
-        };
-        let Some(path) = side.path.clone() else {
-            return Ok(());
-        };
-        let embedder = side.embedder.model_id().to_owned();
-        tokio::task::spawn_blocking(move || side.index.save(&path, &embedder))
-            .await
-            .map_err(|e| gantry_core::Error::internal(format!("saving the vector index: {e}")))?
+        let mut durable = i64::MAX;
+        if let Some(side) = self.vectors.clone() {
+            durable = side.index.applied_seq().await?;
+            if let Some(path) = side.path.clone() {
+                let embedder = side.embedder.model_id().to_owned();
+                durable = tokio::task::spawn_blocking(move || {
+                    let snapshot = side.index.snapshot(&embedder);
+                    snapshot.save(&path).map(|()| snapshot.applied_seq)
+                })
+                .await
+                .map_err(|e| {
+                    gantry_core::Error::internal(format!("saving the vector index: {e}"))
+                })??;
+            }
+        }
+        if let Some(index) = &self.keywords {
+            durable = durable.min(index.applied_seq().await?);
+        }
+        if durable != i64::MAX && durable > 0 {
+            self.store.compact_tombstones(durable).await?;
+        }
+        Ok(())
     }
 
     /// Asks the background task (see [`Self::spawn`]) to catch up now.

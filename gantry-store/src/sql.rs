@@ -1597,6 +1597,15 @@ macro_rules! impl_sql_store {
                     .await
                     .map_err(db_error)
             }
+
+            async fn compact_tombstones(&self, through: i64) -> Result<u64> {
+                let done = sqlx::query("DELETE FROM tombstones WHERE seq <= $1")
+                    .bind(through)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+                Ok(done.rows_affected())
+            }
         }
 
         #[async_trait]

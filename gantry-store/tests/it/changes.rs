@@ -135,6 +135,25 @@ async fn a_follower_ends_in_step_with_the_store(store: TestStore) {
             .count(),
         10
     );
+
+    // Compaction forgets tombstones up to a number and keeps the later ones and every row.
+    let all = store.changes_since(0, 500).await.unwrap();
+    let deleted: Vec<i64> = all
+        .iter()
+        .filter(|c| matches!(c, Change::Deleted { .. }))
+        .map(Change::seq)
+        .collect();
+    let cut = deleted[5];
+    assert_eq!(store.compact_tombstones(cut).await.unwrap(), 6);
+    let after = store.changes_since(0, 500).await.unwrap();
+    let left: Vec<i64> = after
+        .iter()
+        .filter(|c| matches!(c, Change::Deleted { .. }))
+        .map(Change::seq)
+        .collect();
+    assert_eq!(left, deleted[6..]);
+    assert_eq!(after.len(), all.len() - 6);
+    assert_eq!(store.compact_tombstones(cut).await.unwrap(), 0);
 }
 
 async fn deleting_a_user_tombstones_everything_they_had(store: TestStore) {
