@@ -1,15 +1,18 @@
 //! Retrieval for Gantry: long-term memory over every message and document chunk.
 //!
 //! Built so far: [`ExactIndex`], a brute-force [`VectorIndex`] that is the recall reference
-//! and a sound choice for small collections. To come: the HNSW index (hnsw_rs), the tantivy
-//! BM25 index, hybrid fusion, the petgraph knowledge graph, text extraction and chunking,
-//! and indexes that follow the store's change feed (see the README's status table).
+//! and a sound choice for small collections; the HNSW index (hnsw_rs); text extraction from
+//! uploads ([`extract()`]). To come: the tantivy BM25 index, hybrid fusion, the petgraph
+//! knowledge graph, chunking, and indexes that follow the store's change feed (see the
+//! README's status table).
 
 mod exact;
+mod extract;
 mod hnsw;
 mod vector;
 
 pub use exact::ExactIndex;
+pub use extract::{ExtractError, ExtractLimits, Extracted, FileKind, extract, extract_text};
 pub use gantry_core::graph::KnowledgeGraph;
 pub use gantry_core::index::{KeywordIndex, VectorIndex};
 pub use hnsw::{HnswIndex, HnswParams, UnitCosine};

@@ -7,4 +7,5 @@
 )]
 
 mod exact;
+mod extract;
 mod recall;
