@@ -6,6 +6,7 @@
     unreachable_pub
 )]
 
+mod chunk;
 mod exact;
 mod extract;
 mod recall;
