@@ -254,8 +254,9 @@ pub trait GraphStore: Send + Sync {
     async fn entities(&self, owner: UserId) -> Result<Vec<Entity>>;
     /// Deletes an entity and every fact that mentions it.
     async fn delete_entity(&self, owner: UserId, id: EntityId) -> Result<()>;
-    /// Records a fact. Both entities must be the owner's. A fact that holds with the same
-    /// subject and predicate but another object is closed (`valid_to` set), not deleted.
+    /// Records a fact. Both entities must be the owner's. When the fact is `exclusive`, an
+    /// open fact with the same subject and predicate but another object is closed
+    /// (`valid_to` set), not deleted.
     async fn add_relation(&self, owner: UserId, new: NewRelation) -> Result<Relation>;
     /// A user's facts; closed ones only when `include_closed`.
     async fn relations(&self, owner: UserId, include_closed: bool) -> Result<Vec<Relation>>;

@@ -3,11 +3,14 @@
 //! Built so far: [`ExactIndex`], a brute-force [`VectorIndex`] that is the recall reference
 //! and a sound choice for small collections; [`HnswIndex`], the approximate one (int8 graph
 //! walk, exact re-scoring, exact scans of small filtered sets); [`TantivyIndex`], the BM25
-//! [`KeywordIndex`] with snippets; the [`Indexer`], which keeps both in step with the store's
-//! change feed; and the knowledge graph, [`GraphMemory`], with fact extraction from chat
-//! turns ([`extract_turn`]).
+//! [`KeywordIndex`] with snippets; [`HybridSearch`], both fused by reciprocal rank; the
+//! [`Indexer`], which keeps the indexes in step with the store's change feed; the knowledge
+//! graph, [`GraphMemory`], with fact extraction from chat turns ([`extract_turn`]); and
+//! documents into text ([`extract()`]) and chunks ([`chunks()`]).
 
+mod chunk;
 mod exact;
+mod extract;
 mod graph;
 mod hnsw;
 mod hybrid;
@@ -17,7 +20,9 @@ mod quant;
 mod snapshot;
 mod vector;
 
+pub use chunk::{ChunkOptions, Chunks, TextChunk, approx_tokens, chunk_text, chunks};
 pub use exact::ExactIndex;
+pub use extract::{ExtractError, ExtractLimits, Extracted, FileKind, extract, extract_text};
 pub use gantry_core::graph::KnowledgeGraph;
 pub use gantry_core::index::{KeywordIndex, VectorIndex};
 pub use graph::{

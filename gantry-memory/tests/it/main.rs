@@ -6,7 +6,9 @@
     unreachable_pub
 )]
 
+mod chunk;
 mod exact;
+mod extract;
 mod graph;
 mod hybrid;
 mod indexer;
