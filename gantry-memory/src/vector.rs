@@ -5,8 +5,19 @@ use std::collections::BinaryHeap;
 
 use gantry_core::{Error, Result};
 
-/// The dot product, in eight independent lanes so the compiler vectorises it.
+/// The dot product: on x86-64 CPUs with AVX2 (checked once, at run time) compiled for
+/// 256-bit registers, elsewhere for the portable baseline.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if wide::available() {
+        return wide::dot(a, b);
+    }
+    dot_lanes(a, b)
+}
+
+/// The dot product, in eight independent lanes so the compiler vectorises it.
+#[inline(always)]
+pub(crate) fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0.0f32; 8];
     let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = a_chunks
@@ -21,6 +32,43 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     lanes.iter().sum::<f32>() + tail
+}
+
+/// The same kernels compiled with AVX2 enabled, called only after the CPU was seen to have
+/// it. The one place in Gantry that needs `unsafe`: calling a function compiled for a CPU
+/// feature is sound only on a CPU that has it.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+pub(crate) mod wide {
+    use std::sync::OnceLock;
+
+    /// Whether this CPU has AVX2 (asked once).
+    pub(crate) fn available() -> bool {
+        static AVX2: OnceLock<bool> = OnceLock::new();
+        *AVX2.get_or_init(|| std::arch::is_x86_feature_detected!("avx2"))
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+        super::dot_lanes(a, b)
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
+        crate::quant::dot_i8_lanes(a, b)
+    }
+
+    /// [`super::dot_lanes`] in 256-bit registers; only call when [`available`].
+    pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+        // SAFETY: callers check `available()`, so the CPU supports AVX2.
+        unsafe { dot_avx2(a, b) }
+    }
+
+    /// [`crate::quant::dot_i8_lanes`] in 256-bit registers; only call when [`available`].
+    pub(crate) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+        // SAFETY: callers check `available()`, so the CPU supports AVX2.
+        unsafe { dot_i8_avx2(a, b) }
+    }
 }
 
 /// Checks an index's vector length: 1 to [`gantry_core::validate::MAX_EMBEDDING_DIM`].
