@@ -222,6 +222,24 @@ fn vector_benches(c: &mut Criterion) {
         eprintln!("hnsw ef {ef}: recall@10 {recall:.4}, {qps:.0} queries/s");
     }
 
+    // Two users who own half each: the filter must run inside the graph walk.
+    let pair = [UserId::new(), UserId::new()];
+    let halves = items(&data, &pair);
+    let half = SearchFilter {
+        owner_id: pair[0],
+        kind: None,
+        parents: Vec::new(),
+    };
+    let truth_half = truth(&rt, &data, &halves, &half);
+    let half_index = HnswIndex::new(dim, params).unwrap();
+    rt.block_on(fill(&half_index, &halves));
+    for &ef in &efs {
+        half_index.set_ef_search(ef).unwrap();
+        let (recall, qps) = measure(&rt, &half_index, &data, &truth_half, &half);
+        eprintln!("hnsw 50% owner, ef {ef}: recall@10 {recall:.4}, {qps:.0} queries/s");
+    }
+    drop(half_index);
+
     // A user who owns 1% of the items (every hundredth), among 99 other owners.
     let owners: Vec<UserId> = (0..100).map(|_| UserId::new()).collect();
     let shared = items(&data, &owners);
