@@ -14,18 +14,7 @@ use gantry_memory::{
 use gantry_store::SqliteStore;
 
 fn embedder() -> Option<Arc<dyn Embedder>> {
-    match std::env::var("GANTRY_MINILM_DIR") {
-        Ok(dir) if !dir.trim().is_empty() => {
-            Some(Arc::new(gantry_llm::MiniLmEmbedder::load(&dir).unwrap()))
-        }
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("GANTRY_MINILM_DIR is not set: run the tests through scripts/test")
-        }
-        _ => {
-            eprintln!("SKIPPED: hybrid test (run scripts/fetch-models and set GANTRY_MINILM_DIR)");
-            None
-        }
-    }
+    crate::support::minilm("hybrid test")
 }
 
 const SAID: [&str; 8] = [

@@ -13,22 +13,12 @@ use gantry_core::model::{
     MessageRole, NewChunk, NewConversation, NewDocument, NewMessage, NewUser, Role,
 };
 use gantry_core::store::prelude::*;
-use gantry_llm::MiniLmEmbedder;
 use gantry_memory::{HnswIndex, HnswParams, Indexer, Opened, TantivyIndex, VectorSide};
 use gantry_store::SqliteStore;
 use uuid::Uuid;
 
 fn embedder() -> Option<Arc<dyn Embedder>> {
-    match std::env::var("GANTRY_MINILM_DIR") {
-        Ok(dir) if !dir.trim().is_empty() => Some(Arc::new(MiniLmEmbedder::load(&dir).unwrap())),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("GANTRY_MINILM_DIR is not set: run the tests through scripts/test")
-        }
-        _ => {
-            eprintln!("SKIPPED: indexer test (run scripts/fetch-models and set GANTRY_MINILM_DIR)");
-            None
-        }
-    }
+    crate::support::minilm("indexer test")
 }
 
 const SUBJECTS: [&str; 6] = [

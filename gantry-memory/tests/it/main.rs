@@ -14,3 +14,4 @@ mod hybrid;
 mod indexer;
 mod keyword;
 mod recall;
+mod support;
