@@ -432,3 +432,31 @@ async fn the_keyword_index_survives_a_kill_and_a_damaged_directory() {
         .unwrap();
     same(&keyword_answers(&index, &world).await, &expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_indexer_picks_up_writes_when_nudged() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = world(dir.path()).await;
+    let index = Arc::new(TantivyIndex::in_memory().unwrap());
+    let indexer = Arc::new(keyword_indexer(&world, index.clone()));
+    // A long period: only the nudge can explain a prompt catch-up.
+    let task = indexer.spawn(
+        std::time::Duration::from_secs(3_600),
+        std::time::Duration::from_secs(3_600),
+    );
+    indexer.nudge();
+    let latest = world.store.latest_seq().await.unwrap();
+    let mut waited = 0;
+    while index.applied_seq().await.unwrap() < latest {
+        assert!(waited < 200, "the background indexer did not catch up");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let filter = SearchFilter {
+        owner_id: world.bob,
+        kind: None,
+        parents: vec![],
+    };
+    assert_eq!(index.search("violin", 10, &filter).await.unwrap().len(), 1);
+    task.abort();
+}
