@@ -25,7 +25,11 @@ pub const USER_ENTITY: &str = "User";
 /// Longest text handed to the model; a fact-bearing message is far shorter.
 const MAX_INPUT_BYTES: usize = 16 * 1024;
 /// Longest bad answer echoed back to the model when asking again.
-const MAX_ECHO_BYTES: usize = 2 * 1024;
+const MAX_ECHO_BYTES: usize = 1024;
+/// Most tokens an extraction answer may take. A turn's facts fit easily; a small model that
+/// rambles is cut off here, so a prompt, one unusable answer echoed back and the retry's
+/// answer still fit a 2,048-token context.
+const MAX_ANSWER_TOKENS: u32 = 512;
 /// The kind given when none is known.
 const DEFAULT_KIND: &str = "thing";
 
@@ -835,7 +839,7 @@ impl LlmExtractor {
             model: self.model_name.clone(),
             messages,
             temperature: Some(0.0),
-            max_tokens: Some(1_024),
+            max_tokens: Some(MAX_ANSWER_TOKENS),
             json_schema: Some(schema()),
             ..ChatRequest::default()
         };
