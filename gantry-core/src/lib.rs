@@ -12,6 +12,7 @@ pub mod ids;
 pub mod index;
 pub mod llm;
 pub mod model;
+pub mod prompt;
 pub mod store;
 pub mod validate;
 
