@@ -15,6 +15,7 @@ mod graph;
 mod hnsw;
 mod hybrid;
 mod indexer;
+mod ingest;
 mod keyword;
 mod quant;
 mod snapshot;
@@ -37,6 +38,7 @@ pub use hybrid::{
     reciprocal_rank_fusion,
 };
 pub use indexer::{CatchUp, Indexer, VectorSide};
+pub use ingest::{IngestOptions, ingest};
 pub use keyword::{KeywordHit, MAX_QUERY_BYTES, MAX_TEXT_BYTES, Snippet, TantivyIndex};
 pub use quant::QuantisedCosine;
 pub use snapshot::Snapshot;

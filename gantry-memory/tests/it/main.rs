@@ -12,6 +12,7 @@ mod extract;
 mod graph;
 mod hybrid;
 mod indexer;
+mod ingest;
 mod keyword;
 mod recall;
 mod support;

@@ -1,0 +1,171 @@
+//! Documents into the store: extract the text, chunk it, embed and save the chunks in
+//! bounded batches, and move the document to `ready`, or to `failed` with a reason a
+//! person understands.
+//!
+//! Memory stays bounded whatever the file: the extracted text is capped by
+//! [`ExtractLimits`], chunks are produced lazily on a blocking thread and handed over
+//! through a small channel, and at most one batch of chunks and their vectors is held at a
+//! time. Each batch is saved in one transaction; an embedding failure part-way removes the
+//! chunks already saved and marks the document failed, so it is never left half-indexed.
+
+use gantry_core::ids::{DocumentId, UserId};
+use gantry_core::llm::Embedder;
+use gantry_core::model::{Document, DocumentStatus, NewChunk};
+use gantry_core::store::DocumentStore;
+use gantry_core::{Error, Result};
+
+use crate::chunk::{ChunkOptions, TextChunk, chunks};
+use crate::extract::{ExtractLimits, FileKind, extract};
+
+/// How a document is read and cut up.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IngestOptions {
+    /// Size and time budgets for reading the file.
+    pub limits: ExtractLimits,
+    /// Chunk size and overlap; `None` picks by file kind (Markdown-aware for .md).
+    pub chunking: Option<ChunkOptions>,
+}
+
+/// Chunks embedded and saved together.
+const BATCH: usize = 64;
+
+/// Ingests `bytes` (an upload named `filename`) into `document`, which the caller created
+/// as `processing`. Returns the document as it ends: `ready`, or `failed` with the reason
+/// (unreadable file, no text, embedding failed). Only a store failure is an error.
+pub async fn ingest(
+    store: &dyn DocumentStore,
+    embedder: Option<&dyn Embedder>,
+    owner: UserId,
+    document: DocumentId,
+    filename: &str,
+    bytes: Vec<u8>,
+    options: &IngestOptions,
+) -> Result<Document> {
+    // Fails early (NotFound) for another user's document, before any work.
+    store.document(owner, document).await?;
+    let extracted = match extract(filename, bytes, options.limits).await {
+        Ok(extracted) => extracted,
+        Err(error) => {
+            return fail(store, owner, document, error.to_string()).await;
+        }
+    };
+    let chunking = options
+        .chunking
+        .unwrap_or_else(|| ChunkOptions::for_kind(extracted.kind));
+    chunking.validate()?;
+    match save_chunks(store, embedder, owner, document, extracted.text, chunking).await {
+        Ok(0) => fail(store, owner, document, no_text(extracted.kind)).await,
+        Ok(_) => {
+            store
+                .set_document_status(owner, document, DocumentStatus::Ready, None)
+                .await
+        }
+        Err(Failure::Store(error)) => Err(error),
+        Err(Failure::Embedding(error)) => {
+            store.delete_chunks(owner, document).await?;
+            let reason = format!("the text could not be embedded ({error}); try re-indexing");
+            fail(store, owner, document, reason).await
+        }
+    }
+}
+
+fn no_text(kind: FileKind) -> String {
+    format!("the {} holds no text", kind.label())
+}
+
+async fn fail(
+    store: &dyn DocumentStore,
+    owner: UserId,
+    document: DocumentId,
+    reason: String,
+) -> Result<Document> {
+    store
+        .set_document_status(owner, document, DocumentStatus::Failed, Some(reason))
+        .await
+}
+
+enum Failure {
+    Store(Error),
+    Embedding(Error),
+}
+
+/// Chunks `text` on a blocking thread and saves the chunks batch by batch; returns how many.
+async fn save_chunks(
+    store: &dyn DocumentStore,
+    embedder: Option<&dyn Embedder>,
+    owner: UserId,
+    document: DocumentId,
+    text: String,
+    chunking: ChunkOptions,
+) -> std::result::Result<usize, Failure> {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<TextChunk>(BATCH * 2);
+    let producer = tokio::task::spawn_blocking(move || -> Result<()> {
+        for chunk in chunks(&text, &chunking)? {
+            if sender.blocking_send(chunk).is_err() {
+                break; // the consumer gave up
+            }
+        }
+        Ok(())
+    });
+    let mut saved = 0;
+    let mut batch: Vec<TextChunk> = Vec::with_capacity(BATCH);
+    loop {
+        let next = receiver.recv().await;
+        let done = next.is_none();
+        if let Some(chunk) = next {
+            batch.push(chunk);
+        }
+        if batch.len() == BATCH || (done && !batch.is_empty()) {
+            saved +=
+                save_batch(store, embedder, owner, document, std::mem::take(&mut batch)).await?;
+        }
+        if done {
+            break;
+        }
+    }
+    producer
+        .await
+        .map_err(|e| Failure::Store(Error::internal(format!("chunking stopped: {e}"))))?
+        .map_err(Failure::Store)?;
+    Ok(saved)
+}
+
+async fn save_batch(
+    store: &dyn DocumentStore,
+    embedder: Option<&dyn Embedder>,
+    owner: UserId,
+    document: DocumentId,
+    batch: Vec<TextChunk>,
+) -> std::result::Result<usize, Failure> {
+    let vectors = match embedder {
+        Some(embedder) => {
+            let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
+            let vectors = embedder.embed(&texts).await.map_err(Failure::Embedding)?;
+            if vectors.len() != batch.len() {
+                return Err(Failure::Embedding(Error::internal(format!(
+                    "{} vectors for {} texts",
+                    vectors.len(),
+                    batch.len()
+                ))));
+            }
+            vectors.into_iter().map(Some).collect()
+        }
+        None => vec![None; batch.len()],
+    };
+    let new: Vec<NewChunk> = batch
+        .into_iter()
+        .zip(vectors)
+        .map(|(chunk, embedding)| NewChunk {
+            ordinal: chunk.ordinal,
+            text: chunk.text,
+            token_count: chunk.token_count,
+            embedding,
+        })
+        .collect();
+    let n = new.len();
+    store
+        .add_chunks(owner, document, new)
+        .await
+        .map_err(Failure::Store)?;
+    Ok(n)
+}
