@@ -21,8 +21,9 @@ use uuid::Uuid;
 
 use crate::hnsw::HnswIndex;
 
-/// Changes fetched and applied per batch, by default.
-const BATCH: u32 = 256;
+/// Changes fetched and applied per batch, by default: the store's largest page, so a
+/// catch-up makes as few keyword-index commits as it can.
+const BATCH: u32 = 500;
 
 /// The vector side: the index, the embedder for text without a stored embedding, and
 /// where the index is saved.
@@ -132,9 +133,10 @@ impl Indexer {
         }
     }
 
-    /// Sets how many changes are fetched, embedded and applied at a time (1 to 10,000).
+    /// Sets how many changes are fetched, embedded and applied at a time (1 to 500, the
+    /// store's largest page).
     pub fn with_batch(mut self, batch: u32) -> Self {
-        self.batch = batch.clamp(1, 10_000);
+        self.batch = batch.clamp(1, 500);
         self
     }
 

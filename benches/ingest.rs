@@ -1,0 +1,135 @@
+//! Document ingestion without embedding: plain text (SciFact abstracts, repeated to size)
+//! through extraction, chunking, the SQLite store and the keyword index, measured in MB/s,
+//! with the peak heap of each run (a counting allocator) for two file sizes.
+//!
+//! `cargo bench --bench ingest`
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    unsafe_code
+)]
+
+#[path = "support/scifact.rs"]
+mod scifact;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Instant;
+
+use gantry_core::model::{NewDocument, NewUser, Role};
+use gantry_core::store::prelude::*;
+use gantry_memory::{Indexer, IngestOptions, TantivyIndex, ingest};
+use gantry_store::SqliteStore;
+
+/// Counts live heap bytes and remembers the highest count since the last reset.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+fn grew(by: isize) {
+    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        grew(layout.size() as isize);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        grew(new_size as isize - layout.size() as isize);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn text_of_size(corpus: &[scifact::Doc], bytes: usize) -> String {
+    let mut text = String::with_capacity(bytes + 4096);
+    'fill: loop {
+        for doc in corpus {
+            text.push_str(&doc.title);
+            text.push_str("\n\n");
+            text.push_str(&doc.text);
+            text.push_str("\n\n");
+            if text.len() >= bytes {
+                break 'fill;
+            }
+        }
+    }
+    text
+}
+
+fn main() {
+    let corpus = scifact::corpus();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        for mib in [4usize, 16] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Arc::new(SqliteStore::open(dir.path().join("g.db")).await.unwrap());
+            let user = store
+                .create_user(NewUser {
+                    email: "bench@example.com".into(),
+                    display_name: "bench".into(),
+                    password_hash: "x".into(),
+                    role: Role::User,
+                })
+                .await
+                .unwrap();
+            let text = text_of_size(&corpus, mib << 20);
+            let size = text.len();
+            let doc = store
+                .create_document(
+                    user.id,
+                    NewDocument {
+                        filename: "corpus.txt".into(),
+                        content_type: "text/plain".into(),
+                        size_bytes: size as u64,
+                    },
+                )
+                .await
+                .unwrap();
+            let keywords = Arc::new(TantivyIndex::open(&dir.path().join("keyword")).unwrap());
+            let indexer = Indexer::new(store.clone(), None, Some(keywords.clone()));
+            let bytes = text.into_bytes();
+            let before = LIVE.load(Ordering::Relaxed);
+            PEAK.store(before, Ordering::Relaxed);
+            let started = Instant::now();
+            let done = ingest(
+                store.as_ref(),
+                None,
+                user.id,
+                doc.id,
+                "corpus.txt",
+                bytes,
+                &IngestOptions::default(),
+            )
+            .await
+            .unwrap();
+            let ingested = started.elapsed();
+            let report = indexer.catch_up().await.unwrap();
+            let total = started.elapsed();
+            let peak = PEAK.load(Ordering::Relaxed) - before;
+            let mb = size as f64 / 1e6;
+            println!(
+                "{mib} MiB of text: {:?}, {} chunks; extract+chunk+store {:.1} MB/s; with keyword indexing {:.1} MB/s; peak heap above start {:.1} MB ({:.2} x the file)",
+                done.status,
+                report.changes,
+                mb / ingested.as_secs_f64(),
+                mb / total.as_secs_f64(),
+                peak as f64 / 1e6,
+                peak as f64 / size as f64
+            );
+        }
+    });
+}
