@@ -17,6 +17,9 @@ pub use gantry_core::{
 };
 pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
 
+mod config;
+pub use config::{Config, ENV_VARS, Extraction, Retrieval};
+
 /// Everything an application needs in scope to call a store: `use gantry::prelude::*;`.
 pub mod prelude {
     pub use gantry_core::store::prelude::*;

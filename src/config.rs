@@ -1,0 +1,362 @@
+//! Gantry's settings. Each comes from, in rising precedence: its default, a TOML file,
+//! an environment variable, and code (assign the field after loading).
+//!
+//! ```toml
+//! data_dir = "/var/lib/gantry"
+//! minilm_dir = "/opt/models/all-MiniLM-L6-v2"
+//! extraction = "deterministic"
+//!
+//! [[backends]]
+//! name = "local"
+//! base_url = "http://127.0.0.1:8080/v1"
+//! kind = "llamacpp"
+//! default_model = "smollm2"
+//!
+//! [retrieval]
+//! k = 8
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use gantry_core::{Error, Result};
+use gantry_llm::{BackendConfig, BackendKind};
+use serde::{Deserialize, Serialize};
+
+/// How chat turns learn facts for the knowledge graph.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Extraction {
+    /// No fact extraction.
+    Off,
+    /// Capitalised names and simple patterns, no model call.
+    #[default]
+    Deterministic,
+    /// One call to the chat model per turn, off the response path.
+    Llm,
+}
+
+/// How questions draw on memory and documents.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retrieval {
+    /// Pieces of context put in front of the model per question (1 to 100).
+    pub k: usize,
+    /// Reciprocal rank fusion constant (larger flattens the top ranks).
+    pub rrf_k: f32,
+    /// Weight of the vector (meaning) list in the fusion.
+    pub vector_weight: f32,
+    /// Weight of the keyword (BM25) list in the fusion.
+    pub keyword_weight: f32,
+}
+
+impl Default for Retrieval {
+    fn default() -> Self {
+        Self {
+            k: 8,
+            rrf_k: 60.0,
+            vector_weight: 1.0,
+            keyword_weight: 1.0,
+        }
+    }
+}
+
+/// Everything [`Config::load`] reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the SQLite file and the index files live. `GANTRY_DATA_DIR`; default
+    /// `gantry-data`.
+    pub data_dir: PathBuf,
+    /// A `sqlite://` or `postgres://` URL instead of `<data_dir>/gantry.db`.
+    /// `GANTRY_DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// The OpenAI-compatible backends. `GANTRY_LLM_URL` adds (or replaces) the backend
+    /// named `default`, with `GANTRY_LLM_API_KEY`, `GANTRY_LLM_MODEL` and `GANTRY_LLM_KIND`
+    /// (`openai`, `tabbyapi`, `llamacpp`, `ollama`, `vllm`).
+    pub backends: Vec<BackendConfig>,
+    /// The local all-MiniLM-L6-v2 model directory, for in-process embeddings.
+    /// `GANTRY_MINILM_DIR`.
+    pub minilm_dir: Option<PathBuf>,
+    /// Without a local model: the embedding model to ask the first backend for.
+    /// `GANTRY_EMBEDDING_MODEL`. With neither, retrieval is by keywords alone.
+    pub embedding_model: Option<String>,
+    /// Fact extraction for the knowledge graph. `GANTRY_EXTRACTION`.
+    pub extraction: Extraction,
+    /// Retrieval settings (file or code only).
+    pub retrieval: Retrieval,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("gantry-data"),
+            database_url: None,
+            backends: Vec::new(),
+            minilm_dir: None,
+            embedding_model: None,
+            extraction: Extraction::default(),
+            retrieval: Retrieval::default(),
+        }
+    }
+}
+
+/// Names every environment variable [`Config::with_env`] reads.
+pub const ENV_VARS: [&str; 9] = [
+    "GANTRY_DATA_DIR",
+    "GANTRY_DATABASE_URL",
+    "GANTRY_LLM_URL",
+    "GANTRY_LLM_API_KEY",
+    "GANTRY_LLM_MODEL",
+    "GANTRY_LLM_KIND",
+    "GANTRY_MINILM_DIR",
+    "GANTRY_EMBEDDING_MODEL",
+    "GANTRY_EXTRACTION",
+];
+
+fn bad(field: &'static str, reason: impl Into<String>) -> Error {
+    Error::invalid(field, reason)
+}
+
+impl Config {
+    /// Defaults, then the TOML file if one is given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        let config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        config.with_env()
+    }
+
+    /// The settings in a TOML file (missing settings keep their defaults).
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad("config", format!("cannot read {}: {e}", path.display())))?;
+        Self::from_toml(&text)
+            .map_err(|e| bad("config", format!("{}: {}", path.display(), reason_of(&e))))
+    }
+
+    /// The settings in TOML text; an unknown key or a wrong type is refused, naming it.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        let config: Self = toml::from_str(text).map_err(|e| bad("config", e.message()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// These settings with the process's environment variables applied over them.
+    pub fn with_env(self) -> Result<Self> {
+        self.with_vars(
+            ENV_VARS
+                .iter()
+                .filter_map(|name| std::env::var(name).ok().map(|v| ((*name).to_owned(), v))),
+        )
+    }
+
+    /// These settings with `vars` (name, value) applied over them, as [`Self::with_env`]
+    /// does with the real environment. Empty values are ignored.
+    pub fn with_vars(mut self, vars: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+        let vars: Vec<(String, String)> = vars
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+        let get = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.trim().to_owned())
+        };
+        if let Some(dir) = get("GANTRY_DATA_DIR") {
+            self.data_dir = PathBuf::from(dir);
+        }
+        if let Some(url) = get("GANTRY_DATABASE_URL") {
+            self.database_url = Some(url);
+        }
+        if let Some(url) = get("GANTRY_LLM_URL") {
+            let mut backend = BackendConfig::new("default", url);
+            backend.api_key = get("GANTRY_LLM_API_KEY");
+            backend.default_model = get("GANTRY_LLM_MODEL");
+            if let Some(kind) = get("GANTRY_LLM_KIND") {
+                backend.kind = parse_kind(&kind)?;
+            }
+            self.backends.retain(|b| b.name != "default");
+            self.backends.insert(0, backend);
+        }
+        if let Some(dir) = get("GANTRY_MINILM_DIR") {
+            self.minilm_dir = Some(PathBuf::from(dir));
+        }
+        if let Some(model) = get("GANTRY_EMBEDDING_MODEL") {
+            self.embedding_model = Some(model);
+        }
+        if let Some(mode) = get("GANTRY_EXTRACTION") {
+            self.extraction = match mode.to_ascii_lowercase().as_str() {
+                "off" => Extraction::Off,
+                "deterministic" => Extraction::Deterministic,
+                "llm" => Extraction::Llm,
+                other => {
+                    return Err(bad(
+                        "GANTRY_EXTRACTION",
+                        format!("`{other}` is not one of off, deterministic, llm"),
+                    ));
+                }
+            };
+        }
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Checks the settings together; a problem names the setting.
+    pub fn validate(&self) -> Result<()> {
+        let mut names = std::collections::HashSet::new();
+        for backend in &self.backends {
+            if backend.name.trim().is_empty() {
+                return Err(bad("backends", "every backend needs a name"));
+            }
+            if backend.base_url.trim().is_empty() {
+                return Err(bad(
+                    "backends",
+                    format!("backend `{}` needs a base_url", backend.name),
+                ));
+            }
+            if !names.insert(backend.name.as_str()) {
+                return Err(bad(
+                    "backends",
+                    format!("two backends are named `{}`", backend.name),
+                ));
+            }
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(bad("data_dir", "must not be empty"));
+        }
+        let r = &self.retrieval;
+        if !(1..=100).contains(&r.k) {
+            return Err(bad("retrieval.k", "must be 1 to 100"));
+        }
+        for (field, value) in [
+            ("retrieval.rrf_k", r.rrf_k),
+            ("retrieval.vector_weight", r.vector_weight),
+            ("retrieval.keyword_weight", r.keyword_weight),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(bad(field, "must be a finite number, 0 or more"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The database to open: `database_url`, or the SQLite file in `data_dir`.
+    pub fn database(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("gantry.db").display()))
+    }
+}
+
+fn parse_kind(kind: &str) -> Result<BackendKind> {
+    toml::Value::String(kind.to_ascii_lowercase())
+        .try_into()
+        .map_err(|_| {
+            bad(
+                "GANTRY_LLM_KIND",
+                format!("`{kind}` is not one of openai, tabbyapi, llamacpp, ollama, vllm"),
+            )
+        })
+}
+
+fn reason_of(error: &Error) -> String {
+    match error {
+        Error::InvalidInput { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_run_on_embedded_storage_with_keyword_retrieval() {
+        let config = Config::default();
+        assert_eq!(config.database(), "sqlite://gantry-data/gantry.db");
+        assert!(config.backends.is_empty() && config.minilm_dir.is_none());
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn a_file_sets_what_it_names_and_keeps_the_rest() {
+        let config = Config::from_toml(
+            r#"
+            data_dir = "/srv/gantry"
+            extraction = "llm"
+            [[backends]]
+            name = "local"
+            base_url = "http://127.0.0.1:8080/v1"
+            kind = "llamacpp"
+            [retrieval]
+            k = 5
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.database(), "sqlite:///srv/gantry/gantry.db");
+        assert_eq!(config.extraction, Extraction::Llm);
+        assert_eq!(config.backends[0].kind, BackendKind::LlamaCpp);
+        assert_eq!(config.retrieval.k, 5);
+        assert_eq!(config.retrieval.rrf_k, 60.0);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_by_name() {
+        let error = Config::from_toml("data_dri = \"x\"").unwrap_err();
+        assert_eq!(error.invalid_field(), Some("config"));
+        assert!(error.to_string().contains("data_dri"), "{error}");
+        let error = Config::from_toml("[retrieval]\nk = 0").unwrap_err();
+        assert_eq!(error.invalid_field(), Some("retrieval.k"));
+        let twice = "[[backends]]\nname = \"a\"\nbase_url = \"http://x\"\n[[backends]]\nname = \"a\"\nbase_url = \"http://y\"";
+        assert_eq!(
+            Config::from_toml(twice).unwrap_err().invalid_field(),
+            Some("backends")
+        );
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file_and_code_wins_over_both() {
+        let file = Config::from_toml("data_dir = \"/from/file\"\nextraction = \"off\"").unwrap();
+        let mut config = file
+            .with_vars(vars(&[
+                ("GANTRY_DATA_DIR", "/from/env"),
+                ("GANTRY_LLM_URL", "http://127.0.0.1:9/v1"),
+                ("GANTRY_LLM_KIND", "LlamaCpp"),
+                ("GANTRY_EXTRACTION", ""),
+            ]))
+            .unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/from/env"));
+        assert_eq!(
+            config.extraction,
+            Extraction::Off,
+            "an empty variable is ignored"
+        );
+        assert_eq!(config.backends[0].name, "default");
+        assert_eq!(config.backends[0].kind, BackendKind::LlamaCpp);
+        config.data_dir = PathBuf::from("/from/code");
+        assert_eq!(config.database(), "sqlite:///from/code/gantry.db");
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_the_variable() {
+        let error = Config::default()
+            .with_vars(vars(&[
+                ("GANTRY_LLM_URL", "http://x"),
+                ("GANTRY_LLM_KIND", "gpt"),
+            ]))
+            .unwrap_err();
+        assert_eq!(error.invalid_field(), Some("GANTRY_LLM_KIND"));
+        let error = Config::default()
+            .with_vars(vars(&[("GANTRY_EXTRACTION", "sometimes")]))
+            .unwrap_err();
+        assert_eq!(error.invalid_field(), Some("GANTRY_EXTRACTION"));
+    }
+}
