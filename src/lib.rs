@@ -18,7 +18,9 @@ pub use gantry_core::{
 pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
 
 mod config;
+mod sdk;
 pub use config::{Config, ENV_VARS, Extraction, Retrieval};
+pub use sdk::Gantry;
 
 /// Everything an application needs in scope to call a store: `use gantry::prelude::*;`.
 pub mod prelude {
