@@ -1,6 +1,6 @@
 //! The exact index: every search scans every vector that passes the filter.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::RwLock;
 
 use async_trait::async_trait;
@@ -8,7 +8,7 @@ use gantry_core::Result;
 use gantry_core::index::{Hit, IndexedItem, SearchFilter, VectorIndex};
 use uuid::Uuid;
 
-use crate::vector::{TopK, check_dimension, dot, normalise};
+use crate::vector::{Allowed, TopK, check_dimension, dot, normalise};
 
 #[derive(Debug, Default)]
 struct Rows {
@@ -122,15 +122,12 @@ impl VectorIndex for ExactIndex {
         if k == 0 {
             return Ok(Vec::new());
         }
-        let parents: HashSet<Uuid> = filter.parents.iter().copied().collect();
+        let allowed = Allowed::new(filter);
         let rows = self.read();
         let d = self.dimension;
         let mut best = TopK::new(k);
         for (row, item) in rows.items.iter().enumerate() {
-            if item.owner_id != filter.owner_id
-                || filter.kind.is_some_and(|kind| kind != item.kind)
-                || (!parents.is_empty() && !parents.contains(&item.parent_id))
-            {
+            if !allowed.allows(item) {
                 continue;
             }
             let score = dot(&query, &rows.vectors[row * d..(row + 1) * d]);

@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use crate::quant::{QuantisedCosine, quantise};
 use crate::snapshot::Snapshot;
-use crate::vector::{TopK, check_dimension, dot, normalise};
+use crate::vector::{Allowed, TopK, check_dimension, dot, normalise};
 
 /// Cosine distance between unit vectors: `1 - dot`, clamped at 0. (anndists' `DistDot`
 /// asserts on the rounding error that puts some unit vectors' self-product above 1.)
@@ -140,16 +140,16 @@ impl Graph {
     }
 
     /// A graph of `items` and their unit vectors (built on every core).
-    fn build(params: &HnswParams, items: &[IndexedItem], vectors: &[Vec<f32>]) -> Self {
+    fn build<V: AsRef<[f32]>>(params: &HnswParams, items: &[IndexedItem], vectors: &[V]) -> Self {
         let mut graph = Self::new(params, items.len());
         graph.upsert(items, vectors);
         graph
     }
 
     /// Adds items to the bookkeeping and the graph.
-    fn upsert(&mut self, items: &[IndexedItem], vectors: &[Vec<f32>]) {
+    fn upsert<V: AsRef<[f32]>>(&mut self, items: &[IndexedItem], vectors: &[V]) {
         let first = self.append(items, vectors);
-        let codes: Vec<Vec<i8>> = vectors.iter().map(|v| quantise(v)).collect();
+        let codes: Vec<Vec<i8>> = vectors.iter().map(|v| quantise(v.as_ref())).collect();
         insert_codes(&mut self.hnsw, &codes, first);
     }
 
@@ -163,7 +163,7 @@ impl Graph {
 
     /// Appends live items and their unit vectors to the bookkeeping (not the graph),
     /// turning any earlier slot of the same id into a tombstone. Returns the first slot.
-    fn append(&mut self, items: &[IndexedItem], vectors: &[Vec<f32>]) -> usize {
+    fn append<V: AsRef<[f32]>>(&mut self, items: &[IndexedItem], vectors: &[V]) -> usize {
         let first = self.slots.len();
         for (item, vector) in items.iter().zip(vectors) {
             let slot = self.slots.len();
@@ -171,7 +171,7 @@ impl Graph {
                 self.kill(old);
             }
             self.slots.push(Some(*item));
-            self.vectors.extend_from_slice(vector);
+            self.vectors.extend_from_slice(vector.as_ref());
             let owner = self.by_owner.entry(item.owner_id).or_default();
             owner.slots.push(slot);
             owner.live += 1;
@@ -315,11 +315,7 @@ impl HnswIndex {
                 "holds a different number of vectors than items",
             ));
         }
-        let vectors: Vec<Vec<f32>> = snapshot
-            .vectors
-            .chunks_exact(d)
-            .map(<[f32]>::to_vec)
-            .collect();
+        let vectors: Vec<&[f32]> = snapshot.vectors.chunks_exact(d).collect();
         let mut graph = Graph::build(&params, &snapshot.items, &vectors);
         graph.applied_seq = snapshot.applied_seq;
         *index.write() = graph;
@@ -483,8 +479,8 @@ impl HnswIndex {
         let shared = Arc::clone(&self.graph);
         let params = self.params;
         *rebuilder = Some(std::thread::spawn(move || {
-            let vectors: Vec<Vec<f32>> = vectors.chunks_exact(d).map(<[f32]>::to_vec).collect();
-            let mut fresh = Graph::build(&params, &items, &vectors);
+            let rows: Vec<&[f32]> = vectors.chunks_exact(d).collect();
+            let mut fresh = Graph::build(&params, &items, &rows);
             let mut graph = write(&shared);
             for logged in graph.log.take().unwrap_or_default() {
                 match logged {
@@ -558,18 +554,18 @@ impl VectorIndex for HnswIndex {
         if k == 0 {
             return Ok(Vec::new());
         }
-        let parents: HashSet<Uuid> = filter.parents.iter().copied().collect();
+        let allowed = Allowed::new(filter);
         let graph = self.read();
         let slots = &graph.slots;
         let keep = |slot: &usize| {
-            slots.get(*slot).copied().flatten().is_some_and(|item| {
-                item.owner_id == filter.owner_id
-                    && filter.kind.is_none_or(|kind| kind == item.kind)
-                    && (parents.is_empty() || parents.contains(&item.parent_id))
-            })
+            slots
+                .get(*slot)
+                .copied()
+                .flatten()
+                .is_some_and(|item| allowed.allows(&item))
         };
         let mut best = TopK::new(k);
-        if let Some(lists) = self.exact_candidates(&graph, filter, &parents) {
+        if let Some(lists) = self.exact_candidates(&graph, filter, &allowed.parents) {
             for &slot in lists.into_iter().flatten() {
                 if keep(&slot) {
                     best.push(dot(&query, graph.vector(slot, self.dimension)), slot);
@@ -582,7 +578,7 @@ impl VectorIndex for HnswIndex {
             // walk several times slower; when the filter would pass every point in the
             // graph (one owner holds it all, no tombstones), it is left out.
             let passes_all = filter.kind.is_none()
-                && parents.is_empty()
+                && allowed.parents.is_empty()
                 && graph.tombstones == 0
                 && graph
                     .by_owner

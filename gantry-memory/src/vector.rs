@@ -1,9 +1,11 @@
 //! Vector arithmetic shared by the indexes.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
 
+use gantry_core::index::{IndexedItem, SearchFilter};
 use gantry_core::{Error, Result};
+use uuid::Uuid;
 
 /// The dot product: on x86-64 CPUs with AVX2 (checked once, at run time) compiled for
 /// 256-bit registers, elsewhere for the portable baseline.
@@ -100,6 +102,29 @@ pub fn normalise(vector: &[f32], dimension: usize) -> Result<Vec<f32>> {
         return Err(Error::invalid("vector", "must not be all zeros"));
     }
     Ok(vector.iter().map(|x| x / norm).collect())
+}
+
+/// A search filter made ready to test many items (its parents as a set).
+pub(crate) struct Allowed<'f> {
+    filter: &'f SearchFilter,
+    pub(crate) parents: HashSet<Uuid>,
+}
+
+impl<'f> Allowed<'f> {
+    pub(crate) fn new(filter: &'f SearchFilter) -> Self {
+        Self {
+            filter,
+            parents: filter.parents.iter().copied().collect(),
+        }
+    }
+
+    /// Whether the filter lets `item` through: its owner, its kind if one is asked for,
+    /// and one of the parents if any are named.
+    pub(crate) fn allows(&self, item: &IndexedItem) -> bool {
+        item.owner_id == self.filter.owner_id
+            && self.filter.kind.is_none_or(|kind| kind == item.kind)
+            && (self.parents.is_empty() || self.parents.contains(&item.parent_id))
+    }
 }
 
 /// A hit ordered by score only, lowest first in the heap (so the heap keeps the best k).

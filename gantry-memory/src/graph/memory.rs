@@ -429,6 +429,18 @@ impl UserGraph {
         Ok(self.subgraph_among(&seen))
     }
 
+    /// Every fact touching `node`, either way, with the entity at its other end.
+    fn touching(&self, node: NodeIndex) -> impl Iterator<Item = (EdgeIndex, NodeIndex)> + '_ {
+        self.graph
+            .edges_directed(node, Direction::Outgoing)
+            .map(|e| (e.id(), e.target()))
+            .chain(
+                self.graph
+                    .edges_directed(node, Direction::Incoming)
+                    .map(|e| (e.id(), e.source())),
+            )
+    }
+
     /// The chosen entities, in order, and every fact between two of them.
     fn subgraph_among(&self, nodes: &[NodeIndex]) -> Subgraph {
         let members: HashSet<NodeIndex> = nodes.iter().copied().collect();
@@ -473,16 +485,7 @@ impl UserGraph {
             if node == to {
                 break;
             }
-            let edges = self
-                .graph
-                .edges_directed(node, Direction::Outgoing)
-                .map(|e| (e.id(), e.target()))
-                .chain(
-                    self.graph
-                        .edges_directed(node, Direction::Incoming)
-                        .map(|e| (e.id(), e.source())),
-                );
-            for (edge, next) in edges {
+            for (edge, next) in self.touching(node) {
                 if let Entry::Vacant(slot) = came_from.entry(next) {
                     slot.insert(Some((edge, node)));
                     queue.push_back(next);
@@ -534,16 +537,7 @@ impl UserGraph {
         let mut members: HashSet<NodeIndex> = nodes.iter().copied().collect();
         let mut edges = HashSet::new();
         for &node in &mentioned {
-            let touching = self
-                .graph
-                .edges_directed(node, Direction::Outgoing)
-                .map(|e| (e.id(), e.target()))
-                .chain(
-                    self.graph
-                        .edges_directed(node, Direction::Incoming)
-                        .map(|e| (e.id(), e.source())),
-                );
-            for (edge, other) in touching {
+            for (edge, other) in self.touching(node) {
                 if !members.contains(&other) {
                     if nodes.len() >= MAX_RESULT_ENTITIES {
                         continue;
