@@ -3,20 +3,14 @@
 //! with the peak heap of each run (a counting allocator) for two file sizes.
 //!
 //! `cargo bench --bench ingest`
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    missing_docs,
-    unsafe_code
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 #[path = "support/scifact.rs"]
 mod scifact;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use gantry_core::model::{NewDocument, NewUser, Role};
@@ -24,35 +18,8 @@ use gantry_core::store::prelude::*;
 use gantry_memory::{Indexer, IngestOptions, TantivyIndex, ingest};
 use gantry_store::SqliteStore;
 
-/// Counts live heap bytes and remembers the highest count since the last reset.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-static PEAK: AtomicIsize = AtomicIsize::new(0);
-
-fn grew(by: isize) {
-    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        grew(layout.size() as isize);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        grew(new_size as isize - layout.size() as isize);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting_alloc::Counting = counting_alloc::Counting;
 
 fn text_of_size(corpus: &[scifact::Doc], bytes: usize) -> String {
     let mut text = String::with_capacity(bytes + 4096);
@@ -102,8 +69,8 @@ fn main() {
             let keywords = Arc::new(TantivyIndex::open(&dir.path().join("keyword")).unwrap());
             let indexer = Indexer::new(store.clone(), None, Some(keywords.clone()));
             let bytes = text.into_bytes();
-            let before = LIVE.load(Ordering::Relaxed);
-            PEAK.store(before, Ordering::Relaxed);
+            let before = counting_alloc::live();
+            counting_alloc::reset_peak();
             let started = Instant::now();
             let done = ingest(
                 store.as_ref(),
@@ -119,7 +86,7 @@ fn main() {
             let ingested = started.elapsed();
             let report = indexer.catch_up().await.unwrap();
             let total = started.elapsed();
-            let peak = PEAK.load(Ordering::Relaxed) - before;
+            let peak = counting_alloc::peak() - before;
             let mb = size as f64 / 1e6;
             println!(
                 "{mib} MiB of text: {:?}, {} chunks; extract+chunk+store {:.1} MB/s; with keyword indexing {:.1} MB/s; peak heap above start {:.1} MB ({:.2} x the file)",

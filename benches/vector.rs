@@ -10,21 +10,15 @@
 //! Settings: `GANTRY_BENCH_EF` (comma-separated ef_search values to report, default
 //! `16,24,32,48,64,96`), `GANTRY_BENCH_M` and `GANTRY_BENCH_EF_CONSTRUCTION` (default: the
 //! index defaults).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    missing_docs,
-    unsafe_code
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 #[path = "support/embedding_cache.rs"]
 mod embedding_cache;
 #[path = "support/scifact.rs"]
 mod scifact;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -34,32 +28,8 @@ use gantry_core::store::ChangeKind;
 use gantry_memory::{ExactIndex, HnswIndex, HnswParams};
 use uuid::Uuid;
 
-/// Counts live heap bytes, so the index's own memory can be read off exactly.
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting_alloc::Counting = counting_alloc::Counting;
 
 fn env_usize(name: &str) -> Option<usize> {
     std::env::var(name).ok().map(|v| v.parse().expect(name))
@@ -203,10 +173,10 @@ fn vector_benches(c: &mut Criterion) {
     let (recall, qps) = measure(&rt, &exact, &data, &truth_all, &filter);
     eprintln!("exact: recall@10 {recall:.4}, {qps:.0} queries/s");
 
-    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    let before = counting_alloc::live();
     let index = HnswIndex::new(dim, params).unwrap();
     let took = rt.block_on(fill(&index, &all));
-    let bytes = LIVE_BYTES.load(Ordering::Relaxed) - before;
+    let bytes = counting_alloc::live() - before;
     let raw = data.sentences.len() * dim * 4;
     eprintln!(
         "hnsw build: {:.0} vectors/s ({:.1} s); index memory {:.1} MB = {:.2} x the raw vectors ({:.1} MB)",
