@@ -8,8 +8,7 @@ use async_trait::async_trait;
 use gantry_core::graph::{KnowledgeGraph, Subgraph};
 use gantry_core::llm::{ChatModel, ChatRequest, ChatResponse, ChatStream, ModelInfo};
 use gantry_core::model::{
-    Entity, MessageRole, NewConversation, NewEntity, NewMessage, NewRelation, NewUser, Relation,
-    Role,
+    Entity, MessageRole, NewConversation, NewEntity, NewMessage, NewRelation, Relation,
 };
 use gantry_core::store::prelude::*;
 use gantry_core::{EntityId, Error, MessageId, Result, UserId};
@@ -102,16 +101,7 @@ impl Fixture {
 }
 
 async fn user(store: &SqliteStore, email: &str) -> UserId {
-    store
-        .create_user(NewUser {
-            email: email.into(),
-            display_name: "X".into(),
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-            role: Role::User,
-        })
-        .await
-        .unwrap()
-        .id
+    crate::support::user(store, email).await
 }
 
 fn names(subgraph: &Subgraph) -> Vec<&str> {

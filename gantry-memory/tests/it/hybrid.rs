@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use gantry_core::index::SearchFilter;
 use gantry_core::llm::Embedder;
-use gantry_core::model::{MessageRole, NewConversation, NewMessage, NewUser, Role};
+use gantry_core::model::{MessageRole, NewConversation, NewMessage};
 use gantry_core::store::ChangeKind;
 use gantry_core::store::prelude::*;
 use gantry_memory::{
@@ -35,18 +35,10 @@ async fn meaning_and_words_fused() {
     let store = Arc::new(SqliteStore::open(dir.path().join("g.db")).await.unwrap());
     let mut users = Vec::new();
     for email in ["a@example.com", "b@example.com"] {
-        let user = store
-            .create_user(NewUser {
-                email: email.into(),
-                display_name: email.into(),
-                password_hash: "x".into(),
-                role: Role::User,
-            })
-            .await
-            .unwrap();
+        let user = crate::support::user(store.as_ref(), email).await;
         let chat = store
             .create_conversation(
-                user.id,
+                user,
                 NewConversation {
                     title: "t".into(),
                     persona_id: None,
@@ -57,11 +49,11 @@ async fn meaning_and_words_fused() {
             .unwrap();
         for text in SAID {
             store
-                .append_message(user.id, chat.id, NewMessage::new(MessageRole::User, text))
+                .append_message(user, chat.id, NewMessage::new(MessageRole::User, text))
                 .await
                 .unwrap();
         }
-        users.push(user.id);
+        users.push(user);
     }
     let vectors = Arc::new(HnswIndex::new(embedder.dimension(), HnswParams::default()).unwrap());
     let keywords = Arc::new(TantivyIndex::in_memory().unwrap());

@@ -9,9 +9,7 @@ use gantry_core::UserId;
 use gantry_core::index::KeywordIndex;
 use gantry_core::index::{SearchFilter, VectorIndex};
 use gantry_core::llm::Embedder;
-use gantry_core::model::{
-    MessageRole, NewChunk, NewConversation, NewDocument, NewMessage, NewUser, Role,
-};
+use gantry_core::model::{MessageRole, NewChunk, NewConversation, NewDocument, NewMessage};
 use gantry_core::store::prelude::*;
 use gantry_memory::{HnswIndex, HnswParams, Indexer, Opened, TantivyIndex, VectorSide};
 use gantry_store::SqliteStore;
@@ -45,16 +43,7 @@ struct World {
 }
 
 async fn user(store: &SqliteStore, email: &str) -> UserId {
-    store
-        .create_user(NewUser {
-            email: email.into(),
-            display_name: email.into(),
-            password_hash: "x".into(),
-            role: Role::User,
-        })
-        .await
-        .unwrap()
-        .id
+    crate::support::user(store, email).await
 }
 
 /// Alice: 30 messages (5 then deleted) and a 12-chunk document; Bob: 6 messages.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use gantry_core::index::SearchFilter;
-use gantry_core::model::{DocumentStatus, NewDocument, NewUser, Role};
+use gantry_core::model::{DocumentStatus, NewDocument};
 use gantry_core::store::prelude::*;
 use gantry_core::{Error, UserId};
 use gantry_memory::{
@@ -18,16 +18,7 @@ async fn setup(dir: &std::path::Path) -> (Arc<SqliteStore>, UserId, UserId) {
     let store = Arc::new(SqliteStore::open(dir.join("g.db")).await.unwrap());
     let mut ids = Vec::new();
     for email in ["ada@example.com", "bob@example.com"] {
-        let user = store
-            .create_user(NewUser {
-                email: email.into(),
-                display_name: email.into(),
-                password_hash: "x".into(),
-                role: Role::User,
-            })
-            .await
-            .unwrap();
-        ids.push(user.id);
+        ids.push(crate::support::user(store.as_ref(), email).await);
     }
     (store, ids[0], ids[1])
 }

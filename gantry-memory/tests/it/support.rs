@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
+use gantry_core::UserId;
 use gantry_core::llm::Embedder;
+use gantry_core::model::{NewUser, Role};
+use gantry_core::store::UserStore;
 
 /// The real MiniLM embedder from `GANTRY_MINILM_DIR` (set by `scripts/test`). Without it
 /// the test is skipped with a `SKIPPED` line, except under CI, where that is a failure.
@@ -19,4 +22,18 @@ pub fn minilm(test: &str) -> Option<Arc<dyn Embedder>> {
             None
         }
     }
+}
+
+/// A new ordinary account; its id.
+pub async fn user(store: &dyn UserStore, email: &str) -> UserId {
+    store
+        .create_user(NewUser {
+            email: email.into(),
+            display_name: email.into(),
+            password_hash: "x".into(),
+            role: Role::User,
+        })
+        .await
+        .unwrap()
+        .id
 }
