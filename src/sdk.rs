@@ -51,8 +51,8 @@ impl Gantry {
     /// Opens (creating and migrating where needed) the store, the backends, the embedder
     /// (the local MiniLM model when `minilm_dir` is set, else the first backend's
     /// `embedding_model`, else none: keyword retrieval alone, with a warning), and the
-    /// indexes in `<data_dir>/index`, brought in step with the store before this returns;
-    /// then keeps them in step in the background.
+    /// indexes in `<data_dir>/index`, which a background task brings in step with the
+    /// store and keeps there (`indexer().catch_up()` waits until they are).
     pub async fn open(config: Config) -> Result<Self> {
         config.validate()?;
         let store: Arc<dyn Store> = match &config.database_url {
@@ -122,8 +122,10 @@ impl Gantry {
             vectors.clone(),
             Some(keywords.clone() as Arc<dyn KeywordIndex>),
         ));
-        indexer.catch_up().await?;
+        // Catching up can mean embedding a whole store (a new embedder, a lost index):
+        // the background task does it, starting now, so opening stays quick.
         let background = indexer.spawn(INDEX_EVERY, SAVE_EVERY);
+        indexer.nudge();
         let search = HybridSearch::new(
             embedder.clone(),
             vectors.map(|side| side.index as Arc<dyn VectorIndex>),
