@@ -155,7 +155,8 @@ pub trait ConversationStore: Send + Sync {
         patch: ConversationPatch,
     ) -> Result<Conversation>;
     /// Deletes a conversation and its messages (each message leaves a tombstone in the
-    /// change feed so indexes drop it).
+    /// change feed so indexes drop it), and, in the same transaction, every knowledge-graph
+    /// fact learnt from one of those messages: deleting a conversation forgets what it taught.
     async fn delete_conversation(&self, owner: UserId, id: ConversationId) -> Result<()>;
 }
 
@@ -187,7 +188,7 @@ pub trait MessageStore: Send + Sync {
         id: MessageId,
         update: MessageUpdate,
     ) -> Result<Message>;
-    /// Deletes one message.
+    /// Deletes one message and every knowledge-graph fact learnt from it.
     async fn delete_message(&self, owner: UserId, id: MessageId) -> Result<()>;
 }
 

@@ -751,6 +751,17 @@ macro_rules! impl_sql_store {
             async fn delete_conversation(&self, owner: UserId, id: ConversationId) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 owned_conversation(&mut tx, owner, id).await?;
+                // Forget what the conversation taught: the foreign key alone would keep the
+                // facts with their provenance cleared.
+                sqlx::query(
+                    "DELETE FROM relations WHERE owner_id = $2 AND source_message_id IN \
+                     (SELECT id FROM messages WHERE conversation_id = $1)",
+                )
+                .bind(id.0)
+                .bind(owner.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
                 tombstone(&mut tx, Doomed::MessagesOfConversation, id.0).await?;
                 sqlx::query("DELETE FROM conversations WHERE id = $1")
                     .bind(id.0)
@@ -932,6 +943,12 @@ macro_rules! impl_sql_store {
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
+                sqlx::query("DELETE FROM relations WHERE source_message_id = $1 AND owner_id = $2")
+                    .bind(id.0)
+                    .bind(owner.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
                 sqlx::query("DELETE FROM messages WHERE id = $1")
                     .bind(id.0)
                     .execute(&mut *tx)

@@ -112,10 +112,6 @@ async fn a_contradicting_fact_closes_the_old_one(store: TestStore) {
     assert!(closed.valid_to.is_some(), "the old fact is kept, closed");
     assert!(closed.valid_to.unwrap() <= new.valid_from);
 
-    // Deleting the source message keeps the fact, without provenance.
-    store.delete_message(ada.id, said.id).await.unwrap();
-    let kept = store.relations(ada.id, false).await.unwrap();
-    assert_eq!(kept[0].source_message_id, None);
     // Deleting an entity removes the facts that mention it.
     store.delete_entity(ada.id, lisbon.id).await.unwrap();
     assert_eq!(store.relations(ada.id, true).await.unwrap().len(), 2);
@@ -167,7 +163,116 @@ async fn facts_only_join_the_owners_entities(store: TestStore) {
     assert!(store.relations(ada.id, true).await.unwrap().is_empty());
 }
 
+/// A fact learnt from `message` (or from nothing), linking two fresh entities.
+async fn fact(
+    store: &TestStore,
+    owner: gantry_core::UserId,
+    about: &str,
+    message: Option<gantry_core::MessageId>,
+) -> gantry_core::RelationId {
+    let me = store
+        .upsert_entity(owner, entity("Me", "person"))
+        .await
+        .unwrap();
+    let thing = store
+        .upsert_entity(owner, entity(about, "thing"))
+        .await
+        .unwrap();
+    store
+        .add_relation(
+            owner,
+            NewRelation {
+                subject_id: me.id,
+                predicate: "mentioned".into(),
+                object_id: thing.id,
+                source_message_id: message,
+                exclusive: false,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn fact_ids(store: &TestStore, owner: gantry_core::UserId) -> Vec<gantry_core::RelationId> {
+    store
+        .relations(owner, true)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
+async fn deleting_what_taught_a_fact_forgets_it(store: TestStore) {
+    let ada = user(&*store, "ada").await;
+    let bob = user(&*store, "bob").await;
+    let mut conversations = Vec::new();
+    let mut messages = Vec::new();
+    for (owner, title) in [(ada.id, "doomed"), (ada.id, "kept"), (bob.id, "bob's")] {
+        let c = store
+            .create_conversation(
+                owner,
+                NewConversation {
+                    title: title.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        for text in ["first", "second"] {
+            messages.push(
+                store
+                    .append_message(owner, c.id, NewMessage::new(MessageRole::User, text))
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        conversations.push(c.id);
+    }
+    // messages: doomed 0 and 1, kept 2 and 3, bob's 4 and 5.
+    let from_doomed_first = fact(&store, ada.id, "lisbon", Some(messages[0])).await;
+    let from_doomed_second = fact(&store, ada.id, "rust", Some(messages[1])).await;
+    let from_kept = fact(&store, ada.id, "acme", Some(messages[2])).await;
+    let _from_deleted_message = fact(&store, ada.id, "tea", Some(messages[3])).await;
+    let unsourced = fact(&store, ada.id, "chess", None).await;
+    let bobs = fact(&store, bob.id, "bob's thing", Some(messages[4])).await;
+
+    // Deleting one message forgets the facts it taught, and only those.
+    store.delete_message(ada.id, messages[3]).await.unwrap();
+    assert_eq!(
+        fact_ids(&store, ada.id).await,
+        [from_doomed_first, from_doomed_second, from_kept, unsourced]
+    );
+
+    // Deleting a conversation forgets every fact any of its messages taught.
+    store
+        .delete_conversation(ada.id, conversations[0])
+        .await
+        .unwrap();
+    assert_eq!(fact_ids(&store, ada.id).await, [from_kept, unsourced]);
+    // The entities stay; other users' facts are untouched.
+    assert_eq!(store.entities(ada.id).await.unwrap().len(), 6);
+    assert_eq!(fact_ids(&store, bob.id).await, [bobs]);
+    // A failed delete forgets nothing.
+    assert!(matches!(
+        store
+            .delete_conversation(ada.id, conversations[2])
+            .await
+            .unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    assert!(matches!(
+        store.delete_message(ada.id, messages[4]).await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    assert_eq!(fact_ids(&store, bob.id).await, [bobs]);
+    assert_eq!(fact_ids(&store, ada.id).await, [from_kept, unsourced]);
+}
+
 crate::conformance!(
+    deleting_what_taught_a_fact_forgets_it,
     entities_are_deduplicated_by_name_and_kind,
     a_contradicting_fact_closes_the_old_one,
     facts_only_join_the_owners_entities,
