@@ -158,6 +158,16 @@ pub trait ConversationStore: Send + Sync {
     /// change feed so indexes drop it), and, in the same transaction, every knowledge-graph
     /// fact learnt from one of those messages: deleting a conversation forgets what it taught.
     async fn delete_conversation(&self, owner: UserId, id: ConversationId) -> Result<()>;
+    /// Conversations whose title contains `query` (ignoring case, matched literally, so `%`
+    /// and `_` are plain characters), archived ones included, most recently updated first,
+    /// at most `limit` (1 to [`crate::validate::MAX_PAGE`]): the quick-switch palette. A
+    /// blank query matches nothing.
+    async fn search_conversations(
+        &self,
+        owner: UserId,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<Conversation>>;
 }
 
 /// Messages, scoped to their conversation's owner.

@@ -296,6 +296,27 @@ macro_rules! impl_sql_store {
                 .ok_or_else(|| Error::not_found(id.describe()))
         }
 
+        /// The key conversation titles are searched by: lower-cased here rather than in SQL,
+        /// because SQLite's `LOWER` folds only ASCII.
+        fn title_key(title: &str) -> String {
+            title.to_lowercase()
+        }
+
+        /// A `LIKE` pattern (with `ESCAPE '\'`) matching `text` anywhere, every character
+        /// literally.
+        fn contains_pattern(text: &str) -> String {
+            let mut pattern = String::with_capacity(text.len() + 2);
+            pattern.push('%');
+            for c in text.chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    pattern.push('\\');
+                }
+                pattern.push(c);
+            }
+            pattern.push('%');
+            pattern
+        }
+
         /// Fails with `NotFound` unless the persona is global or the user's own.
         async fn usable_persona(tx: &mut Tx, user: UserId, id: PersonaId) -> Result<()> {
             sqlx::query("SELECT 1 FROM personas WHERE id = $1 AND (owner_id IS NULL OR owner_id = $2)")
@@ -629,8 +650,8 @@ macro_rules! impl_sql_store {
                     usable_persona(&mut tx, owner, persona).await?;
                 }
                 let done = sqlx::query(
-                    "INSERT INTO conversations (id, owner_id, title, pinned, archived, persona_id, model, created_at, updated_at) \
-                     SELECT $1, id, $3, $4, $5, $6, $7, $8, $9 FROM users WHERE id = $2",
+                    "INSERT INTO conversations (id, owner_id, title, pinned, archived, persona_id, model, created_at, updated_at, title_key) \
+                     SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10 FROM users WHERE id = $2",
                 )
                 .bind(conversation.id.0)
                 .bind(owner.0)
@@ -641,6 +662,7 @@ macro_rules! impl_sql_store {
                 .bind(&conversation.model)
                 .bind(to_micros(at))
                 .bind(to_micros(at))
+                .bind(title_key(&conversation.title))
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error)?;
@@ -732,7 +754,7 @@ macro_rules! impl_sql_store {
                 c.updated_at = now();
                 sqlx::query(
                     "UPDATE conversations SET title = $2, pinned = $3, archived = $4, persona_id = $5, \
-                     model = $6, updated_at = $7 WHERE id = $1",
+                     model = $6, updated_at = $7, title_key = $8 WHERE id = $1",
                 )
                 .bind(id.0)
                 .bind(&c.title)
@@ -741,6 +763,7 @@ macro_rules! impl_sql_store {
                 .bind(c.persona_id.map(|p| p.0))
                 .bind(&c.model)
                 .bind(to_micros(c.updated_at))
+                .bind(title_key(&c.title))
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error)?;
@@ -769,6 +792,32 @@ macro_rules! impl_sql_store {
                     .await
                     .map_err(db_error)?;
                 commit(tx).await
+            }
+
+            async fn search_conversations(
+                &self,
+                owner: UserId,
+                query: &str,
+                limit: u32,
+            ) -> Result<Vec<Conversation>> {
+                gantry_core::validate::page_limit(limit)?;
+                gantry_core::validate::bounded("query", query, gantry_core::validate::MAX_TITLE_BYTES)?;
+                let query = query.trim();
+                if query.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows = sqlx::query(concat!(
+                    "SELECT ", conversation_cols!(), " FROM conversations \
+                     WHERE owner_id = $1 AND title_key LIKE $2 ESCAPE '\\' \
+                     ORDER BY updated_at DESC, id DESC LIMIT $3"
+                ))
+                .bind(owner.0)
+                .bind(contains_pattern(&title_key(query)))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+                rows.iter().map(conversation_row).collect()
             }
         }
 

@@ -255,7 +255,186 @@ async fn unknown_owner_cannot_create(store: TestStore) {
     assert!(matches!(err, Error::NotFound { .. }));
 }
 
+async fn search_titles(store: &TestStore, owner: gantry_core::UserId, query: &str) -> Vec<String> {
+    store
+        .search_conversations(owner, query, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.title)
+        .collect()
+}
+
+async fn search_matches_titles_ignoring_case(store: TestStore) {
+    let ada = user(&*store, "ada").await;
+    let bob = user(&*store, "bob").await;
+    let mut ids = Vec::new();
+    for title in [
+        "Trip to Lisbon",
+        "lisbon budget",
+        "Ärger mit dem Vermieter",
+        "Plans",
+    ] {
+        ids.push(
+            store
+                .create_conversation(ada.id, titled(title))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    store
+        .create_conversation(bob.id, titled("Lisbon for Bob"))
+        .await
+        .unwrap();
+    // Most recently updated first: a message lifts the older trip above the budget.
+    assert_eq!(
+        search_titles(&store, ada.id, "LISBON").await,
+        ["lisbon budget", "Trip to Lisbon"]
+    );
+    store
+        .append_message(ada.id, ids[0], NewMessage::new(MessageRole::User, "hi"))
+        .await
+        .unwrap();
+    assert_eq!(
+        search_titles(&store, ada.id, "lisbon").await,
+        ["Trip to Lisbon", "lisbon budget"]
+    );
+    // Archived conversations are found too; the result is the conversation as stored.
+    let archived = store
+        .update_conversation(
+            ada.id,
+            ids[1],
+            ConversationPatch {
+                archived: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .search_conversations(ada.id, " BUDGET ", 10)
+            .await
+            .unwrap(),
+        [archived]
+    );
+    // Capitals beyond ASCII, and a renamed title is searched by its new name.
+    assert_eq!(
+        search_titles(&store, ada.id, "ärger").await,
+        ["Ärger mit dem Vermieter"]
+    );
+    store
+        .update_conversation(
+            ada.id,
+            ids[3],
+            ConversationPatch {
+                title: Some("ÜBERSICHT".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(search_titles(&store, ada.id, "übers").await, ["ÜBERSICHT"]);
+    assert!(search_titles(&store, ada.id, "plans").await.is_empty());
+    // A blank query matches nothing rather than everything.
+    assert!(search_titles(&store, ada.id, "").await.is_empty());
+    assert!(search_titles(&store, ada.id, "  \t").await.is_empty());
+    assert!(
+        search_titles(&store, ada.id, "no such title")
+            .await
+            .is_empty()
+    );
+}
+
+async fn search_takes_wildcards_literally(store: TestStore) {
+    let ada = user(&*store, "ada").await;
+    for title in [
+        "100% sure_thing",
+        "1000 sure things",
+        r"C:\temp notes",
+        "Tea notes",
+    ] {
+        store
+            .create_conversation(ada.id, titled(title))
+            .await
+            .unwrap();
+    }
+    // Unescaped, `%` and `_` would match any text and any one character, and `\t` a `t`.
+    assert_eq!(
+        search_titles(&store, ada.id, "%").await,
+        ["100% sure_thing"]
+    );
+    assert_eq!(
+        search_titles(&store, ada.id, "0% s").await,
+        ["100% sure_thing"]
+    );
+    assert_eq!(
+        search_titles(&store, ada.id, "e_t").await,
+        ["100% sure_thing"]
+    );
+    assert_eq!(
+        search_titles(&store, ada.id, "_").await,
+        ["100% sure_thing"]
+    );
+    assert_eq!(
+        search_titles(&store, ada.id, r"\t").await,
+        [r"C:\temp notes"]
+    );
+    assert_eq!(
+        search_titles(&store, ada.id, r"\").await,
+        [r"C:\temp notes"]
+    );
+    assert_eq!(
+        search_titles(&store, ada.id, "notes").await,
+        ["Tea notes", r"C:\temp notes"]
+    );
+}
+
+async fn search_is_limited_and_owner_scoped(store: TestStore) {
+    let ada = user(&*store, "ada").await;
+    let bob = user(&*store, "bob").await;
+    for i in 0..5 {
+        store
+            .create_conversation(ada.id, titled(&format!("Weekly report {i}")))
+            .await
+            .unwrap();
+    }
+    let titles: Vec<_> = store
+        .search_conversations(ada.id, "report", 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.title)
+        .collect();
+    assert_eq!(titles, ["Weekly report 4", "Weekly report 3"]);
+    assert_eq!(
+        store
+            .search_conversations(ada.id, "report", 500)
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
+    assert!(search_titles(&store, bob.id, "report").await.is_empty());
+    for bad in [0, gantry_core::validate::MAX_PAGE + 1] {
+        let err = store
+            .search_conversations(ada.id, "report", bad)
+            .await
+            .unwrap_err();
+        assert_eq!(err.invalid_field(), Some("limit"), "{bad}: {err}");
+    }
+    let err = store
+        .search_conversations(ada.id, "a\0b", 10)
+        .await
+        .unwrap_err();
+    assert_eq!(err.invalid_field(), Some("query"), "{err}");
+}
+
 crate::conformance!(
+    search_matches_titles_ignoring_case,
+    search_takes_wildcards_literally,
+    search_is_limited_and_owner_scoped,
     list_is_pinned_first_then_recent_first,
     patch_changes_only_what_it_names,
     bad_input_is_rejected_and_changes_nothing,
