@@ -85,3 +85,6 @@ id_type!(
 id_type!(
     /// Identifies a knowledge-graph relation (a fact).
     RelationId, "relation");
+id_type!(
+    /// Identifies a collection of documents in the Knowledge Vault.
+    CollectionId, "collection");

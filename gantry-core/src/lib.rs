@@ -18,7 +18,7 @@ pub mod validate;
 
 pub use error::{Error, Result};
 pub use ids::{
-    ChunkId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId, SessionId,
-    UserId,
+    ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId,
+    SessionId, UserId,
 };
 pub use store::Store;

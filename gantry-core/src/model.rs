@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::{
-    ChunkId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId, SessionId,
-    UserId,
+    ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId,
+    SessionId, UserId,
 };
 use crate::validate::{self, MAX_NAME_BYTES};
 use crate::{Error, Result};
@@ -382,6 +382,80 @@ impl NewDocument {
     }
 }
 
+/// A named group of a user's documents in the Knowledge Vault, so a conversation can be
+/// limited to, say, "Tax 2024" instead of everything the user ever uploaded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Collection {
+    /// Stable id.
+    pub id: CollectionId,
+    /// The only user who can see it.
+    pub owner_id: UserId,
+    /// Shown in the Vault; unique per owner, case-insensitively.
+    pub name: String,
+    /// What belongs in it, in the user's words; may be empty.
+    pub description: String,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When its name or description last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// What is needed to create a collection, or to rename and re-describe one.
+#[derive(Clone, Debug, Default)]
+pub struct NewCollection {
+    /// Shown in the Vault.
+    pub name: String,
+    /// What belongs in it; empty for none.
+    pub description: String,
+}
+
+impl NewCollection {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::required("name", &self.name, MAX_NAME_BYTES)?;
+        validate::bounded(
+            "description",
+            &self.description,
+            validate::MAX_DESCRIPTION_BYTES,
+        )
+    }
+}
+
+/// What a conversation's retrieval draws from: these documents and every document of these
+/// collections. Both empty (the default) means everything the user owns.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationScope {
+    /// Documents picked one by one.
+    #[serde(default)]
+    pub documents: Vec<DocumentId>,
+    /// Whole collections, including documents added to them later.
+    #[serde(default)]
+    pub collections: Vec<CollectionId>,
+}
+
+impl ConversationScope {
+    /// Checks that neither list exceeds [`validate::MAX_SCOPE_ITEMS`].
+    pub fn validate(&self) -> Result<()> {
+        for (field, len) in [
+            ("documents", self.documents.len()),
+            ("collections", self.collections.len()),
+        ] {
+            if len > validate::MAX_SCOPE_ITEMS {
+                return Err(Error::invalid(
+                    field,
+                    format!(
+                        "a conversation can be limited to at most {} {field}, got {len}",
+                        validate::MAX_SCOPE_ITEMS
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A system prompt with defaults: global (no owner, made by an admin) or a user's own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Persona {
@@ -573,6 +647,9 @@ pub struct StoreStats {
     pub documents: u64,
     /// Document chunks.
     pub chunks: u64,
+    /// Collections of documents.
+    #[serde(default)]
+    pub collections: u64,
     /// The last change sequence number (see [`crate::store::ChangeFeed`]).
     pub latest_seq: i64,
 }

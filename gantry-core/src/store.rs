@@ -11,14 +11,14 @@ use uuid::Uuid;
 
 use crate::Result;
 use crate::ids::{
-    ChunkId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId, SessionId,
-    UserId,
+    ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId,
+    SessionId, UserId,
 };
 use crate::model::{
-    Chunk, Conversation, ConversationPatch, Credentials, Document, DocumentStatus, Entity, Message,
-    MessageStatus, NewChunk, NewConversation, NewDocument, NewEntity, NewMessage, NewPersona,
-    NewRelation, NewUsage, NewUser, Persona, Relation, Role, Session, StoreStats, UsageSummary,
-    User,
+    Chunk, Collection, Conversation, ConversationPatch, ConversationScope, Credentials, Document,
+    DocumentStatus, Entity, Message, MessageStatus, NewChunk, NewCollection, NewConversation,
+    NewDocument, NewEntity, NewMessage, NewPersona, NewRelation, NewUsage, NewUser, Persona,
+    Relation, Role, Session, StoreStats, UsageSummary, User,
 };
 
 /// An opaque position in a list, returned as [`Page::next`] and passed back to continue.
@@ -236,6 +236,74 @@ pub trait DocumentStore: Send + Sync {
     async fn chunks_by_id(&self, owner: UserId, ids: &[ChunkId]) -> Result<Vec<Chunk>>;
 }
 
+/// Collections of documents, and which documents a conversation's retrieval draws from.
+///
+/// A collection only groups documents: deleting it leaves them in the Vault, and deleting a
+/// document takes it out of every collection and scope. Every id must be the owner's;
+/// another user's answers [`Error::NotFound`](crate::Error) exactly like a missing one.
+#[async_trait]
+pub trait CollectionStore: Send + Sync {
+    /// Creates a collection. A second one with the same name (in any case) for the same
+    /// owner is a conflict.
+    async fn create_collection(&self, owner: UserId, new: NewCollection) -> Result<Collection>;
+    /// One collection.
+    async fn collection(&self, owner: UserId, id: CollectionId) -> Result<Collection>;
+    /// The owner's collections by name, ignoring case.
+    async fn list_collections(&self, owner: UserId) -> Result<Vec<Collection>>;
+    /// Renames and re-describes a collection; taking another collection's name is a conflict.
+    async fn update_collection(
+        &self,
+        owner: UserId,
+        id: CollectionId,
+        new: NewCollection,
+    ) -> Result<Collection>;
+    /// Deletes a collection; its documents stay in the Vault.
+    async fn delete_collection(&self, owner: UserId, id: CollectionId) -> Result<()>;
+    /// Puts a document in a collection; adding it again changes nothing. Both must be the
+    /// owner's.
+    async fn add_to_collection(
+        &self,
+        owner: UserId,
+        id: CollectionId,
+        document: DocumentId,
+    ) -> Result<()>;
+    /// Takes a document out of a collection (the document stays); removing one that is not
+    /// in it changes nothing. Both must be the owner's.
+    async fn remove_from_collection(
+        &self,
+        owner: UserId,
+        id: CollectionId,
+        document: DocumentId,
+    ) -> Result<()>;
+    /// A collection's documents, newest upload first.
+    async fn collection_documents(&self, owner: UserId, id: CollectionId) -> Result<Vec<Document>>;
+    /// Limits a conversation's retrieval to these documents and collections; both empty =
+    /// everything (the default). Duplicates are dropped; at most
+    /// [`crate::validate::MAX_SCOPE_ITEMS`] of each. Every id must be the owner's, else
+    /// `NotFound` naming it, and the scope stays as it was. Returns the scope as stored.
+    async fn set_conversation_scope(
+        &self,
+        owner: UserId,
+        conversation: ConversationId,
+        scope: ConversationScope,
+    ) -> Result<ConversationScope>;
+    /// A conversation's scope, each list in order of creation; both empty when not scoped.
+    async fn conversation_scope(
+        &self,
+        owner: UserId,
+        conversation: ConversationId,
+    ) -> Result<ConversationScope>;
+    /// The documents a scoped conversation draws from (its documents plus every document of
+    /// its collections, distinct, in order of creation), or `None` when the conversation is
+    /// not scoped. `Some` of an empty list means it draws from nothing (its collections are
+    /// empty).
+    async fn scope_documents(
+        &self,
+        owner: UserId,
+        conversation: ConversationId,
+    ) -> Result<Option<Vec<DocumentId>>>;
+}
+
 /// Personas: global ones (no owner) and each user's own.
 #[async_trait]
 pub trait PersonaStore: Send + Sync {
@@ -365,6 +433,7 @@ pub trait Store:
     + ConversationStore
     + MessageStore
     + DocumentStore
+    + CollectionStore
     + PersonaStore
     + GraphStore
     + UsageStore
@@ -379,7 +448,7 @@ pub trait Store:
 /// Brings every store trait into scope: `use gantry_core::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        ChangeFeed, ConversationStore, DocumentStore, GraphStore, MessageStore, PersonaStore,
-        SessionStore, Store, UsageStore, UserStore,
+        ChangeFeed, CollectionStore, ConversationStore, DocumentStore, GraphStore, MessageStore,
+        PersonaStore, SessionStore, Store, UsageStore, UserStore,
     };
 }

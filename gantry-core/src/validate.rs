@@ -35,6 +35,11 @@ pub const MAX_CHUNKS_PER_CALL: usize = 10_000;
 pub const PASSWORD_BYTES: std::ops::RangeInclusive<usize> = 8..=1024;
 /// Largest page a list call returns.
 pub const MAX_PAGE: u32 = 500;
+/// Longest collection description: a sentence or two shown under its name.
+pub const MAX_DESCRIPTION_BYTES: usize = 2 * 1024;
+/// Most documents, and most collections, a conversation's retrieval can be limited to:
+/// enough for any hand-picked scope, small enough to check every id in one request.
+pub const MAX_SCOPE_ITEMS: usize = 100;
 
 /// A required text field: not blank, at most `max` bytes, no NUL characters
 /// (PostgreSQL cannot store U+0000, so no backend accepts it).

@@ -35,6 +35,11 @@ macro_rules! chunk_cols {
         "id, document_id, owner_id, ordinal, text, token_count, embedding, seq"
     };
 }
+macro_rules! collection_cols {
+    () => {
+        "id, owner_id, name, description, created_at, updated_at"
+    };
+}
 macro_rules! persona_cols {
     () => {
         "id, owner_id, name, system_prompt, default_model, temperature, is_default, created_at, \
@@ -157,6 +162,17 @@ macro_rules! impl_sql_store {
                 embedding: get::<Option<Vec<u8>>>(row, "embedding")?
                     .map(|b| embedding_from_bytes(&b))
                     .transpose()?,
+            })
+        }
+
+        fn collection_row(row: &$Row) -> Result<Collection> {
+            Ok(Collection {
+                id: CollectionId(get(row, "id")?),
+                owner_id: UserId(get(row, "owner_id")?),
+                name: get(row, "name")?,
+                description: get(row, "description")?,
+                created_at: time(row, "created_at")?,
+                updated_at: time(row, "updated_at")?,
             })
         }
 
@@ -296,6 +312,23 @@ macro_rules! impl_sql_store {
                 .ok_or_else(|| Error::not_found(id.describe()))
         }
 
+        /// Fails with `NotFound` unless the collection exists and is the owner's.
+        async fn owned_collection(tx: &mut Tx, owner: UserId, id: CollectionId) -> Result<()> {
+            sqlx::query("SELECT 1 FROM collections WHERE id = $1 AND owner_id = $2")
+                .bind(id.0)
+                .bind(owner.0)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_error)?
+                .map(|_| ())
+                .ok_or_else(|| Error::not_found(id.describe()))
+        }
+
+        /// The key collection names are unique by and sorted on: trimmed and lower-cased.
+        fn name_key(name: &str) -> String {
+            name.trim().to_lowercase()
+        }
+
         /// The key conversation titles are searched by: lower-cased here rather than in SQL,
         /// because SQLite's `LOWER` folds only ASCII.
         fn title_key(title: &str) -> String {
@@ -315,6 +348,30 @@ macro_rules! impl_sql_store {
             }
             pattern.push('%');
             pattern
+        }
+
+        /// A conversation's scope as stored, each list in id (creation) order.
+        async fn fetch_scope(tx: &mut Tx, conversation: ConversationId) -> Result<ConversationScope> {
+            let documents: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT document_id FROM conversation_scope_documents WHERE conversation_id = $1 \
+                 ORDER BY document_id",
+            )
+            .bind(conversation.0)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_error)?;
+            let collections: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT collection_id FROM conversation_scope_collections WHERE conversation_id = $1 \
+                 ORDER BY collection_id",
+            )
+            .bind(conversation.0)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_error)?;
+            Ok(ConversationScope {
+                documents: documents.into_iter().map(DocumentId).collect(),
+                collections: collections.into_iter().map(CollectionId).collect(),
+            })
         }
 
         /// Fails with `NotFound` unless the persona is global or the user's own.
@@ -1235,6 +1292,275 @@ macro_rules! impl_sql_store {
         }
 
         #[async_trait]
+        impl CollectionStore for $Store {
+            async fn create_collection(&self, owner: UserId, new: NewCollection) -> Result<Collection> {
+                new.validate()?;
+                let at = now();
+                let collection = Collection {
+                    id: CollectionId::new(),
+                    owner_id: owner,
+                    name: new.name,
+                    description: new.description,
+                    created_at: at,
+                    updated_at: at,
+                };
+                let result = sqlx::query(
+                    "INSERT INTO collections (id, owner_id, name, name_key, description, created_at, updated_at) \
+                     SELECT $1, id, $3, $4, $5, $6, $7 FROM users WHERE id = $2",
+                )
+                .bind(collection.id.0)
+                .bind(owner.0)
+                .bind(&collection.name)
+                .bind(name_key(&collection.name))
+                .bind(&collection.description)
+                .bind(to_micros(at))
+                .bind(to_micros(at))
+                .execute(&self.pool)
+                .await;
+                match result {
+                    Ok(done) if done.rows_affected() == 0 => Err(Error::not_found(owner.describe())),
+                    Ok(_) => Ok(collection),
+                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(Error::conflict(
+                        format!("a collection named {} already exists", collection.name.trim()),
+                    )),
+                    Err(e) => Err(db_error(e)),
+                }
+            }
+
+            async fn collection(&self, owner: UserId, id: CollectionId) -> Result<Collection> {
+                let row = sqlx::query(concat!(
+                    "SELECT ", collection_cols!(), " FROM collections WHERE id = $1 AND owner_id = $2"
+                ))
+                .bind(id.0)
+                .bind(owner.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?
+                .ok_or_else(|| Error::not_found(id.describe()))?;
+                collection_row(&row)
+            }
+
+            async fn list_collections(&self, owner: UserId) -> Result<Vec<Collection>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", collection_cols!(), " FROM collections WHERE owner_id = $1 ORDER BY name_key, id"
+                ))
+                .bind(owner.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+                rows.iter().map(collection_row).collect()
+            }
+
+            async fn update_collection(
+                &self,
+                owner: UserId,
+                id: CollectionId,
+                new: NewCollection,
+            ) -> Result<Collection> {
+                new.validate()?;
+                let result = sqlx::query(concat!(
+                    "UPDATE collections SET name = $3, name_key = $4, description = $5, updated_at = $6 \
+                     WHERE id = $1 AND owner_id = $2 RETURNING ", collection_cols!()
+                ))
+                .bind(id.0)
+                .bind(owner.0)
+                .bind(&new.name)
+                .bind(name_key(&new.name))
+                .bind(&new.description)
+                .bind(to_micros(now()))
+                .fetch_optional(&self.pool)
+                .await;
+                match result {
+                    Ok(Some(row)) => collection_row(&row),
+                    Ok(None) => Err(Error::not_found(id.describe())),
+                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(Error::conflict(
+                        format!("a collection named {} already exists", new.name.trim()),
+                    )),
+                    Err(e) => Err(db_error(e)),
+                }
+            }
+
+            async fn delete_collection(&self, owner: UserId, id: CollectionId) -> Result<()> {
+                let done = sqlx::query("DELETE FROM collections WHERE id = $1 AND owner_id = $2")
+                    .bind(id.0)
+                    .bind(owner.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(id.describe()));
+                }
+                Ok(())
+            }
+
+            async fn add_to_collection(
+                &self,
+                owner: UserId,
+                id: CollectionId,
+                document: DocumentId,
+            ) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                owned_collection(&mut tx, owner, id).await?;
+                owned_document(&mut tx, owner, document).await?;
+                sqlx::query(
+                    "INSERT INTO collection_documents (collection_id, document_id, added_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (collection_id, document_id) DO NOTHING",
+                )
+                .bind(id.0)
+                .bind(document.0)
+                .bind(to_micros(now()))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                commit(tx).await
+            }
+
+            async fn remove_from_collection(
+                &self,
+                owner: UserId,
+                id: CollectionId,
+                document: DocumentId,
+            ) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                owned_collection(&mut tx, owner, id).await?;
+                owned_document(&mut tx, owner, document).await?;
+                sqlx::query("DELETE FROM collection_documents WHERE collection_id = $1 AND document_id = $2")
+                    .bind(id.0)
+                    .bind(document.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                commit(tx).await
+            }
+
+            async fn collection_documents(
+                &self,
+                owner: UserId,
+                id: CollectionId,
+            ) -> Result<Vec<Document>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", document_cols!(), " FROM documents WHERE owner_id = $2 AND id IN \
+                     (SELECT document_id FROM collection_documents WHERE collection_id = $1) \
+                     ORDER BY id DESC"
+                ))
+                .bind(id.0)
+                .bind(owner.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+                if rows.is_empty() {
+                    // Tell an empty collection from a missing or foreign one.
+                    self.collection(owner, id).await?;
+                }
+                rows.iter().map(document_row).collect()
+            }
+
+            async fn set_conversation_scope(
+                &self,
+                owner: UserId,
+                conversation: ConversationId,
+                scope: ConversationScope,
+            ) -> Result<ConversationScope> {
+                scope.validate()?;
+                let mut documents = scope.documents;
+                documents.sort_unstable();
+                documents.dedup();
+                let mut collections = scope.collections;
+                collections.sort_unstable();
+                collections.dedup();
+                let mut tx = self.begin_write().await?;
+                owned_conversation(&mut tx, owner, conversation).await?;
+                for document in &documents {
+                    owned_document(&mut tx, owner, *document).await?;
+                }
+                for collection in &collections {
+                    owned_collection(&mut tx, owner, *collection).await?;
+                }
+                sqlx::query("DELETE FROM conversation_scope_documents WHERE conversation_id = $1")
+                    .bind(conversation.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                sqlx::query("DELETE FROM conversation_scope_collections WHERE conversation_id = $1")
+                    .bind(conversation.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                for document in &documents {
+                    sqlx::query(
+                        "INSERT INTO conversation_scope_documents (conversation_id, document_id) VALUES ($1, $2)",
+                    )
+                    .bind(conversation.0)
+                    .bind(document.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                }
+                for collection in &collections {
+                    sqlx::query(
+                        "INSERT INTO conversation_scope_collections (conversation_id, collection_id) VALUES ($1, $2)",
+                    )
+                    .bind(conversation.0)
+                    .bind(collection.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                }
+                let stored = fetch_scope(&mut tx, conversation).await?;
+                commit(tx).await?;
+                Ok(stored)
+            }
+
+            async fn conversation_scope(
+                &self,
+                owner: UserId,
+                conversation: ConversationId,
+            ) -> Result<ConversationScope> {
+                let mut tx = self.pool.begin().await.map_err(db_error)?;
+                owned_conversation(&mut tx, owner, conversation).await?;
+                let scope = fetch_scope(&mut tx, conversation).await?;
+                commit(tx).await?;
+                Ok(scope)
+            }
+
+            async fn scope_documents(
+                &self,
+                owner: UserId,
+                conversation: ConversationId,
+            ) -> Result<Option<Vec<DocumentId>>> {
+                let mut tx = self.pool.begin().await.map_err(db_error)?;
+                owned_conversation(&mut tx, owner, conversation).await?;
+                let entries: i64 = sqlx::query_scalar(
+                    "SELECT (SELECT COUNT(*) FROM conversation_scope_documents WHERE conversation_id = $1) \
+                          + (SELECT COUNT(*) FROM conversation_scope_collections WHERE conversation_id = $1)",
+                )
+                .bind(conversation.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                if entries == 0 {
+                    commit(tx).await?;
+                    return Ok(None);
+                }
+                let ids: Vec<Uuid> = sqlx::query_scalar(
+                    "SELECT id FROM documents WHERE owner_id = $2 AND ( \
+                       id IN (SELECT document_id FROM conversation_scope_documents WHERE conversation_id = $1) \
+                       OR id IN (SELECT cd.document_id FROM collection_documents cd \
+                                 JOIN conversation_scope_collections sc ON sc.collection_id = cd.collection_id \
+                                 WHERE sc.conversation_id = $1)) \
+                     ORDER BY id",
+                )
+                .bind(conversation.0)
+                .bind(owner.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                commit(tx).await?;
+                Ok(Some(ids.into_iter().map(DocumentId).collect()))
+            }
+        }
+
+        #[async_trait]
         impl PersonaStore for $Store {
             async fn create_persona(&self, owner: Option<UserId>, new: NewPersona) -> Result<Persona> {
                 new.validate()?;
@@ -1687,6 +2013,7 @@ macro_rules! impl_sql_store {
                             (SELECT COUNT(*) FROM messages) AS messages, \
                             (SELECT COUNT(*) FROM documents) AS documents, \
                             (SELECT COUNT(*) FROM chunks) AS chunks, \
+                            (SELECT COUNT(*) FROM collections) AS collections, \
                             (SELECT last_seq FROM change_counter WHERE id = 1) AS latest_seq",
                 )
                 .fetch_one(&self.pool)
@@ -1698,6 +2025,7 @@ macro_rules! impl_sql_store {
                     messages: to_u64(get(&row, "messages")?, "messages")?,
                     documents: to_u64(get(&row, "documents")?, "documents")?,
                     chunks: to_u64(get(&row, "chunks")?, "chunks")?,
+                    collections: to_u64(get(&row, "collections")?, "collections")?,
                     latest_seq: get(&row, "latest_seq")?,
                 })
             }

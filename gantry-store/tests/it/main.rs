@@ -9,6 +9,7 @@
 mod harness;
 
 mod changes;
+mod collections;
 mod conversations;
 mod documents;
 mod graph;
