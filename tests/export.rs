@@ -1,0 +1,436 @@
+//! Conversation export: Gantry JSON (exact round trip, every refusal).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use gantry::export::{ConversationExport, MAX_EXPORT_BYTES, MAX_EXPORT_MESSAGES};
+use gantry::model::{Conversation, Message, MessageRole, MessageStatus};
+use gantry::{ConversationId, Error, MessageId, PersonaId, UserId};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use time::{OffsetDateTime, UtcOffset};
+
+fn at(seconds: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+}
+
+/// 2024-11-24 10:00:00 UTC.
+const NOON: i64 = 1_732_442_400;
+
+fn conversation(title: &str) -> Conversation {
+    Conversation {
+        id: ConversationId::new(),
+        owner_id: UserId::new(),
+        title: title.to_owned(),
+        pinned: false,
+        archived: false,
+        persona_id: None,
+        model: None,
+        created_at: at(NOON),
+        updated_at: at(NOON + 3600),
+    }
+}
+
+fn message(chat: &Conversation, role: MessageRole, content: &str, minute: i64) -> Message {
+    Message {
+        id: MessageId::new(),
+        conversation_id: chat.id,
+        owner_id: chat.owner_id,
+        role,
+        content: content.to_owned(),
+        status: MessageStatus::Complete,
+        model: (role == MessageRole::Assistant).then(|| "llama-3.1-8b".to_owned()),
+        prompt_tokens: None,
+        completion_tokens: None,
+        error: None,
+        created_at: at(NOON + 60 * minute),
+    }
+}
+
+fn export_of(title: &str, contents: &[(MessageRole, &str)]) -> ConversationExport {
+    let chat = conversation(title);
+    let messages: Vec<Message> = contents
+        .iter()
+        .enumerate()
+        .map(|(i, (role, content))| message(&chat, *role, content, i as i64))
+        .collect();
+    ConversationExport::new(&chat, &messages)
+}
+
+fn trip() -> ConversationExport {
+    export_of(
+        "Trip plans",
+        &[
+            (MessageRole::User, "Plan three days in Lisbon, please."),
+            (
+                MessageRole::Assistant,
+                "Day 1: Alfama.\n\n```python\nbudget = 450  # euros\nprint(budget)\n```\n\nDay 2: Belém.",
+            ),
+            (MessageRole::User, "Thanks!"),
+        ],
+    )
+}
+
+fn invalid_field(error: &Error) -> &'static str {
+    error
+        .invalid_field()
+        .unwrap_or_else(|| panic!("expected an invalid-input error, got {error}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Gantry JSON
+// ---------------------------------------------------------------------------------------
+
+/// Text a store accepts: no NUL, not blank, at most `max` bytes.
+fn text(max: usize) -> impl Strategy<Value = String> {
+    any::<String>().prop_map(move |raw| {
+        let mut text: String = raw.replace('\0', "");
+        if text.trim().is_empty() {
+            text.insert(0, 't');
+        }
+        while text.len() > max {
+            text.pop();
+        }
+        text
+    })
+}
+
+fn any_time() -> impl Strategy<Value = OffsetDateTime> {
+    // Years 1 to 9998, any nanosecond, any offset a time zone can have (with seconds).
+    (
+        -62_000_000_000i64..253_000_000_000,
+        0u32..1_000_000_000,
+        -86_399i32..86_400,
+    )
+        .prop_map(|(seconds, nanos, offset)| {
+            OffsetDateTime::from_unix_timestamp(seconds)
+                .unwrap()
+                .replace_nanosecond(nanos)
+                .unwrap()
+                .to_offset(UtcOffset::from_whole_seconds(offset).unwrap())
+        })
+}
+
+fn any_message(chat: Conversation) -> impl Strategy<Value = Message> {
+    (
+        prop_oneof![
+            Just(MessageRole::System),
+            Just(MessageRole::User),
+            Just(MessageRole::Assistant)
+        ],
+        prop_oneof![
+            Just(MessageStatus::Complete),
+            Just(MessageStatus::Partial),
+            Just(MessageStatus::Error)
+        ],
+        text(2000),
+        any::<bool>(),
+        proptest::option::of(text(200)),
+        proptest::option::of(any::<u32>()),
+        proptest::option::of(any::<u32>()),
+        proptest::option::of(text(4096)),
+        any_time(),
+    )
+        .prop_map(
+            move |(role, status, content, empty, model, prompt, completion, error, created_at)| {
+                Message {
+                    id: MessageId::new(),
+                    conversation_id: chat.id,
+                    owner_id: chat.owner_id,
+                    role,
+                    // Only an unfinished message may be empty.
+                    content: if empty && status != MessageStatus::Complete {
+                        String::new()
+                    } else {
+                        content
+                    },
+                    status,
+                    model,
+                    prompt_tokens: prompt,
+                    completion_tokens: completion,
+                    error,
+                    created_at,
+                }
+            },
+        )
+}
+
+fn any_export() -> impl Strategy<Value = ConversationExport> {
+    (
+        text(300),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of(text(200)),
+        any_time(),
+        any_time(),
+    )
+        .prop_flat_map(
+            |(title, pinned, archived, persona, model, created_at, updated_at)| {
+                let chat = Conversation {
+                    id: ConversationId::new(),
+                    owner_id: UserId::new(),
+                    title,
+                    pinned,
+                    archived,
+                    persona_id: persona.then(PersonaId::new),
+                    model,
+                    created_at,
+                    updated_at,
+                };
+                proptest::collection::vec(any_message(chat.clone()), 0..6)
+                    .prop_map(move |messages| ConversationExport::new(&chat, &messages))
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn json_round_trip_is_exact(export in any_export()) {
+        let json = export.to_json().unwrap();
+        let back = ConversationExport::from_json(&json).unwrap();
+        prop_assert_eq!(&back, &export);
+        // Byte for byte, too: times keep their nanoseconds and offsets are written as UTC.
+        prop_assert_eq!(back.to_json().unwrap(), json);
+    }
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let mut export = trip();
+    export.conversation.persona_id = Some(PersonaId::new());
+    let value: Value = serde_json::from_slice(&export.to_json().unwrap()).unwrap();
+    assert_eq!(value["format"], "gantry.conversation");
+    assert_eq!(value["version"], 1);
+
+    let conversation = value["conversation"].as_object().unwrap();
+    let mut keys: Vec<&str> = conversation.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "archived",
+            "created_at",
+            "id",
+            "model",
+            "persona_id",
+            "pinned",
+            "title",
+            "updated_at"
+        ]
+    );
+    assert_eq!(conversation["title"], "Trip plans");
+    assert_eq!(conversation["created_at"], "2024-11-24T10:00:00Z");
+    assert_eq!(
+        conversation["id"],
+        export.conversation.id.to_string().as_str()
+    );
+
+    let messages = value["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3);
+    let mut keys: Vec<&str> = messages[1]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "completion_tokens",
+            "content",
+            "created_at",
+            "error",
+            "id",
+            "model",
+            "prompt_tokens",
+            "role",
+            "status"
+        ]
+    );
+    assert_eq!(messages[1]["role"], "assistant");
+    assert_eq!(messages[1]["status"], "complete");
+    assert_eq!(messages[1]["created_at"], "2024-11-24T10:01:00Z");
+    // Owner ids stay behind: an export is portable.
+    assert!(
+        !String::from_utf8(export.to_json().unwrap())
+            .unwrap()
+            .contains("owner")
+    );
+}
+
+#[test]
+fn times_with_an_offset_are_written_in_utc() {
+    let mut chat = conversation("Offsets");
+    chat.created_at = at(NOON).to_offset(UtcOffset::from_hms(5, 30, 0).unwrap());
+    let export = ConversationExport::new(&chat, &[]);
+    let value: Value = serde_json::from_slice(&export.to_json().unwrap()).unwrap();
+    assert_eq!(value["conversation"]["created_at"], "2024-11-24T10:00:00Z");
+    // An export written by another tool with an offset reads as the same instant.
+    let text = String::from_utf8(export.to_json().unwrap())
+        .unwrap()
+        .replace("2024-11-24T10:00:00Z", "2024-11-24T15:30:00+05:30");
+    let back = ConversationExport::from_json(text.as_bytes()).unwrap();
+    assert_eq!(back.conversation.created_at, at(NOON));
+}
+
+/// The trip export as JSON, changed by `edit`.
+fn edited(edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut value: Value = serde_json::from_slice(&trip().to_json().unwrap()).unwrap();
+    edit(&mut value);
+    serde_json::to_vec(&value).unwrap()
+}
+
+/// Reads `bytes`, expecting a refusal naming `field` with `words` in its message.
+fn refused(bytes: &[u8], field: &str, words: &[&str]) {
+    let error = ConversationExport::from_json(bytes).unwrap_err();
+    assert_eq!(invalid_field(&error), field, "{error}");
+    let message = error.to_string();
+    for word in words {
+        assert!(
+            message.contains(word),
+            "`{message}` should mention `{word}`"
+        );
+    }
+}
+
+#[test]
+fn another_format_or_version_is_refused() {
+    refused(
+        &edited(|v| v["format"] = json!("gantry.persona")),
+        "format",
+        &["gantry.persona", "gantry.conversation"],
+    );
+    refused(
+        &edited(|v| {
+            v.as_object_mut().unwrap().remove("format");
+        }),
+        "format",
+        &["missing"],
+    );
+    refused(&edited(|v| v["version"] = json!(2)), "version", &["2"]);
+    refused(
+        &edited(|v| {
+            v.as_object_mut().unwrap().remove("version");
+        }),
+        "version",
+        &["missing"],
+    );
+    // ChatGPT's file handed to the wrong importer.
+    refused(b"[{\"title\": \"x\"}]", "export", &["not a Gantry"]);
+    refused(b"{\"format\": ", "export", &["not valid JSON"]);
+    refused(&[0xff, 0xfe, 0x00], "export", &["not valid JSON"]);
+    let mut trailing = trip().to_json().unwrap();
+    trailing.extend_from_slice(b" {}");
+    refused(&trailing, "export", &["after the JSON"]);
+}
+
+#[test]
+fn oversized_input_is_refused_before_parsing() {
+    let mut huge = trip().to_json().unwrap();
+    huge.resize(MAX_EXPORT_BYTES + 1, b' ');
+    refused(&huge, "export", &["52428801 bytes", "50 MiB"]);
+}
+
+#[test]
+fn too_many_messages_are_refused() {
+    let export = trip();
+    let one =
+        serde_json::to_string(&serde_json::to_value(&export).unwrap()["messages"][0]).unwrap();
+    let messages = vec![one.as_str(); MAX_EXPORT_MESSAGES + 1].join(",");
+    let conversation =
+        serde_json::to_string(&serde_json::to_value(&export).unwrap()["conversation"]).unwrap();
+    let json = format!(
+        r#"{{"format":"gantry.conversation","version":1,"conversation":{conversation},"messages":[{messages}]}}"#
+    );
+    assert!(json.len() < MAX_EXPORT_BYTES);
+    refused(json.as_bytes(), "messages", &["100001", "100000"]);
+}
+
+#[test]
+fn bad_fields_are_refused_with_their_place() {
+    refused(
+        &edited(|v| v["messages"][2]["role"] = json!("bot")),
+        "role",
+        &["messages[2].role", "bot"],
+    );
+    refused(
+        &edited(|v| v["messages"][1]["status"] = json!("done")),
+        "status",
+        &["messages[1].status", "done"],
+    );
+    refused(
+        &edited(|v| v["messages"][0]["content"] = json!("   ")),
+        "content",
+        &["messages[0].content", "must not be empty"],
+    );
+    refused(
+        &edited(|v| v["messages"][1]["content"] = json!("a\u{0}b")),
+        "content",
+        &["messages[1].content", "NUL"],
+    );
+    refused(
+        &edited(|v| v["messages"][1]["content"] = json!("x".repeat(256 * 1024 + 1))),
+        "content",
+        &["messages[1].content", "at most 262144 bytes"],
+    );
+    refused(
+        &edited(|v| v["conversation"]["title"] = json!("")),
+        "title",
+        &["conversation.title", "must not be empty"],
+    );
+    refused(
+        &edited(|v| v["conversation"]["title"] = json!("é".repeat(151))),
+        "title",
+        &["conversation.title", "at most 300 bytes"],
+    );
+    refused(
+        &edited(|v| v["messages"][1]["model"] = json!("m".repeat(201))),
+        "model",
+        &["messages[1].model"],
+    );
+    refused(
+        &edited(|v| v["messages"][0]["created_at"] = json!("yesterday")),
+        "created_at",
+        &["messages[0].created_at", "yesterday"],
+    );
+    refused(
+        &edited(|v| v["messages"][2]["id"] = json!("not-a-uuid")),
+        "id",
+        &["messages[2].id"],
+    );
+    refused(
+        &edited(|v| v["messages"][0]["prompt_tokens"] = json!(-5)),
+        "prompt_tokens",
+        &["messages[0].prompt_tokens"],
+    );
+    refused(
+        &edited(|v| {
+            v["messages"][2].as_object_mut().unwrap().remove("content");
+        }),
+        "messages",
+        &["messages[2]", "missing field `content`"],
+    );
+    refused(
+        &edited(|v| v["messages"] = json!({"0": {}})),
+        "messages",
+        &["messages", "expected a sequence"],
+    );
+}
+
+#[test]
+fn unfinished_messages_and_unknown_fields_are_accepted() {
+    let bytes = edited(|v| {
+        v["exported_by"] = json!("a newer Gantry");
+        v["messages"][1]["content"] = json!("");
+        v["messages"][1]["status"] = json!("error");
+        v["messages"][1]["error"] = json!("the model server went away");
+    });
+    let export = ConversationExport::from_json(&bytes).unwrap();
+    assert_eq!(export.messages[1].status, MessageStatus::Error);
+    assert_eq!(
+        export.messages[1].error.as_deref(),
+        Some("the model server went away")
+    );
+}
