@@ -1,7 +1,7 @@
 //! Conversation export and import formats.
 //!
 //! A conversation leaves Gantry as a [`ConversationExport`]: Gantry's own JSON (which reads
-//! back exactly, so it doubles as a backup).
+//! back exactly, so it doubles as a backup), Markdown.
 //!
 //! These are pure functions: they never touch the store or the file system. The caller
 //! fetches the conversation, hands it over, and writes the bytes wherever they go; on import
@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
 mod json;
+mod markdown;
+
+pub use markdown::to_markdown;
 
 /// The `format` tag of Gantry's conversation JSON, so a reader can tell it from other files.
 pub const FORMAT: &str = "gantry.conversation";
@@ -196,6 +199,28 @@ fn located(place: &str, result: Result<()>) -> Result<()> {
 /// no date for it).
 fn utc(at: OffsetDateTime) -> OffsetDateTime {
     at.checked_to_offset(UtcOffset::UTC).unwrap_or(at)
+}
+
+/// How exports show a time to a person: `2026-11-24 09:05 UTC`.
+fn human_time(at: OffsetDateTime) -> String {
+    let at = utc(at);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
+
+/// How exports name a role to a person.
+fn role_label(role: MessageRole) -> &'static str {
+    match role {
+        MessageRole::System => "System",
+        MessageRole::User => "User",
+        MessageRole::Assistant => "Assistant",
+    }
 }
 
 /// RFC 3339 times, always written in UTC (so an offset with seconds, which RFC 3339 cannot

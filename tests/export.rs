@@ -1,10 +1,11 @@
-//! Conversation export: Gantry JSON (exact round trip, every refusal).
+//! Conversation export: Gantry JSON (exact round trip, every refusal) and Markdown.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use gantry::export::{ConversationExport, MAX_EXPORT_BYTES, MAX_EXPORT_MESSAGES};
+use gantry::export::{ConversationExport, MAX_EXPORT_BYTES, MAX_EXPORT_MESSAGES, to_markdown};
 use gantry::model::{Conversation, Message, MessageRole, MessageStatus};
 use gantry::{ConversationId, Error, MessageId, PersonaId, UserId};
 use proptest::prelude::*;
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde_json::{Value, json};
 use time::{OffsetDateTime, UtcOffset};
 
@@ -433,4 +434,144 @@ fn unfinished_messages_and_unknown_fields_are_accepted() {
         export.messages[1].error.as_deref(),
         Some("the model server went away")
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Markdown
+// ---------------------------------------------------------------------------------------
+
+/// Top-level headings (level and text) and the code blocks (language and text) of a
+/// Markdown document, as a renderer sees them.
+/// A heading's level and text.
+type Heading = (HeadingLevel, String);
+/// A code block's language and text.
+type CodeBlock = (String, String);
+
+fn outline(markdown: &str) -> (Vec<Heading>, Vec<CodeBlock>) {
+    let mut headings = Vec::new();
+    let mut code = Vec::new();
+    let mut depth = 0;
+    let mut heading: Option<Heading> = None;
+    let mut block: Option<CodeBlock> = None;
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) if depth == 0 => {
+                heading = Some((level, String::new()));
+                depth += 1;
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let language = match kind {
+                    pulldown_cmark::CodeBlockKind::Fenced(info) => info.to_string(),
+                    pulldown_cmark::CodeBlockKind::Indented => String::new(),
+                };
+                block = Some((language, String::new()));
+                depth += 1;
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(TagEnd::Heading(_)) if depth == 1 && heading.is_some() => {
+                headings.extend(heading.take());
+                depth -= 1;
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                code.extend(block.take());
+                depth -= 1;
+            }
+            Event::End(_) => depth -= 1,
+            Event::Text(text) | Event::Code(text) => {
+                if let Some((_, heading)) = &mut heading {
+                    heading.push_str(&text);
+                } else if let Some((_, block)) = &mut block {
+                    block.push_str(&text);
+                }
+            }
+            _ => {}
+        }
+    }
+    (headings, code)
+}
+
+#[test]
+fn markdown_has_the_title_and_a_heading_per_message() {
+    let markdown = to_markdown(&trip());
+    let (headings, code) = outline(&markdown);
+    assert_eq!(
+        headings,
+        [
+            (HeadingLevel::H1, "Trip plans".to_owned()),
+            (HeadingLevel::H2, "User · 2024-11-24 10:00 UTC".to_owned()),
+            (
+                HeadingLevel::H2,
+                "Assistant · 2024-11-24 10:01 UTC · llama-3.1-8b".to_owned()
+            ),
+            (HeadingLevel::H2, "User · 2024-11-24 10:02 UTC".to_owned()),
+        ]
+    );
+    // The message's code fence is a code block, with its language and text intact.
+    assert_eq!(
+        code,
+        [(
+            "python".to_owned(),
+            "budget = 450  # euros\nprint(budget)\n".to_owned()
+        )]
+    );
+    // Content is as written.
+    assert!(markdown.contains("Day 1: Alfama.\n\n```python\n"));
+    assert!(markdown.contains("Day 2: Belém."));
+    assert!(markdown.contains("3 messages"));
+}
+
+#[test]
+fn markdown_content_cannot_swallow_the_messages_after_it() {
+    let export = export_of(
+        "Unfinished *things* # [1]",
+        &[
+            (MessageRole::User, "Fix this:\n```rust\nfn main() {"),
+            (MessageRole::Assistant, "~~~~\nstill open"),
+            (
+                MessageRole::User,
+                "A comment:\n\n<!-- that never ends\n\nstill inside",
+            ),
+            (MessageRole::Assistant, "Title\n===\n\n    indented code"),
+            (MessageRole::User, "The end."),
+        ],
+    );
+    let markdown = to_markdown(&export);
+    let (headings, code) = outline(&markdown);
+    let levels: Vec<HeadingLevel> = headings.iter().map(|(level, _)| *level).collect();
+    // The title, the setext heading written inside message 4, and five message headings.
+    assert_eq!(
+        headings[0],
+        (HeadingLevel::H1, "Unfinished *things* # [1]".to_owned())
+    );
+    let message_headings: Vec<&String> = headings
+        .iter()
+        .filter(|(level, _)| *level == HeadingLevel::H2)
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(message_headings.len(), 5, "{markdown}");
+    assert!(message_headings[4].starts_with("User · "));
+    assert!(levels.contains(&HeadingLevel::H1));
+    // The unclosed blocks hold exactly their own text.
+    assert!(code.contains(&("rust".to_owned(), "fn main() {\n".to_owned())));
+    assert!(code.contains(&(String::new(), "still open\n".to_owned())));
+    // The comment that never ends is shown, not hidden.
+    assert!(
+        code.iter()
+            .any(|(_, text)| text.contains("<!-- that never ends") && text.contains("still inside")),
+        "{markdown}"
+    );
+    assert!(markdown.trim_end().ends_with("The end."));
+}
+
+#[test]
+fn markdown_notes_unfinished_and_failed_answers() {
+    let mut export = trip();
+    export.messages[1].status = MessageStatus::Partial;
+    export.messages[2].status = MessageStatus::Error;
+    export.messages[2].content = String::new();
+    export.messages[2].error = Some("model *unavailable*".to_owned());
+    let markdown = to_markdown(&export);
+    assert!(markdown.contains("> *Stopped before the answer was complete.*"));
+    assert!(markdown.contains("*(no text)*"));
+    assert!(markdown.contains(r"> **Error:** model \*unavailable\*"));
 }
