@@ -1,7 +1,7 @@
 //! Conversation export and import formats.
 //!
 //! A conversation leaves Gantry as a [`ConversationExport`]: Gantry's own JSON (which reads
-//! back exactly, so it doubles as a backup), Markdown.
+//! back exactly, so it doubles as a backup), Markdown, a PDF to print or share.
 //!
 //! These are pure functions: they never touch the store or the file system. The caller
 //! fetches the conversation, hands it over, and writes the bytes wherever they go; on import
@@ -18,8 +18,10 @@ use time::{OffsetDateTime, UtcOffset};
 
 mod json;
 mod markdown;
+mod pdf;
 
 pub use markdown::to_markdown;
+pub use pdf::{REPLACEMENT_CHARACTER, to_pdf, write_pdf};
 
 /// The `format` tag of Gantry's conversation JSON, so a reader can tell it from other files.
 pub const FORMAT: &str = "gantry.conversation";

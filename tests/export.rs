@@ -1,7 +1,11 @@
-//! Conversation export: Gantry JSON (exact round trip, every refusal) and Markdown.
+//! Conversation export: Gantry JSON (exact round trip, every refusal), Markdown, and PDF
+//! (text read back with pdf-extract).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use gantry::export::{ConversationExport, MAX_EXPORT_BYTES, MAX_EXPORT_MESSAGES, to_markdown};
+use gantry::export::{
+    ConversationExport, MAX_EXPORT_BYTES, MAX_EXPORT_MESSAGES, REPLACEMENT_CHARACTER, to_markdown,
+    to_pdf, write_pdf,
+};
 use gantry::model::{Conversation, Message, MessageRole, MessageStatus};
 use gantry::{ConversationId, Error, MessageId, PersonaId, UserId};
 use proptest::prelude::*;
@@ -574,4 +578,130 @@ fn markdown_notes_unfinished_and_failed_answers() {
     assert!(markdown.contains("> *Stopped before the answer was complete.*"));
     assert!(markdown.contains("*(no text)*"));
     assert!(markdown.contains(r"> **Error:** model \*unavailable\*"));
+}
+
+// ---------------------------------------------------------------------------------------
+// PDF
+// ---------------------------------------------------------------------------------------
+
+fn pdf_text(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF-"));
+    pdf_extract::extract_text_from_mem(pdf).unwrap()
+}
+
+/// Whitespace collapsed to single spaces, so wrapped lines compare with the original.
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn pdf_shows_the_title_and_every_message() {
+    let export = trip();
+    let pdf = to_pdf(&export);
+    let text = squeeze(&pdf_text(&pdf));
+    for expected in [
+        "Trip plans",
+        "User · 2024-11-24 10:00 UTC",
+        "Plan three days in Lisbon, please.",
+        "Assistant · 2024-11-24 10:01 UTC · llama-3.1-8b",
+        "Day 1: Alfama.",
+        "budget = 450 # euros",
+        "print(budget)",
+        "Day 2: Belém.",
+        "Thanks!",
+        "Page 1 of 1",
+    ] {
+        assert!(text.contains(expected), "`{expected}` missing from: {text}");
+    }
+    // Messages are in order.
+    let first = text.find("Plan three days").unwrap();
+    let second = text.find("Day 2: Belém.").unwrap();
+    let third = text.find("Thanks!").unwrap();
+    assert!(first < second && second < third);
+    // Nothing here needed a replacement, so there is no note about one.
+    assert!(!text.contains("cannot show"));
+
+    let mut written = Vec::new();
+    write_pdf(&export, &mut written).unwrap();
+    assert_eq!(written, pdf, "the same export gives the same bytes");
+}
+
+#[test]
+fn a_long_conversation_spans_pages_in_order() {
+    let chat = conversation("A very long conversation");
+    let messages: Vec<Message> = (0..300)
+        .map(|i| {
+            let role = if i % 2 == 0 {
+                MessageRole::User
+            } else {
+                MessageRole::Assistant
+            };
+            let body = format!(
+                "Message number {i} begins here. {} Message number {i} ends here.",
+                "This sentence is filler that makes the line wrap across the page width. "
+                    .repeat(1 + i % 4)
+            );
+            message(&chat, role, &body, i as i64)
+        })
+        .collect();
+    let export = ConversationExport::new(&chat, &messages);
+    let text = squeeze(&pdf_text(&to_pdf(&export)));
+
+    let mut position = 0;
+    for i in 0..300 {
+        for marker in [
+            format!("Message number {i} begins here."),
+            format!("Message number {i} ends here."),
+        ] {
+            let found = text[position..]
+                .find(&marker)
+                .unwrap_or_else(|| panic!("`{marker}` missing or out of order"));
+            position += found + marker.len();
+        }
+    }
+    let pages = text.matches("Page ").count();
+    assert!(pages > 10, "300 messages fit on {pages} pages");
+    assert!(text.contains(&format!("Page 1 of {pages}")));
+    assert!(text.contains(&format!("Page {pages} of {pages}")));
+}
+
+#[test]
+fn long_words_and_lines_wrap_without_losing_text() {
+    let word = "x".repeat(3000);
+    let code = format!("```\n{}\n```", "let value = compute(); ".repeat(40));
+    let export = export_of(
+        "Wrapping",
+        &[(MessageRole::User, &word), (MessageRole::Assistant, &code)],
+    );
+    let text = pdf_text(&to_pdf(&export)).replace("Exported from Gantry", "");
+    assert_eq!(text.matches('x').count(), 3000);
+    assert_eq!(text.matches("compute();").count(), 40);
+    // A 3000-character word cannot fit on one line of an A4 page.
+    let longest = text.lines().map(|line| line.trim().len()).max().unwrap();
+    assert!(longest < 200, "a line of {longest} characters");
+}
+
+#[test]
+fn characters_the_font_lacks_show_as_a_visible_replacement() {
+    let export = export_of(
+        "Поездка в Токио",
+        &[
+            (
+                MessageRole::User,
+                "Привет! Say 你好 and café, naïve — fine.",
+            ),
+            (MessageRole::Assistant, "OK 👍 → done"),
+        ],
+    );
+    let text = squeeze(&pdf_text(&to_pdf(&export)));
+    let r = REPLACEMENT_CHARACTER;
+    assert!(
+        text.contains(&format!("{r}{r}{r}{r}{r}{r}{r} {r} {r}{r}{r}{r}{r}")),
+        "{text}"
+    );
+    assert!(text.contains(&format!(
+        "{r}{r}{r}{r}{r}{r}! Say {r}{r} and café, naïve — fine."
+    )));
+    assert!(text.contains(&format!("OK {r} -> done")));
+    assert!(text.contains("cannot show appear as ?"));
 }
