@@ -1,7 +1,8 @@
 //! Conversation export and import formats.
 //!
 //! A conversation leaves Gantry as a [`ConversationExport`]: Gantry's own JSON (which reads
-//! back exactly, so it doubles as a backup), Markdown, a PDF to print or share.
+//! back exactly, so it doubles as a backup), Markdown, a PDF to print or share, or, for an
+//! admin's bulk export, a ZIP of JSON files.
 //!
 //! These are pure functions: they never touch the store or the file system. The caller
 //! fetches the conversation, hands it over, and writes the bytes wherever they go; on import
@@ -16,10 +17,12 @@ use gantry_core::{ConversationId, Error, MessageId, PersonaId, Result};
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
+mod archive;
 mod json;
 mod markdown;
 mod pdf;
 
+pub use archive::{MANIFEST_FILE, write_zip, zip_entry_name};
 pub use markdown::to_markdown;
 pub use pdf::{REPLACEMENT_CHARACTER, to_pdf, write_pdf};
 

@@ -1,10 +1,12 @@
-//! Conversation export: Gantry JSON (exact round trip, every refusal), Markdown, and PDF
-//! (text read back with pdf-extract).
+//! Conversation export: Gantry JSON (exact round trip, every refusal), Markdown, PDF (text
+//! read back with pdf-extract), and the admin ZIP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::io::{Cursor, Read};
+
 use gantry::export::{
-    ConversationExport, MAX_EXPORT_BYTES, MAX_EXPORT_MESSAGES, REPLACEMENT_CHARACTER, to_markdown,
-    to_pdf, write_pdf,
+    self, ConversationExport, MAX_EXPORT_BYTES, MAX_EXPORT_MESSAGES, REPLACEMENT_CHARACTER,
+    to_markdown, to_pdf, write_pdf, write_zip, zip_entry_name,
 };
 use gantry::model::{Conversation, Message, MessageRole, MessageStatus};
 use gantry::{ConversationId, Error, MessageId, PersonaId, UserId};
@@ -704,4 +706,130 @@ fn characters_the_font_lacks_show_as_a_visible_replacement() {
     )));
     assert!(text.contains(&format!("OK {r} -> done")));
     assert!(text.contains("cannot show appear as ?"));
+}
+
+// ---------------------------------------------------------------------------------------
+// ZIP
+// ---------------------------------------------------------------------------------------
+
+fn read_zip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|index| {
+            let mut file = archive.by_index(index).unwrap();
+            let name = file.name().unwrap().into_owned();
+            assert!(file.enclosed_name().is_some(), "{name} escapes the folder");
+            let mut content = Vec::new();
+            file.read_to_end(&mut content).unwrap();
+            (name, content)
+        })
+        .collect()
+}
+
+#[test]
+fn zip_reads_back_to_identical_exports() {
+    let exports = vec![
+        trip(),
+        export_of("Second", &[(MessageRole::User, "Hello 👋")]),
+        export_of("Empty one", &[]),
+    ];
+    let mut out = Cursor::new(Vec::new());
+    write_zip(exports.clone(), &mut out).unwrap();
+    let files = read_zip(out.into_inner());
+    assert_eq!(files.len(), 4);
+
+    let (name, manifest) = files.last().unwrap();
+    assert_eq!(name, export::MANIFEST_FILE);
+    let manifest: Value = serde_json::from_slice(manifest).unwrap();
+    assert_eq!(manifest["count"], 3);
+    let generated = manifest["generated_at"].as_str().unwrap();
+    let generated =
+        OffsetDateTime::parse(generated, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(
+        (OffsetDateTime::now_utc() - generated)
+            .whole_seconds()
+            .abs()
+            < 60
+    );
+
+    for (export, (name, json)) in exports.iter().zip(&files) {
+        assert_eq!(name, &zip_entry_name(export));
+        assert_eq!(&ConversationExport::from_json(json).unwrap(), export);
+    }
+    let listed: Vec<&str> = manifest["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["file"].as_str().unwrap())
+        .collect();
+    let names: Vec<&str> = files[..3].iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(listed, names);
+    assert_eq!(manifest["conversations"][1]["title"], "Second");
+    assert_eq!(manifest["conversations"][0]["messages"], 3);
+}
+
+#[test]
+fn zip_names_are_safe_whatever_the_title() {
+    let long = "word ".repeat(100);
+    let hostile = [
+        ("../../etc/passwd", "etc-passwd"),
+        ("", "conversation"),
+        ("   ", "conversation"),
+        (long.as_str(), ""),
+        ("🎉🎉 Party 🎉", "party"),
+        ("🎉", "conversation"),
+        ("C:\\Windows\\System32", "c-windows-system32"),
+        (".hidden", "hidden"),
+        ("a/b\\c:d*e?f\"g<h>i|j", "a-b-c-d-e-f-g-h-i-j"),
+        ("Café crème in Zürich", "cafe-creme-in-zurich"),
+        ("line\nbreak\0nul", "line-break-nul"),
+        ("..", "conversation"),
+    ];
+    let mut exports = Vec::new();
+    for (title, slug) in hostile {
+        let export = export_of(title, &[(MessageRole::User, "hi")]);
+        let name = zip_entry_name(&export);
+        let id = export.conversation.id.to_string();
+        assert!(name.starts_with("2024-11-24-"), "{name}");
+        assert!(name.ends_with(&format!("-{id}.json")), "{name}");
+        if !slug.is_empty() {
+            assert_eq!(name, format!("2024-11-24-{slug}-{id}.json"));
+        }
+        assert!(name.len() <= 120, "{} bytes: {name}", name.len());
+        assert!(
+            name.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'),
+            "{name}"
+        );
+        assert!(!name.contains(".."), "{name}");
+        assert_eq!(name.matches('.').count(), 1, "{name}");
+        exports.push(export);
+    }
+    let mut out = Cursor::new(Vec::new());
+    write_zip(exports.clone(), &mut out).unwrap();
+    let files = read_zip(out.into_inner());
+    assert_eq!(files.len(), exports.len() + 1);
+    for (export, (name, json)) in exports.iter().zip(&files) {
+        assert!(!name.contains('/') && !name.contains('\\'));
+        assert_eq!(json, &export.to_json().unwrap());
+        // A blank title or a NUL never comes out of a store, and is refused on the way in.
+        if export.validate().is_ok() {
+            assert_eq!(&ConversationExport::from_json(json).unwrap(), export);
+        } else {
+            assert!(ConversationExport::from_json(json).is_err());
+        }
+    }
+}
+
+#[test]
+fn zip_refuses_the_same_conversation_twice() {
+    let export = trip();
+    let mut out = Cursor::new(Vec::new());
+    let error = write_zip([export.clone(), export.clone()], &mut out).unwrap_err();
+    assert!(matches!(error, Error::Conflict { .. }), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&export.conversation.id.to_string())
+    );
 }
