@@ -2,7 +2,8 @@
 //!
 //! A conversation leaves Gantry as a [`ConversationExport`]: Gantry's own JSON (which reads
 //! back exactly, so it doubles as a backup), Markdown, a PDF to print or share, or, for an
-//! admin's bulk export, a ZIP of JSON files.
+//! admin's bulk export, a ZIP of JSON files. Conversations arrive from ChatGPT's data export
+//! through [`parse_chatgpt`].
 //!
 //! These are pure functions: they never touch the store or the file system. The caller
 //! fetches the conversation, hands it over, and writes the bytes wherever they go; on import
@@ -18,11 +19,16 @@ use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
 mod archive;
+mod chatgpt;
 mod json;
 mod markdown;
 mod pdf;
 
 pub use archive::{MANIFEST_FILE, write_zip, zip_entry_name};
+pub use chatgpt::{
+    ChatGptImport, MAX_CHATGPT_BYTES, MAX_CHATGPT_CONVERSATIONS, SkippedConversation, UNTITLED,
+    parse_chatgpt,
+};
 pub use markdown::to_markdown;
 pub use pdf::{REPLACEMENT_CHARACTER, to_pdf, write_pdf};
 

@@ -1,12 +1,12 @@
-//! Conversation export: Gantry JSON (exact round trip, every refusal), Markdown, PDF (text
-//! read back with pdf-extract), and the admin ZIP.
+//! Conversation export and import: Gantry JSON (exact round trip, every refusal), Markdown,
+//! PDF (text read back with pdf-extract), the admin ZIP, and ChatGPT's `conversations.json`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Cursor, Read};
 
 use gantry::export::{
     self, ConversationExport, MAX_EXPORT_BYTES, MAX_EXPORT_MESSAGES, REPLACEMENT_CHARACTER,
-    to_markdown, to_pdf, write_pdf, write_zip, zip_entry_name,
+    parse_chatgpt, to_markdown, to_pdf, write_pdf, write_zip, zip_entry_name,
 };
 use gantry::model::{Conversation, Message, MessageRole, MessageStatus};
 use gantry::{ConversationId, Error, MessageId, PersonaId, UserId};
@@ -831,5 +831,255 @@ fn zip_refuses_the_same_conversation_twice() {
         error
             .to_string()
             .contains(&export.conversation.id.to_string())
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// ChatGPT import
+// ---------------------------------------------------------------------------------------
+
+const FIXTURE: &str = include_str!("fixtures/chatgpt-conversations.json");
+
+fn micros(seconds: f64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos((seconds * 1e6).round() as i128 * 1000).unwrap()
+}
+
+fn lines(export: &ConversationExport) -> Vec<(MessageRole, &str)> {
+    export
+        .messages
+        .iter()
+        .map(|message| (message.role, message.content.as_str()))
+        .collect()
+}
+
+#[test]
+fn chatgpt_export_reads_the_branch_the_user_saw() {
+    let import = parse_chatgpt(FIXTURE.as_bytes()).unwrap();
+    let titles: Vec<&str> = import
+        .conversations
+        .iter()
+        .map(|export| export.conversation.title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Lisbon trip plans",
+            export::UNTITLED,
+            "Résumé review",
+            export::UNTITLED
+        ]
+    );
+
+    // Branches: the regenerated answer and the edited-away question are left out; so are
+    // the hidden system message, the code sent to a tool, its output, and the memory note.
+    let trip = &import.conversations[0];
+    assert_eq!(
+        lines(trip),
+        [
+            (
+                MessageRole::User,
+                "Plan a 3-day trip to Lisbon for two in March."
+            ),
+            (
+                MessageRole::Assistant,
+                "Here is a plan:\n\n**Day 1:** Alfama and the castle.\n**Day 2:** Belém.\n**Day 3:** Sintra.\n\n```text\nBudget: €450 per person\n```"
+            ),
+            (
+                MessageRole::User,
+                "Which pastries should we try? And how many days is 3 * 24 hours?"
+            ),
+            (
+                MessageRole::Assistant,
+                "Try *pastéis de nata* at Manteigaria — and a bifana. 3 × 24 hours is 3 days."
+            ),
+        ]
+    );
+    assert_eq!(trip.conversation.created_at, micros(1_732_442_400.123_456));
+    assert_eq!(trip.conversation.updated_at, micros(1_732_442_700.9));
+    assert_eq!(trip.messages[0].created_at, micros(1_732_442_401.5));
+    assert_eq!(trip.messages[3].created_at, at(1_732_442_700));
+    assert_eq!(trip.messages[1].model.as_deref(), Some("gpt-4o"));
+    assert_eq!(trip.messages[0].model, None);
+    assert!(!trip.conversation.archived);
+    assert!(
+        trip.messages
+            .iter()
+            .all(|message| message.status == MessageStatus::Complete)
+    );
+
+    // No title; a photo with a question keeps the question; a message without a time
+    // takes the conversation's; no update time means the last message's.
+    let plant = &import.conversations[1];
+    assert_eq!(
+        lines(plant),
+        [
+            (MessageRole::User, "What plant is this? 🌱"),
+            (
+                MessageRole::Assistant,
+                "It looks like a *Monstera deliciosa* (Swiss cheese plant)."
+            ),
+        ]
+    );
+    assert_eq!(plant.messages[0].created_at, at(1_732_500_000));
+    assert_eq!(plant.conversation.updated_at, micros(1_732_500_030.5));
+
+    // Custom instructions and reasoning are hidden in ChatGPT and left out here; text
+    // parts are joined; archived stays archived.
+    let resume = &import.conversations[2];
+    assert_eq!(
+        lines(resume),
+        [
+            (
+                MessageRole::User,
+                "日本語の履歴書も見てもらえますか？\n\nIt is two pages long."
+            ),
+            (MessageRole::Assistant, "はい、大丈夫です。Paste it here."),
+        ]
+    );
+    assert!(resume.conversation.archived);
+    assert_eq!(resume.messages[1].model.as_deref(), Some("o1"));
+
+    // Without current_node (older exports), the newest branch is read.
+    let haiku = &import.conversations[3];
+    assert_eq!(
+        lines(haiku),
+        [
+            (MessageRole::User, "Write a haiku about rain."),
+            (
+                MessageRole::Assistant,
+                "Soft rain on the roof\nthe kettle begins to sing\nno one needs to leave"
+            ),
+        ]
+    );
+
+    // The damaged ones are listed with their place and reason.
+    let skipped: Vec<(usize, Option<&str>)> = import
+        .skipped
+        .iter()
+        .map(|skipped| (skipped.index, skipped.title.as_deref()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (3, Some("Broken export")),
+            (4, Some("Looping tree")),
+            (5, Some("Empty chat"))
+        ]
+    );
+    assert!(import.skipped[0].reason.contains("mapping"));
+    assert!(import.skipped[1].reason.contains("loops"));
+    assert!(
+        import.skipped[2]
+            .reason
+            .contains("no user or assistant text")
+    );
+
+    // What the import yields is what a Gantry export would be.
+    for export in &import.conversations {
+        export.validate().unwrap();
+        let json = export.to_json().unwrap();
+        assert_eq!(&ConversationExport::from_json(&json).unwrap(), export);
+    }
+}
+
+#[test]
+fn chatgpt_import_refuses_what_is_not_its_export() {
+    for (bytes, words) in [
+        (
+            &b"{\"conversations\": []}"[..],
+            "JSON array of conversations",
+        ),
+        (b"PK\x03\x04rest of a zip", "ZIP"),
+        (b"[{\"title\": ", "EOF"),
+        (b"[] []", "trailing"),
+    ] {
+        let error = parse_chatgpt(bytes).unwrap_err();
+        assert_eq!(invalid_field(&error), "conversations.json");
+        assert!(error.to_string().contains(words), "{error}");
+    }
+    let huge = vec![b' '; export::MAX_CHATGPT_BYTES + 1];
+    let error = parse_chatgpt(&huge).unwrap_err();
+    assert!(error.to_string().contains("256 MiB"), "{error}");
+
+    let empty = parse_chatgpt(b"[]").unwrap();
+    assert!(empty.conversations.is_empty() && empty.skipped.is_empty());
+}
+
+#[test]
+fn chatgpt_import_survives_odd_conversations() {
+    let long = "é".repeat(200_000);
+    let file = json!([
+        "not a conversation",
+        {"title": null, "create_time": null, "update_time": null, "current_node": "b",
+         "mapping": {
+            "a": {"id": "a", "message": {"author": {"role": "user"}, "create_time": null,
+                  "content": {"content_type": "text", "parts": [long]}}, "parent": null, "children": ["b"]},
+            "b": {"id": "b", "message": {"author": {"role": "assistant"}, "create_time": "soon",
+                  "content": {"content_type": "text", "parts": ["  ", "Short\u{0} answer", 42]}},
+                  "parent": "a", "children": []}
+         }},
+        {"title": "x".repeat(500), "mapping": {"only": {"message": null, "parent": "only", "children": []}},
+         "current_node": "only"}
+    ]);
+    let started = OffsetDateTime::now_utc();
+    let import = parse_chatgpt(&serde_json::to_vec(&file).unwrap()).unwrap();
+    assert_eq!(import.conversations.len(), 1);
+    let odd = &import.conversations[0];
+    assert_eq!(odd.conversation.title, export::UNTITLED);
+    // No times anywhere: the time of the import.
+    assert!(
+        (odd.conversation.created_at - started)
+            .whole_seconds()
+            .abs()
+            < 60
+    );
+    assert_eq!(odd.messages[1].created_at, odd.conversation.created_at);
+    // A message longer than Gantry keeps is cut, marked, and not called complete.
+    let first = &odd.messages[0];
+    assert!(first.content.len() <= 256 * 1024);
+    assert!(first.content.starts_with("éé"));
+    assert!(first.content.ends_with("longer than Gantry keeps.]"));
+    assert_eq!(first.status, MessageStatus::Partial);
+    // NUL is removed, blank and non-text parts dropped.
+    assert_eq!(odd.messages[1].content, "Short answer");
+
+    let skipped: Vec<(usize, &str)> = import
+        .skipped
+        .iter()
+        .map(|skipped| (skipped.index, skipped.reason.as_str()))
+        .collect();
+    assert_eq!(skipped.len(), 2);
+    assert_eq!(skipped[0].0, 0);
+    assert!(skipped[0].1.contains("not a JSON object"));
+    assert_eq!(skipped[1].0, 2);
+    assert!(skipped[1].1.contains("loops"), "{}", skipped[1].1);
+    assert_eq!(import.skipped[1].title.as_ref().unwrap().len(), 300);
+}
+
+#[test]
+fn chatgpt_import_of_a_deep_tree_is_quick() {
+    // 20,000 messages in one chain, each pointing at the previous one.
+    let mut mapping = serde_json::Map::new();
+    for i in 0..20_000 {
+        let role = if i % 2 == 0 { "user" } else { "assistant" };
+        mapping.insert(
+            format!("n{i}"),
+            json!({"message": {"author": {"role": role}, "create_time": 1_700_000_000 + i,
+                   "content": {"content_type": "text", "parts": [format!("message {i}")]}},
+                   "parent": if i == 0 { Value::Null } else { json!(format!("n{}", i - 1)) },
+                   "children": [format!("n{}", i + 1)]}),
+        );
+    }
+    let file = json!([{"title": "Deep", "mapping": mapping, "current_node": "n19999"}]);
+    let started = std::time::Instant::now();
+    let import = parse_chatgpt(&serde_json::to_vec(&file).unwrap()).unwrap();
+    assert!(started.elapsed().as_secs() < 20);
+    let messages = &import.conversations[0].messages;
+    assert_eq!(messages.len(), 20_000);
+    assert_eq!(messages[19_999].content, "message 19999");
+    assert!(
+        messages
+            .windows(2)
+            .all(|pair| pair[0].created_at < pair[1].created_at)
     );
 }
