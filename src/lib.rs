@@ -18,6 +18,8 @@ pub use gantry_core::{
 pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
 
 mod config;
+/// Conversation export and import: Gantry JSON, Markdown, PDF, ZIP, and ChatGPT's export.
+pub mod export;
 mod sdk;
 pub use config::{Config, ENV_VARS, Extraction, Retrieval};
 pub use sdk::Gantry;
