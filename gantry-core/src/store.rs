@@ -232,6 +232,10 @@ pub trait DocumentStore: Send + Sync {
     async fn chunks(&self, owner: UserId, document: DocumentId) -> Result<Vec<Chunk>>;
     /// Removes all of a document's chunks (before re-indexing it).
     async fn delete_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64>;
+    /// Re-indexes a document: clears its chunks' stored embeddings and gives each a new
+    /// change number, in one transaction, so every index takes them again (the vector
+    /// index embedding them with the current embedder). Returns how many chunks.
+    async fn reindex_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64>;
     /// Chunks by id, skipping any that are missing or not the owner's.
     async fn chunks_by_id(&self, owner: UserId, ids: &[ChunkId]) -> Result<Vec<Chunk>>;
 }

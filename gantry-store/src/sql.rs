@@ -1272,6 +1272,33 @@ macro_rules! impl_sql_store {
                 Ok(done.rows_affected())
             }
 
+            async fn reindex_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64> {
+                let mut tx = self.begin_write().await?;
+                owned_document(&mut tx, owner, document).await?;
+                let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+                    "SELECT id FROM chunks WHERE document_id = $1 ORDER BY ordinal",
+                )
+                .bind(document.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                if ids.is_empty() {
+                    return Ok(0);
+                }
+                let count = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+                let first = next_seqs(&mut tx, count).await?;
+                for (seq, id) in (first..).zip(&ids) {
+                    sqlx::query("UPDATE chunks SET embedding = NULL, seq = $1 WHERE id = $2")
+                        .bind(seq)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+                commit(tx).await?;
+                Ok(ids.len() as u64)
+            }
+
             async fn chunks_by_id(&self, owner: UserId, ids: &[ChunkId]) -> Result<Vec<Chunk>> {
                 let mut out = Vec::with_capacity(ids.len());
                 for id in ids {
