@@ -7,6 +7,7 @@
 //! built with another embedder, starts at 0 and is rebuilt by the same replay. Nothing a
 //! user was told is saved can be lost: at worst it is indexed again.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +25,10 @@ use crate::hnsw::HnswIndex;
 /// Changes fetched and applied per batch, by default: the store's largest page, so a
 /// catch-up makes as few keyword-index commits as it can.
 const BATCH: u32 = 500;
+/// The most changes applied to the indexes in one step (one index commit).
+pub const APPLY_CHANGES: usize = 5_000;
+/// The most text gathered for one step, bounding the indexer's memory.
+pub const APPLY_TEXT_BYTES: usize = 8 * 1024 * 1024;
 
 /// The vector side: the index, the embedder for text without a stored embedding, and
 /// where the index is saved.
@@ -108,6 +113,15 @@ fn indexed_text(change: &Change) -> Option<(IndexedItem, &str, Option<&[f32]>)> 
     }
 }
 
+/// The text a change carries, for the memory bound.
+fn change_bytes(change: &Change) -> usize {
+    match change {
+        Change::Message { message, .. } => message.content.len(),
+        Change::Chunk { chunk, .. } => chunk.text.len(),
+        Change::Deleted { .. } => 0,
+    }
+}
+
 fn change_id(change: &Change) -> Uuid {
     match change {
         Change::Message { message, .. } => message.id.as_uuid(),
@@ -177,8 +191,8 @@ impl Indexer {
             if report.changes >= limit {
                 return Ok(report);
             }
-            let changes = self.store.changes_since(from, self.batch).await?;
-            let Some(last) = changes.last().map(Change::seq) else {
+            let changes = self.gather(from, limit - report.changes).await?;
+            let Some(last) = changes.iter().map(Change::seq).max() else {
                 return Ok(report);
             };
             if let (Some(side), Some(seq)) = (&self.vectors, vector_seq) {
@@ -190,6 +204,32 @@ impl Indexer {
             report.changes += changes.len();
             report.applied_seq = last;
         }
+    }
+
+    /// The changes after `from`, several pages of them while the pages come full, up to
+    /// `at_most` (and [`APPLY_CHANGES`]) changes or [`APPLY_TEXT_BYTES`] of text: each application costs an
+    /// index commit, so fewer, larger ones index faster, and the text cap bounds memory.
+    /// A row rewritten between two pages appears once, at its latest number.
+    async fn gather(&self, from: i64, at_most: usize) -> Result<Vec<Change>> {
+        let most = at_most.min(APPLY_CHANGES);
+        let mut changes = self.store.changes_since(from, self.batch).await?;
+        let mut page = changes.len();
+        let mut text: usize = changes.iter().map(change_bytes).sum();
+        while page == self.batch as usize && changes.len() < most && text < APPLY_TEXT_BYTES {
+            let after = changes.last().map_or(from, Change::seq);
+            let more = self.store.changes_since(after, self.batch).await?;
+            page = more.len();
+            text += more.iter().map(change_bytes).sum::<usize>();
+            changes.extend(more);
+        }
+        if changes.len() > self.batch as usize {
+            let mut latest: HashMap<Uuid, i64> = HashMap::with_capacity(changes.len());
+            for change in &changes {
+                latest.insert(change_id(change), change.seq());
+            }
+            changes.retain(|c| latest.get(&change_id(c)) == Some(&c.seq()));
+        }
+        Ok(changes)
     }
 
     /// Saves the vector index to its file (if it has one), then lets the store forget the
