@@ -60,6 +60,37 @@ impl Default for Retrieval {
     }
 }
 
+/// How chat turns are sized and finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Chat {
+    /// The chat model's context length in tokens; `None` takes the first backend's
+    /// `context_length`, else 4,096. `GANTRY_CONTEXT_LENGTH`.
+    pub context_length: Option<usize>,
+    /// Tokens kept for (and the most generated in) an answer.
+    pub answer_tokens: usize,
+    /// The most tokens retrieved context may take in a prompt.
+    pub max_context_tokens: usize,
+    /// How many of a conversation's latest messages are candidates for the prompt's
+    /// history (1 to 500).
+    pub history_messages: u32,
+    /// Whether the model titles new conversations (else their first words do).
+    pub title_with_model: bool,
+}
+
+impl Default for Chat {
+    fn default() -> Self {
+        let engine = gantry_core::engine::EngineSettings::default();
+        Self {
+            context_length: None,
+            answer_tokens: engine.answer_tokens,
+            max_context_tokens: engine.max_context_tokens,
+            history_messages: engine.history_messages,
+            title_with_model: engine.title_with_model,
+        }
+    }
+}
+
 /// Everything [`Config::load`] reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -84,6 +115,8 @@ pub struct Config {
     pub extraction: Extraction,
     /// Retrieval settings (file or code only).
     pub retrieval: Retrieval,
+    /// Prompt sizes and turn behaviour (file or code; `GANTRY_CONTEXT_LENGTH`).
+    pub chat: Chat,
 }
 
 impl Default for Config {
@@ -96,12 +129,13 @@ impl Default for Config {
             embedding_model: None,
             extraction: Extraction::default(),
             retrieval: Retrieval::default(),
+            chat: Chat::default(),
         }
     }
 }
 
 /// Names every environment variable [`Config::with_env`] reads.
-pub const ENV_VARS: [&str; 9] = [
+pub const ENV_VARS: [&str; 10] = [
     "GANTRY_DATA_DIR",
     "GANTRY_DATABASE_URL",
     "GANTRY_LLM_URL",
@@ -111,6 +145,7 @@ pub const ENV_VARS: [&str; 9] = [
     "GANTRY_MINILM_DIR",
     "GANTRY_EMBEDDING_MODEL",
     "GANTRY_EXTRACTION",
+    "GANTRY_CONTEXT_LENGTH",
 ];
 
 fn bad(field: &'static str, reason: impl Into<String>) -> Error {
@@ -198,6 +233,15 @@ impl Config {
                 }
             };
         }
+        if let Some(length) = get("GANTRY_CONTEXT_LENGTH") {
+            let parsed = length.parse::<usize>().map_err(|_| {
+                bad(
+                    "GANTRY_CONTEXT_LENGTH",
+                    format!("`{length}` is not a number of tokens"),
+                )
+            })?;
+            self.chat.context_length = Some(parsed);
+        }
         self.validate()?;
         Ok(self)
     }
@@ -238,7 +282,31 @@ impl Config {
                 return Err(bad(field, "must be a finite number, 0 or more"));
             }
         }
-        Ok(())
+        self.engine_settings()
+            .validate()
+            .map_err(|error| match error {
+                Error::InvalidInput { field, reason } => bad(chat_field(field), reason),
+                other => other,
+            })
+    }
+
+    /// The engine's settings these make: chat sizes, retrieval depth, default model.
+    pub fn engine_settings(&self) -> gantry_core::engine::EngineSettings {
+        let first = self.backends.first();
+        gantry_core::engine::EngineSettings {
+            context_length: self
+                .chat
+                .context_length
+                .or_else(|| first.and_then(|b| b.context_length).map(|n| n as usize))
+                .unwrap_or(4096),
+            answer_tokens: self.chat.answer_tokens,
+            max_context_tokens: self.chat.max_context_tokens,
+            retrieval_k: self.retrieval.k,
+            history_messages: self.chat.history_messages,
+            title_with_model: self.chat.title_with_model,
+            default_model: first.and_then(|b| b.default_model.clone()),
+            ..gantry_core::engine::EngineSettings::default()
+        }
     }
 
     /// The database to open: `database_url`, or the SQLite file in `data_dir`.
@@ -258,6 +326,17 @@ fn parse_kind(kind: &str) -> Result<BackendKind> {
                 format!("`{kind}` is not one of openai, tabbyapi, llamacpp, ollama, vllm"),
             )
         })
+}
+
+/// The setting an engine-settings field comes from.
+fn chat_field(field: &'static str) -> &'static str {
+    match field {
+        "context_length" => "chat.context_length",
+        "answer_tokens" => "chat.answer_tokens",
+        "history_messages" => "chat.history_messages",
+        "retrieval_k" => "retrieval.k",
+        other => other,
+    }
 }
 
 fn reason_of(error: &Error) -> String {

@@ -13,7 +13,7 @@
 
 pub use gantry_core::{
     ChunkId, ConversationId, DocumentId, EntityId, Error, MessageId, PersonaId, RelationId, Result,
-    SessionId, Store, UserId, auth, graph, ids, index, llm, model, store, validate,
+    SessionId, Store, UserId, auth, engine, graph, ids, index, llm, model, prompt, store, validate,
 };
 pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
 
@@ -21,7 +21,10 @@ mod config;
 /// Conversation export and import: Gantry JSON, Markdown, PDF, ZIP, and ChatGPT's export.
 pub mod export;
 mod sdk;
-pub use config::{Config, ENV_VARS, Extraction, Retrieval};
+pub use config::{Chat, Config, ENV_VARS, Extraction, Retrieval};
+pub use gantry_core::engine::{
+    Answer, Citation, Engine, EngineSettings, NewAccount, Turn, TurnEvent, TurnOptions,
+};
 pub use sdk::Gantry;
 
 /// Everything an application needs in scope to call a store: `use gantry::prelude::*;`.

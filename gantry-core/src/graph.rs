@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::ids::{EntityId, UserId};
+use crate::ids::{EntityId, RelationId, UserId};
 use crate::model::{Entity, Relation};
 
 /// Part of a user's graph: some entities and the facts between them.
@@ -28,4 +28,11 @@ pub trait KnowledgeGraph: Send + Sync {
     async fn path(&self, owner: UserId, from: EntityId, to: EntityId) -> Result<Option<Subgraph>>;
     /// The facts about entities named in `text` (a user's question).
     async fn facts_about(&self, owner: UserId, text: &str) -> Result<Subgraph>;
+    /// Deletes one fact, in the store and in any cached graph.
+    async fn forget_relation(&self, owner: UserId, id: RelationId) -> Result<()>;
+    /// Deletes an entity and every fact that mentions it.
+    async fn forget_entity(&self, owner: UserId, id: EntityId) -> Result<()>;
+    /// Drops any cached copy of the user's graph after facts changed in the store directly
+    /// (a deleted conversation takes the facts it taught with it).
+    fn invalidate(&self, owner: UserId);
 }

@@ -6,6 +6,7 @@
 //! engine holds them as `Arc<dyn Trait>`, so any of them can be swapped.
 
 pub mod auth;
+pub mod engine;
 mod error;
 pub mod graph;
 pub mod ids;
@@ -16,6 +17,7 @@ pub mod prompt;
 pub mod store;
 pub mod validate;
 
+pub use engine::Engine;
 pub use error::{Error, Result};
 pub use ids::{
     ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId,

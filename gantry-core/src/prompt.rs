@@ -15,7 +15,7 @@ use crate::model::MessageRole;
 use crate::{Error, Result};
 
 /// Where a piece of context came from, so an answer can cite it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     /// An earlier message of the user's, in this or another conversation.

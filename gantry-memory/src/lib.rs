@@ -17,6 +17,7 @@ mod hybrid;
 mod indexer;
 mod ingest;
 mod keyword;
+mod ports;
 mod quant;
 mod snapshot;
 mod vector;
@@ -37,9 +38,10 @@ pub use hybrid::{
     HybridHit, HybridOptions, HybridResults, HybridSearch, ListRank, StageTimings,
     reciprocal_rank_fusion,
 };
-pub use indexer::{CatchUp, Indexer, VectorSide};
+pub use indexer::{APPLY_CHANGES, APPLY_TEXT_BYTES, CatchUp, Indexer, VectorSide};
 pub use ingest::{IngestOptions, ingest};
 pub use keyword::{KeywordHit, MAX_QUERY_BYTES, MAX_TEXT_BYTES, Snippet, TantivyIndex};
+pub use ports::{GraphLearner, HybridRetriever, Ingestor};
 pub use quant::QuantisedCosine;
 pub use snapshot::Snapshot;
 pub use vector::{dot, normalise};

@@ -275,6 +275,18 @@ impl KnowledgeGraph for GraphMemory {
     async fn facts_about(&self, owner: UserId, text: &str) -> Result<Subgraph> {
         self.read(owner, |graph| graph.facts_about(text)).await
     }
+
+    async fn forget_relation(&self, owner: UserId, id: RelationId) -> Result<()> {
+        GraphMemory::forget_relation(self, owner, id).await
+    }
+
+    async fn forget_entity(&self, owner: UserId, id: EntityId) -> Result<()> {
+        GraphMemory::forget_entity(self, owner, id).await
+    }
+
+    fn invalidate(&self, owner: UserId) {
+        GraphMemory::invalidate(self, owner);
+    }
 }
 
 /// One user's open facts. Petgraph indices never leave this type.

@@ -1,6 +1,5 @@
 //! `Gantry::open` on a fresh data directory: the store, the indexes in step with it, and
 //! search; again after closing, and with the local embedder when its model is available.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use gantry::index::SearchFilter;
 use gantry::model::{MessageRole, NewConversation, NewMessage, NewUser, Role};
@@ -52,11 +51,11 @@ async fn opens_on_embedded_defaults_and_finds_what_was_said() {
         ..Config::default()
     };
     let gantry = Gantry::open(config.clone()).await.unwrap();
-    assert!(gantry.embedder().is_none() && !gantry.search().has_vectors());
+    assert!(gantry.embedder().is_none() && !gantry.hybrid().has_vectors());
     let ada = say(&gantry, "My bicycle is a green Bianchi from 1987.").await;
     gantry.indexer().catch_up().await.unwrap();
     let found = gantry
-        .search()
+        .hybrid()
         .search("bianchi bicycle", &filter(ada), &HybridOptions::default())
         .await
         .unwrap();
@@ -66,7 +65,7 @@ async fn opens_on_embedded_defaults_and_finds_what_was_said() {
     // Reopened: the store kept it and the keyword index did not need rebuilding.
     let gantry = Gantry::open(config).await.unwrap();
     let found = gantry
-        .search()
+        .hybrid()
         .search("green bicycle", &filter(ada), &HybridOptions::default())
         .await
         .unwrap();
@@ -94,7 +93,7 @@ async fn with_the_local_embedder_search_uses_meaning_too() {
         ..Config::default()
     };
     let gantry = Gantry::open(config.clone()).await.unwrap();
-    assert!(gantry.search().has_vectors());
+    assert!(gantry.hybrid().has_vectors());
     let ada = say(
         &gantry,
         "My dog is terrified of fireworks on New Year's Eve.",
@@ -102,7 +101,7 @@ async fn with_the_local_embedder_search_uses_meaning_too() {
     .await;
     gantry.indexer().catch_up().await.unwrap();
     let found = gantry
-        .search()
+        .hybrid()
         .search(
             "which pet gets scared by loud bangs?",
             &filter(ada),

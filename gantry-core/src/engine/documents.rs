@@ -1,0 +1,115 @@
+//! The Knowledge Vault: documents a user uploads, read into chunks that retrieval draws on.
+
+use super::Engine;
+use super::ports::DocumentReader;
+use crate::ids::{DocumentId, UserId};
+use crate::model::{Document, DocumentStatus, NewDocument};
+use crate::store::{Page, PageRequest};
+use crate::{Error, Result};
+
+impl Engine {
+    /// Adds a document and reads it before returning: the document comes back `ready`, or
+    /// `failed` with a reason a person understands. Its chunks are searchable soon after
+    /// (at once after [`crate::engine::IndexSync::sync`]).
+    pub async fn add_document(
+        &self,
+        user: UserId,
+        filename: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Document> {
+        let (reader, document) = self.accept(user, filename, content_type, &bytes).await?;
+        let document = reader.read(user, document.id, filename, bytes).await?;
+        self.inner.index.nudge();
+        Ok(document)
+    }
+
+    /// Accepts an upload and returns it `processing`; it is read in the background (poll
+    /// [`Self::document`] for `ready` or `failed`).
+    pub async fn upload_document(
+        &self,
+        user: UserId,
+        filename: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Document> {
+        let (reader, document) = self.accept(user, filename, content_type, &bytes).await?;
+        let engine = self.clone();
+        let (id, filename) = (document.id, filename.to_owned());
+        self.inner.background.spawn(async move {
+            match reader.read(user, id, &filename, bytes).await {
+                Ok(_) => engine.inner.index.nudge(),
+                Err(error) => tracing::warn!(%error, document = %id, "reading an upload failed"),
+            }
+        });
+        Ok(document)
+    }
+
+    /// Checks an upload and records it as `processing`.
+    async fn accept(
+        &self,
+        user: UserId,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<(std::sync::Arc<dyn DocumentReader>, Document)> {
+        let reader =
+            self.inner.documents.clone().ok_or_else(|| {
+                Error::unavailable("documents", "no document reader is configured")
+            })?;
+        let max = self.inner.settings.max_upload_bytes;
+        if bytes.len() > max {
+            return Err(Error::invalid(
+                "file",
+                format!("is {} bytes; the largest accepted is {max}", bytes.len()),
+            ));
+        }
+        // The type is informational (extraction goes by the file name); none given is
+        // recorded as generic bytes.
+        let content_type = match content_type.trim() {
+            "" => "application/octet-stream",
+            given => given,
+        };
+        let new = NewDocument {
+            filename: filename.to_owned(),
+            content_type: content_type.to_owned(),
+            size_bytes: bytes.len() as u64,
+        };
+        new.validate()?;
+        let document = self.inner.store.create_document(user, new).await?;
+        Ok((reader, document))
+    }
+
+    /// One document.
+    pub async fn document(&self, user: UserId, id: DocumentId) -> Result<Document> {
+        self.inner.store.document(user, id).await
+    }
+
+    /// The user's documents, newest first, a page at a time.
+    pub async fn documents(&self, user: UserId, page: PageRequest) -> Result<Page<Document>> {
+        self.inner.store.list_documents(user, page).await
+    }
+
+    /// Re-indexes a document's chunks (after the embedder changed, say): every index takes
+    /// them again, the vector index embedding them anew. Returns the document, whose chunks
+    /// are searchable as before once the background indexer has caught up.
+    pub async fn reindex_document(&self, user: UserId, id: DocumentId) -> Result<Document> {
+        let document = self.inner.store.document(user, id).await?;
+        if document.status != DocumentStatus::Ready {
+            return Err(Error::conflict(format!(
+                "{} is {}; only a ready document can be re-indexed",
+                id.describe(),
+                document.status
+            )));
+        }
+        self.inner.store.reindex_chunks(user, id).await?;
+        self.inner.index.nudge();
+        Ok(document)
+    }
+
+    /// Deletes a document and its chunks; retrieval no longer finds it once this returns.
+    pub async fn delete_document(&self, user: UserId, id: DocumentId) -> Result<()> {
+        self.inner.store.delete_document(user, id).await?;
+        self.inner.index.sync().await
+    }
+}

@@ -1,0 +1,79 @@
+//! What Gantry remembers about a person, shown to them and correctable by them.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::Engine;
+use crate::Result;
+use crate::ids::{EntityId, MessageId, RelationId, UserId};
+use crate::model::Entity;
+
+/// A remembered fact, spelled out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    /// The fact's id, for deleting it.
+    pub id: RelationId,
+    /// Who or what it is about.
+    pub subject: String,
+    /// How they are related, e.g. `works_at`.
+    pub predicate: String,
+    /// The other side.
+    pub object: String,
+    /// The message it was learned from, if it is still there.
+    pub source_message_id: Option<MessageId>,
+    /// Since when it holds.
+    #[serde(with = "time::serde::rfc3339")]
+    pub valid_from: OffsetDateTime,
+}
+
+/// Everything the knowledge graph holds about a user.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoryView {
+    /// The people, places and things named.
+    pub entities: Vec<Entity>,
+    /// What holds between them now, newest first.
+    pub facts: Vec<Fact>,
+}
+
+impl Engine {
+    /// What Gantry remembers about the user: the entities and current facts of their
+    /// knowledge graph. (Their messages are remembered too; they are listed and deleted
+    /// through their conversations.)
+    pub async fn memory(&self, user: UserId) -> Result<MemoryView> {
+        let entities = self.inner.store.entities(user).await?;
+        let relations = self.inner.store.relations(user, false).await?;
+        let names: std::collections::HashMap<_, _> =
+            entities.iter().map(|e| (e.id, e.name.clone())).collect();
+        let mut facts: Vec<Fact> = relations
+            .into_iter()
+            .filter_map(|r| {
+                Some(Fact {
+                    subject: names.get(&r.subject_id)?.clone(),
+                    object: names.get(&r.object_id)?.clone(),
+                    id: r.id,
+                    predicate: r.predicate,
+                    source_message_id: r.source_message_id,
+                    valid_from: r.valid_from,
+                })
+            })
+            .collect();
+        facts.sort_by_key(|f| std::cmp::Reverse(f.valid_from));
+        Ok(MemoryView { entities, facts })
+    }
+
+    /// Forgets one fact; the next turn no longer sees it.
+    pub async fn forget_fact(&self, user: UserId, id: RelationId) -> Result<()> {
+        match &self.inner.graph {
+            Some(graph) => graph.forget_relation(user, id).await,
+            None => self.inner.store.delete_relation(user, id).await,
+        }
+    }
+
+    /// Forgets an entity and every fact about it.
+    pub async fn forget_entity(&self, user: UserId, id: EntityId) -> Result<()> {
+        match &self.inner.graph {
+            Some(graph) => graph.forget_entity(user, id).await,
+            None => self.inner.store.delete_entity(user, id).await,
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The engine: chat with memory, documents, personas, search and usage, over the traits.
+//!
+//! Every front end (the Rust SDK, the HTTP server, the CLI, Python) goes through
+//! [`Engine`], so the rules live in one place: each call names the acting user and is
+//! scoped to them (another user's id answers [`Error::NotFound`](crate::Error)), input is
+//! validated before anything changes, the store is written first and the indexes follow.
+//!
+//! The engine is cheap to clone; clones share one set of parts and background tasks.
+
+mod accounts;
+mod collections;
+mod conversations;
+mod documents;
+mod memory;
+pub mod ports;
+mod search;
+mod turn;
+
+use std::sync::Arc;
+
+use tokio_util::task::TaskTracker;
+
+use crate::graph::KnowledgeGraph;
+use crate::llm::ChatModel;
+use crate::{Error, Result, Store};
+
+pub use accounts::NewAccount;
+pub use memory::{Fact, MemoryView};
+pub use ports::{DocumentReader, FactLearner, IndexSync, Retrieved, Retriever};
+pub use search::{ConversationMatch, DocumentMatch, MAX_SEARCH_RESULTS, SearchResults};
+pub use turn::{Answer, Citation, Turn, TurnEvent, TurnOptions};
+
+/// Counts the tokens of a text for prompt budgeting: the model's tokenizer where one is at
+/// hand, an estimate that errs on the high side otherwise.
+pub type TokenCounter = Arc<dyn Fn(&str) -> usize + Send + Sync>;
+
+/// The title a conversation has until its first turn names it.
+pub const DEFAULT_TITLE: &str = "New conversation";
+
+/// How the engine sizes prompts and what it does around a turn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineSettings {
+    /// The chat model's context length, in tokens.
+    pub context_length: usize,
+    /// Tokens kept for the answer (also the answer's `max_tokens`).
+    pub answer_tokens: usize,
+    /// The most tokens retrieved context may take in a prompt.
+    pub max_context_tokens: usize,
+    /// How many retrieved items a turn considers.
+    pub retrieval_k: usize,
+    /// How many of the conversation's latest messages are read as candidate history (the
+    /// prompt takes the newest that fit). Bounds a turn's cost in long conversations.
+    pub history_messages: u32,
+    /// Whether a new conversation is titled by the model after its first turn (otherwise,
+    /// or when the model fails, by the question's first words).
+    pub title_with_model: bool,
+    /// The largest upload accepted, in bytes.
+    pub max_upload_bytes: usize,
+    /// The model used when neither the turn, the conversation nor its persona names one
+    /// (`None`: the backend's default).
+    pub default_model: Option<String>,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self {
+            context_length: 4096,
+            answer_tokens: 512,
+            max_context_tokens: 1024,
+            retrieval_k: 8,
+            history_messages: 100,
+            title_with_model: true,
+            max_upload_bytes: 50 * 1024 * 1024,
+            default_model: None,
+        }
+    }
+}
+
+impl EngineSettings {
+    /// Checks the settings make sense together, naming the one that does not.
+    pub fn validate(&self) -> Result<()> {
+        if self.context_length < 256 {
+            return Err(Error::invalid(
+                "context_length",
+                "must be at least 256 tokens",
+            ));
+        }
+        if self.answer_tokens == 0 || self.answer_tokens >= self.context_length {
+            return Err(Error::invalid(
+                "answer_tokens",
+                format!(
+                    "must be between 1 and the context length ({}) minus one",
+                    self.context_length
+                ),
+            ));
+        }
+        if self.retrieval_k == 0 || self.retrieval_k > 100 {
+            return Err(Error::invalid("retrieval_k", "must be between 1 and 100"));
+        }
+        crate::validate::page_limit(self.history_messages)
+            .map_err(|_| Error::invalid("history_messages", "must be between 1 and 500"))?;
+        if self.max_upload_bytes == 0 {
+            return Err(Error::invalid("max_upload_bytes", "must be above zero"));
+        }
+        Ok(())
+    }
+}
+
+/// The parts an [`Engine`] is built from. Only the store, a retriever and an index sync are
+/// required; without a chat model turns are refused, without a graph no facts are used,
+/// without a document reader uploads are refused.
+pub struct EngineParts {
+    /// The store: the truth everything else is derived from.
+    pub store: Arc<dyn Store>,
+    /// Answers questions.
+    pub chat: Option<Arc<dyn ChatModel>>,
+    /// Finds earlier messages and document chunks.
+    pub retriever: Arc<dyn Retriever>,
+    /// Keeps the indexes in step with the store.
+    pub index: Arc<dyn IndexSync>,
+    /// The knowledge graph, for facts about what a question names.
+    pub graph: Option<Arc<dyn KnowledgeGraph>>,
+    /// Learns facts from what users say, after each turn.
+    pub learner: Option<Arc<dyn FactLearner>>,
+    /// Reads uploads into chunks.
+    pub documents: Option<Arc<dyn DocumentReader>>,
+    /// Counts prompt tokens; `None` uses an estimate (a token per three bytes).
+    pub count_tokens: Option<TokenCounter>,
+    /// Prompt sizes and turn behaviour.
+    pub settings: EngineSettings,
+}
+
+impl std::fmt::Debug for EngineParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineParts")
+            .field("store", &self.store.backend())
+            .field("chat", &self.chat.is_some())
+            .field("graph", &self.graph.is_some())
+            .field("learner", &self.learner.is_some())
+            .field("documents", &self.documents.is_some())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) chat: Option<Arc<dyn ChatModel>>,
+    pub(crate) retriever: Arc<dyn Retriever>,
+    pub(crate) index: Arc<dyn IndexSync>,
+    pub(crate) graph: Option<Arc<dyn KnowledgeGraph>>,
+    pub(crate) learner: Option<Arc<dyn FactLearner>>,
+    pub(crate) documents: Option<Arc<dyn DocumentReader>>,
+    pub(crate) count_tokens: TokenCounter,
+    pub(crate) settings: EngineSettings,
+    /// Streams in progress and the work after each turn (indexing, facts, titles).
+    pub(crate) background: TaskTracker,
+}
+
+/// Chat with memory, documents, personas, search and usage: the one API every front end
+/// uses. Clones share everything.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("store", &self.inner.store.backend())
+            .field("chat", &self.inner.chat.is_some())
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The estimate used when no token counter is given: a token per three bytes, which
+/// over-counts English and code for the common tokenizers, so prompts stay in budget.
+fn estimate_tokens(text: &str) -> usize {
+    text.len().div_ceil(3)
+}
+
+impl Engine {
+    /// Builds an engine from its parts, checking the settings.
+    pub fn new(parts: EngineParts) -> Result<Self> {
+        parts.settings.validate()?;
+        let count_tokens = parts
+            .count_tokens
+            .unwrap_or_else(|| Arc::new(estimate_tokens));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store: parts.store,
+                chat: parts.chat,
+                retriever: parts.retriever,
+                index: parts.index,
+                graph: parts.graph,
+                learner: parts.learner,
+                documents: parts.documents,
+                count_tokens,
+                settings: parts.settings,
+                background: TaskTracker::new(),
+            }),
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &EngineSettings {
+        &self.inner.settings
+    }
+
+    /// Waits until every stream in progress and all work after turns (indexing, facts,
+    /// titles, uploads) started so far has finished. For tests and shutdown.
+    pub async fn idle(&self) {
+        self.inner.background.close();
+        self.inner.background.wait().await;
+        self.inner.background.reopen();
+    }
+
+    /// Waits for the work after turns (see [`Self::idle`]) and then indexes everything
+    /// saved so far: what has been said is searchable when this returns.
+    pub async fn flush(&self) -> Result<()> {
+        self.idle().await;
+        self.inner.index.sync().await
+    }
+
+    /// The store's counts, for a status line.
+    pub async fn stats(&self) -> Result<crate::model::StoreStats> {
+        self.inner.store.stats().await
+    }
+}

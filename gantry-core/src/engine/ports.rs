@@ -1,0 +1,69 @@
+//! What the engine needs beyond the store and the language model, as traits, so each part
+//! can be swapped: retrieval, keeping indexes in step, learning facts, reading documents.
+//!
+//! `gantry-memory` implements all of them; a test or an embedding application may bring
+//! its own.
+
+use async_trait::async_trait;
+
+use crate::Result;
+use crate::ids::{DocumentId, UserId};
+use crate::index::{IndexedItem, SearchFilter};
+use crate::model::{Document, Message};
+
+/// One retrieved item with its text, best first in a result list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retrieved {
+    /// What it is and where it came from.
+    pub item: IndexedItem,
+    /// Higher is better; comparable only within one result list.
+    pub score: f32,
+    /// The whole text (a message or a document chunk).
+    pub text: String,
+    /// A short HTML excerpt with the query's words in `<mark>`, everything else escaped.
+    pub snippet: String,
+}
+
+/// Finds a user's messages and document chunks that answer a query.
+#[async_trait]
+pub trait Retriever: Send + Sync {
+    /// The `k` best items that pass `filter`, best first.
+    async fn retrieve(
+        &self,
+        query: &str,
+        filter: &SearchFilter,
+        k: usize,
+    ) -> Result<Vec<Retrieved>>;
+}
+
+/// Keeps the derived indexes in step with the store.
+#[async_trait]
+pub trait IndexSync: Send + Sync {
+    /// Asks for the latest writes to be indexed soon, without waiting.
+    fn nudge(&self);
+    /// Indexes everything written so far before returning (used after deletions, so a
+    /// deleted item can no longer be retrieved once the call returns).
+    async fn sync(&self) -> Result<()>;
+}
+
+/// Learns facts for the knowledge graph from what a user says.
+#[async_trait]
+pub trait FactLearner: Send + Sync {
+    /// Extracts and records facts stated in `message`; returns how many were recorded.
+    /// Never fails: a turn must not break because extraction did.
+    async fn learn(&self, owner: UserId, message: &Message) -> usize;
+}
+
+/// Turns an uploaded file into a document's chunks.
+#[async_trait]
+pub trait DocumentReader: Send + Sync {
+    /// Reads `bytes` (an upload named `filename`) into `document`, which is `processing`,
+    /// and returns it as it ends: `ready`, or `failed` with a reason a person understands.
+    async fn read(
+        &self,
+        owner: UserId,
+        document: DocumentId,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Document>;
+}

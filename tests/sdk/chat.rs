@@ -1,0 +1,318 @@
+//! Chat turns against the real llama-server: memory across conversations, facts, stopping,
+//! a backend that is down, and refusals that change nothing. Assertions are on what was
+//! retrieved and stored, never on the small model's wording.
+
+use futures::StreamExt;
+use gantry::model::{MessageRole, MessageStatus};
+use gantry::prompt::Source;
+use gantry::store::PageRequest;
+use gantry::{Error, Gantry, TurnEvent, TurnOptions};
+use time::{Duration, OffsetDateTime};
+
+use crate::support::{self, conversation, user};
+
+async fn messages(
+    gantry: &Gantry,
+    user: gantry::UserId,
+    id: gantry::ConversationId,
+) -> Vec<gantry::model::Message> {
+    gantry
+        .messages(user, id, PageRequest::first(100))
+        .await
+        .unwrap()
+        .items
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fact_said_in_one_conversation_is_retrieved_in_another() {
+    let Some(env) = support::open("cross-conversation memory").await else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(gantry, "ada@example.com").await;
+    let first = conversation(gantry, ada).await;
+    let said = "My cat is named Biscuit and she sleeps on the piano all afternoon.";
+    let answer = gantry
+        .chat(ada, first, said, TurnOptions::default())
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    assert_eq!(answer.message.status, MessageStatus::Complete);
+    assert!(!answer.message.content.is_empty());
+    gantry.idle().await;
+    gantry.indexer().catch_up().await.unwrap();
+
+    // The new conversation was titled from its first question.
+    let titled = gantry.conversation(ada, first).await.unwrap();
+    assert!(
+        titled.title.starts_with("My cat is named Biscuit"),
+        "{}",
+        titled.title
+    );
+
+    let second = conversation(gantry, ada).await;
+    let mut turn = gantry
+        .chat(
+            ada,
+            second,
+            "Where does my cat Biscuit sleep?",
+            TurnOptions::default(),
+        )
+        .await
+        .unwrap();
+    let question_id = turn.question().id;
+    let mut context = None;
+    let mut tokens = String::new();
+    let mut done = None;
+    while let Some(event) = turn.next().await {
+        match event.unwrap() {
+            TurnEvent::Context(citations) => context = Some(citations),
+            TurnEvent::Token(piece) => {
+                assert!(context.is_some(), "the context comes before the tokens");
+                tokens.push_str(&piece);
+            }
+            TurnEvent::Done(message) => done = Some(message),
+        }
+    }
+    let context = context.expect("a context event");
+    let recalled = context
+        .iter()
+        .find(|c| matches!(c.source, Source::Message { conversation_id, .. } if conversation_id == first.0))
+        .unwrap_or_else(|| panic!("the first conversation is cited: {context:?}"));
+    assert!(recalled.excerpt.contains("Biscuit"), "{recalled:?}");
+    assert_eq!(recalled.label, titled.title);
+    assert_eq!(
+        recalled.number,
+        context.iter().position(|c| c == recalled).unwrap() + 1
+    );
+
+    // What streamed is what was saved, with its usage.
+    let done = done.expect("a done event");
+    assert_eq!(done.content, tokens);
+    assert!(done.prompt_tokens.unwrap() > 0 && done.completion_tokens.unwrap() > 0);
+    let stored = messages(gantry, ada, second).await;
+    assert_eq!(stored.len(), 2);
+    assert_eq!(
+        (stored[0].id, stored[0].role),
+        (question_id, MessageRole::User)
+    );
+    assert_eq!(stored[1], done);
+
+    // Each answer was counted for the admin's usage view.
+    let now = OffsetDateTime::now_utc();
+    let usage = gantry
+        .my_usage(ada, now - Duration::days(1), now + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(usage.iter().map(|u| u.requests).sum::<u64>(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
+    let Some(env) = support::open("facts across turns").await else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(gantry, "ada@example.com").await;
+    let chat = conversation(gantry, ada).await;
+    gantry
+        .chat(
+            ada,
+            chat,
+            "Marguerite works at Quillfeather Press.",
+            TurnOptions::default(),
+        )
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    gantry.idle().await;
+
+    let memory = gantry.memory(ada).await.unwrap();
+    let fact = memory
+        .facts
+        .iter()
+        .find(|f| f.subject == "Marguerite" && f.object == "Quillfeather Press")
+        .unwrap_or_else(|| panic!("the fact was learned: {memory:?}"));
+    assert_eq!(fact.predicate, "works_at");
+
+    let other = conversation(gantry, ada).await;
+    let answer = gantry
+        .chat(
+            ada,
+            other,
+            "Where does Marguerite work?",
+            TurnOptions::default(),
+        )
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    let cited = answer
+        .citations
+        .iter()
+        .find(|c| c.source == Source::Fact { id: fact.id.0 })
+        .unwrap_or_else(|| panic!("the fact is in the context: {:?}", answer.citations));
+    assert_eq!(cited.excerpt, "Marguerite works at Quillfeather Press");
+
+    gantry.forget_fact(ada, fact.id).await.unwrap();
+    assert!(
+        gantry
+            .memory(ada)
+            .await
+            .unwrap()
+            .facts
+            .iter()
+            .all(|f| f.id != fact.id)
+    );
+    let answer = gantry
+        .chat(
+            ada,
+            other,
+            "Where does Marguerite work?",
+            TurnOptions::default(),
+        )
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    assert!(
+        answer
+            .citations
+            .iter()
+            .all(|c| !matches!(c.source, Source::Fact { .. })),
+        "a forgotten fact is not used: {:?}",
+        answer.citations
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_a_turn_midway_saves_the_partial_answer() {
+    let Some(env) = support::open("stopping a turn").await else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(gantry, "ada@example.com").await;
+    let chat = conversation(gantry, ada).await;
+    let mut turn = gantry
+        .chat(
+            ada,
+            chat,
+            "Count from one to fifty, in words.",
+            TurnOptions::default(),
+        )
+        .await
+        .unwrap();
+    let mut received = String::new();
+    let mut pieces = 0;
+    while let Some(event) = turn.next().await {
+        if let TurnEvent::Token(piece) = event.unwrap() {
+            received.push_str(&piece);
+            pieces += 1;
+            if pieces == 3 {
+                break;
+            }
+        }
+    }
+    assert_eq!(pieces, 3, "the model streamed");
+    drop(turn);
+    gantry.idle().await;
+
+    let stored = messages(gantry, ada, chat).await;
+    assert_eq!(
+        stored.len(),
+        2,
+        "the question and the partial answer: {stored:?}"
+    );
+    let partial = &stored[1];
+    assert_eq!(partial.status, MessageStatus::Partial);
+    assert!(
+        partial.content.starts_with(&received) && partial.content.len() < 400,
+        "saved {:?} after receiving {received:?}",
+        partial.content
+    );
+
+    // The store is consistent: the answer can be regenerated in place.
+    let again = gantry
+        .regenerate(ada, chat, TurnOptions::default())
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    let stored = messages(gantry, ada, chat).await;
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].id, again.message.id);
+    assert_eq!(stored[1].status, MessageStatus::Complete);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_that_is_down_saves_the_error_and_reports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 (discard) is closed here: every connection is refused.
+    let mut config = support::config(&dir, "http://127.0.0.1:9/v1", None);
+    config.backends[0].retry.retries = 0;
+    let gantry = Gantry::open(config).await.unwrap();
+    let ada = user(&gantry, "ada@example.com").await;
+    let chat = conversation(&gantry, ada).await;
+    let error = gantry
+        .chat(ada, chat, "Is anyone there?", TurnOptions::default())
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Unavailable { .. }), "{error:?}");
+    gantry.idle().await;
+    let stored = messages(&gantry, ada, chat).await;
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert_eq!(stored[0].content, "Is anyone there?");
+    assert_eq!(stored[1].status, MessageStatus::Error);
+    assert!(stored[1].error.as_deref().unwrap().contains("unavailable"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_questions_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config(&dir, "http://127.0.0.1:9/v1", None);
+    let gantry = Gantry::open(config).await.unwrap();
+    let ada = user(&gantry, "ada@example.com").await;
+    let bob = user(&gantry, "bob@example.com").await;
+    let chat = conversation(&gantry, ada).await;
+
+    let too_long = "word ".repeat(3000);
+    let error = gantry
+        .chat(ada, chat, too_long, TurnOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.invalid_field(), Some("question"), "{error}");
+    let error = gantry
+        .chat(ada, chat, "  ", TurnOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.invalid_field(), Some("content"), "{error}");
+    let hot = TurnOptions {
+        temperature: Some(9.0),
+        ..TurnOptions::default()
+    };
+    let error = gantry.chat(ada, chat, "hello", hot).await.unwrap_err();
+    assert_eq!(error.invalid_field(), Some("temperature"), "{error}");
+    let error = gantry
+        .chat(bob, chat, "hello", TurnOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+    let error = gantry
+        .regenerate(ada, chat, TurnOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.invalid_field(), Some("conversation"), "{error}");
+
+    assert!(messages(&gantry, ada, chat).await.is_empty());
+    assert_eq!(gantry.stats().await.unwrap().messages, 0);
+}

@@ -1,0 +1,216 @@
+//! The Knowledge Vault end to end: SciFact abstracts ingested as documents are cited when a
+//! question is about them, and a deleted document or conversation is never retrieved again.
+
+use std::path::PathBuf;
+
+use gantry::model::DocumentStatus;
+use gantry::prompt::Source;
+use gantry::store::PageRequest;
+use gantry::{DocumentId, Gantry, TurnOptions, UserId};
+
+use crate::support::{self, conversation, user};
+
+/// Adds the SciFact abstracts in tests/fixtures/scifact; (corpus id, document id) pairs.
+async fn add_abstracts(gantry: &Gantry, owner: UserId) -> Vec<(String, DocumentId)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scifact");
+    let mut added = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("txt") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let document = gantry
+            .add_document(owner, &name, "text/plain", std::fs::read(&path).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(document.status, DocumentStatus::Ready, "{document:?}");
+        added.push((name.trim_end_matches(".txt").to_owned(), document.id));
+    }
+    assert_eq!(added.len(), 4);
+    gantry.indexer().catch_up().await.unwrap();
+    added
+}
+
+fn cited_documents(answer: &gantry::Answer) -> Vec<uuid::Uuid> {
+    answer
+        .citations
+        .iter()
+        .filter_map(|c| match c.source {
+            Source::Chunk { document_id, .. } => Some(document_id),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
+    let Some(env) = support::open("documents cited in answers").await else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(gantry, "ada@example.com").await;
+    let abstracts = add_abstracts(gantry, ada).await;
+    let aire = abstracts.iter().find(|(id, _)| id == "12580014").unwrap().1;
+
+    let chat = conversation(gantry, ada).await;
+    let answer = gantry
+        .chat(
+            ada,
+            chat,
+            "Is AIRE expressed in some skin tumors?",
+            TurnOptions::default(),
+        )
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    let cited = cited_documents(&answer);
+    assert_eq!(
+        cited.first(),
+        Some(&aire.0),
+        "the AIRE abstract is cited first: {:?}",
+        answer.citations
+    );
+    let citation = &answer.citations[0];
+    assert_eq!(citation.label, "12580014.txt");
+    assert!(citation.excerpt.contains("Aire") || citation.excerpt.contains("AIRE"));
+
+    // Cmd+K finds it by content, with a highlighted snippet.
+    let found = gantry.search(ada, "keratin skin tumor", 5).await.unwrap();
+    assert_eq!(found.documents.first().map(|d| d.document.id), Some(aire));
+    assert!(
+        found.documents[0].snippet.contains("<mark>"),
+        "{:?}",
+        found.documents[0]
+    );
+
+    gantry.delete_document(ada, aire).await.unwrap();
+    let answer = gantry
+        .chat(
+            ada,
+            chat,
+            "Is AIRE expressed in some skin tumors?",
+            TurnOptions::default(),
+        )
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    assert!(
+        !cited_documents(&answer).contains(&aire.0),
+        "{:?}",
+        answer.citations
+    );
+    let found = gantry.search(ada, "keratin skin tumor", 5).await.unwrap();
+    assert!(found.documents.iter().all(|d| d.document.id != aire));
+    let listed = gantry.documents(ada, PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_conversation_is_never_retrieved_again() {
+    let Some(env) = support::open("deleted conversations").await else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(gantry, "ada@example.com").await;
+    let secret = conversation(gantry, ada).await;
+    gantry
+        .chat(
+            ada,
+            secret,
+            "Lena Okafor lives in Tromsø. Remember the code word: PELICAN-77.",
+            TurnOptions::default(),
+        )
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    gantry.idle().await;
+    gantry.indexer().catch_up().await.unwrap();
+    assert!(
+        !gantry.memory(ada).await.unwrap().facts.is_empty(),
+        "a fact was learned"
+    );
+    let found = gantry.search(ada, "PELICAN-77", 5).await.unwrap();
+    assert_eq!(
+        found.conversations.first().map(|c| c.conversation.id),
+        Some(secret)
+    );
+
+    gantry.delete_conversation(ada, secret).await.unwrap();
+    let other = conversation(gantry, ada).await;
+    let answer = gantry
+        .chat(
+            ada,
+            other,
+            "What was the code word PELICAN-77 about, and where does Lena Okafor live?",
+            TurnOptions::default(),
+        )
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    assert!(
+        answer.citations.is_empty(),
+        "nothing of the deleted conversation: {:?}",
+        answer.citations
+    );
+    assert!(
+        gantry.memory(ada).await.unwrap().facts.is_empty(),
+        "its facts went with it"
+    );
+    let found = gantry.search(ada, "PELICAN-77", 5).await.unwrap();
+    assert!(
+        found
+            .conversations
+            .iter()
+            .all(|c| c.conversation.id != secret)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_uploads_fail_with_a_reason_and_oversized_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = support::config(&dir, "http://127.0.0.1:9/v1", None);
+    config.backends.clear();
+    let gantry = Gantry::open(config).await.unwrap();
+    let ada = user(&gantry, "ada@example.com").await;
+    let document = gantry
+        .add_document(
+            ada,
+            "scan.pdf",
+            "application/pdf",
+            b"%PDF-1.7 not really".to_vec(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(document.status, DocumentStatus::Failed);
+    assert!(
+        document
+            .failure_reason
+            .as_deref()
+            .is_some_and(|r| !r.is_empty())
+    );
+
+    let huge = vec![b'a'; gantry.settings().max_upload_bytes + 1];
+    let error = gantry
+        .add_document(ada, "huge.txt", "text/plain", huge)
+        .await
+        .unwrap_err();
+    assert_eq!(error.invalid_field(), Some("file"), "{error}");
+    assert_eq!(
+        gantry
+            .documents(ada, PageRequest::first(10))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}
