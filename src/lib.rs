@@ -21,11 +21,13 @@ mod config;
 /// Conversation export and import: Gantry JSON, Markdown, PDF, ZIP, and ChatGPT's export.
 pub mod export;
 mod sdk;
+mod transfer;
 pub use config::{Chat, Config, ENV_VARS, Extraction, Retrieval};
 pub use gantry_core::engine::{
     Answer, Citation, Engine, EngineSettings, NewAccount, Turn, TurnEvent, TurnOptions,
 };
 pub use sdk::Gantry;
+pub use transfer::{ChatGptReport, ExportFormat};
 
 /// Everything an application needs in scope to call a store: `use gantry::prelude::*;`.
 pub mod prelude {

@@ -275,6 +275,55 @@ impl NewMessage {
     }
 }
 
+/// A whole conversation recreated from an export, with its own times.
+#[derive(Clone, Debug)]
+pub struct ImportedConversation {
+    /// Shown in the sidebar.
+    pub title: String,
+    /// Pinned to the top of the list.
+    pub pinned: bool,
+    /// In the archive.
+    pub archived: bool,
+    /// The persona, kept only when the importing user may use it.
+    pub persona_id: Option<PersonaId>,
+    /// The model.
+    pub model: Option<String>,
+    /// When it was started.
+    pub created_at: OffsetDateTime,
+    /// When it was last active.
+    pub updated_at: OffsetDateTime,
+    /// Its messages, oldest first, each with the time it was written.
+    pub messages: Vec<(NewMessage, OffsetDateTime)>,
+}
+
+impl ImportedConversation {
+    /// Checks the conversation and every message against their limits, naming the first
+    /// message that fails.
+    pub fn validate(&self) -> Result<()> {
+        validate::required("title", &self.title, validate::MAX_TITLE_BYTES)?;
+        validate::optional("model", self.model.as_deref(), validate::MAX_MODEL_BYTES)?;
+        if self.messages.len() > validate::MAX_IMPORT_MESSAGES {
+            return Err(crate::Error::invalid(
+                "messages",
+                format!(
+                    "at most {} per conversation, got {}",
+                    validate::MAX_IMPORT_MESSAGES,
+                    self.messages.len()
+                ),
+            ));
+        }
+        for (i, (message, _)) in self.messages.iter().enumerate() {
+            message.validate().map_err(|error| match error {
+                crate::Error::InvalidInput { field, reason } => {
+                    crate::Error::invalid(field, format!("message {}: {reason}", i + 1))
+                }
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+}
+
 /// A unit of text from a document, with its embedding once computed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Chunk {

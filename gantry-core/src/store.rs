@@ -16,9 +16,9 @@ use crate::ids::{
 };
 use crate::model::{
     Chunk, Collection, Conversation, ConversationPatch, ConversationScope, Credentials, Document,
-    DocumentStatus, Entity, Message, MessageStatus, NewChunk, NewCollection, NewConversation,
-    NewDocument, NewEntity, NewMessage, NewPersona, NewRelation, NewUsage, NewUser, Persona,
-    Relation, Role, Session, StoreStats, UsageSummary, User,
+    DocumentStatus, Entity, ImportedConversation, Message, MessageStatus, NewChunk, NewCollection,
+    NewConversation, NewDocument, NewEntity, NewMessage, NewPersona, NewRelation, NewUsage,
+    NewUser, Persona, Relation, Role, Session, StoreStats, UsageSummary, User,
 };
 
 /// An opaque position in a list, returned as [`Page::next`] and passed back to continue.
@@ -153,6 +153,13 @@ pub trait ConversationStore: Send + Sync {
         owner: UserId,
         id: ConversationId,
         patch: ConversationPatch,
+    ) -> Result<Conversation>;
+    /// Recreates a whole conversation from an export, with its times and its messages in
+    /// order, all or nothing, under new ids. A persona the owner may not use is dropped.
+    async fn import_conversation(
+        &self,
+        owner: UserId,
+        conversation: ImportedConversation,
     ) -> Result<Conversation>;
     /// Deletes a conversation and its messages (each message leaves a tombstone in the
     /// change feed so indexes drop it), and, in the same transaction, every knowledge-graph

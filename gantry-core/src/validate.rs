@@ -35,6 +35,8 @@ pub const MAX_CHUNKS_PER_CALL: usize = 10_000;
 pub const PASSWORD_BYTES: std::ops::RangeInclusive<usize> = 8..=1024;
 /// Largest page a list call returns.
 pub const MAX_PAGE: u32 = 500;
+/// The most messages one imported conversation may hold.
+pub const MAX_IMPORT_MESSAGES: usize = 100_000;
 /// Longest collection description: a sentence or two shown under its name.
 pub const MAX_DESCRIPTION_BYTES: usize = 2 * 1024;
 /// Most documents, and most collections, a conversation's retrieval can be limited to:

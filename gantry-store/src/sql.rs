@@ -730,6 +730,81 @@ macro_rules! impl_sql_store {
                 Ok(conversation)
             }
 
+            async fn import_conversation(
+                &self,
+                owner: UserId,
+                imported: ImportedConversation,
+            ) -> Result<Conversation> {
+                imported.validate()?;
+                let mut tx = self.begin_write().await?;
+                let persona_id = match imported.persona_id {
+                    Some(persona) => match usable_persona(&mut tx, owner, persona).await {
+                        Ok(()) => Some(persona),
+                        Err(Error::NotFound { .. }) => None,
+                        Err(error) => return Err(error),
+                    },
+                    None => None,
+                };
+                let conversation = Conversation {
+                    id: ConversationId::new(),
+                    owner_id: owner,
+                    title: imported.title,
+                    pinned: imported.pinned,
+                    archived: imported.archived,
+                    persona_id,
+                    model: imported.model,
+                    created_at: imported.created_at,
+                    updated_at: imported.updated_at,
+                };
+                let done = sqlx::query(
+                    "INSERT INTO conversations (id, owner_id, title, pinned, archived, persona_id, model, created_at, updated_at, title_key) \
+                     SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10 FROM users WHERE id = $2",
+                )
+                .bind(conversation.id.0)
+                .bind(owner.0)
+                .bind(&conversation.title)
+                .bind(conversation.pinned)
+                .bind(conversation.archived)
+                .bind(conversation.persona_id.map(|p| p.0))
+                .bind(&conversation.model)
+                .bind(to_micros(conversation.created_at))
+                .bind(to_micros(conversation.updated_at))
+                .bind(title_key(&conversation.title))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(owner.describe()));
+                }
+                let count = i64::try_from(imported.messages.len()).unwrap_or(i64::MAX);
+                if count > 0 {
+                    let first = next_seqs(&mut tx, count).await?;
+                    for (seq, (new, created_at)) in (first..).zip(imported.messages) {
+                        sqlx::query(concat!(
+                            "INSERT INTO messages (", message_cols!(), ") \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
+                        ))
+                        .bind(MessageId::new().0)
+                        .bind(conversation.id.0)
+                        .bind(owner.0)
+                        .bind(new.role.as_str())
+                        .bind(&new.content)
+                        .bind(new.status.as_str())
+                        .bind(&new.model)
+                        .bind(new.prompt_tokens.map(i64::from))
+                        .bind(new.completion_tokens.map(i64::from))
+                        .bind(&new.error)
+                        .bind(to_micros(created_at))
+                        .bind(seq)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                    }
+                }
+                commit(tx).await?;
+                Ok(conversation)
+            }
+
             async fn conversation(&self, owner: UserId, id: ConversationId) -> Result<Conversation> {
                 let row = sqlx::query(concat!(
                     "SELECT ", conversation_cols!(), " FROM conversations WHERE id = $1 AND owner_id = $2"

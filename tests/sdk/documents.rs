@@ -214,3 +214,66 @@ async fn unreadable_uploads_fail_with_a_reason_and_oversized_ones_are_refused() 
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scoped_conversation_draws_only_on_its_documents_and_reindexing_keeps_them() {
+    let Some(env) = support::open("scoped conversations").await else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(gantry, "ada@example.com").await;
+    let abstracts = add_abstracts(gantry, ada).await;
+    let id_of = |corpus: &str| abstracts.iter().find(|(id, _)| id == corpus).unwrap().1;
+    let (aire, anaemia, prion) = (id_of("12580014"), id_of("18174210"), id_of("13734012"));
+    let blood = gantry
+        .create_collection(
+            ada,
+            gantry::model::NewCollection {
+                name: "Blood".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    gantry
+        .add_to_collection(ada, blood.id, anaemia)
+        .await
+        .unwrap();
+    let chat = conversation(gantry, ada).await;
+    let scope = gantry::model::ConversationScope {
+        documents: vec![prion],
+        collections: vec![blood.id],
+    };
+    gantry.scope_conversation(ada, chat, scope).await.unwrap();
+
+    let answer = gantry
+        .ask(ada, chat, "Is AIRE expressed in some skin tumors?")
+        .await
+        .unwrap();
+    let cited = cited_documents(&answer);
+    assert!(!cited.is_empty(), "{:?}", answer.citations);
+    assert!(
+        cited.iter().all(|d| *d == anaemia.0 || *d == prion.0),
+        "only the scoped documents: {:?}",
+        answer.citations
+    );
+    assert!(!cited.contains(&aire.0));
+
+    // Re-indexing re-embeds the chunks; once caught up, the same question finds them.
+    let unscoped = conversation(gantry, ada).await;
+    let document = gantry.reindex_document(ada, aire).await.unwrap();
+    assert_eq!(document.status, DocumentStatus::Ready);
+    let chunks = gantry.store().chunks(ada, aire).await.unwrap();
+    assert!(chunks.iter().all(|c| c.embedding.is_none()));
+    gantry.indexer().catch_up().await.unwrap();
+    let answer = gantry
+        .ask(ada, unscoped, "Is AIRE expressed in some skin tumors?")
+        .await
+        .unwrap();
+    assert_eq!(
+        cited_documents(&answer).first(),
+        Some(&aire.0),
+        "{:?}",
+        answer.citations
+    );
+}

@@ -9,3 +9,4 @@ mod documents;
 mod isolation;
 mod library;
 mod open;
+mod transfer;

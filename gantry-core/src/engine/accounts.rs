@@ -71,8 +71,9 @@ impl Engine {
         self.inner.store.user(id).await
     }
 
-    /// Refuses unless `actor` is an enabled admin.
-    pub(crate) async fn require_admin(&self, actor: UserId) -> Result<User> {
+    /// Refuses (`Forbidden`) unless `actor` is an enabled admin; returns the admin. For
+    /// front ends guarding admin-only actions of their own.
+    pub async fn require_admin(&self, actor: UserId) -> Result<User> {
         let user = self.inner.store.user(actor).await?;
         if user.role != Role::Admin || user.disabled {
             return Err(Error::forbidden("only an admin may do this"));

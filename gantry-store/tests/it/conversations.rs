@@ -431,7 +431,77 @@ async fn search_is_limited_and_owner_scoped(store: TestStore) {
     assert_eq!(err.invalid_field(), Some("query"), "{err}");
 }
 
+async fn import_recreates_a_conversation_whole_or_not_at_all(store: TestStore) {
+    use gantry_core::model::{ImportedConversation, MessageStatus};
+    use time::macros::datetime;
+    let ada = user(&*store, "ada").await.id;
+    let bob = user(&*store, "bob").await.id;
+    let bobs_persona = store
+        .create_persona(
+            Some(bob),
+            NewPersona {
+                name: "Bob's".into(),
+                system_prompt: "x".into(),
+                default_model: None,
+                temperature: None,
+                is_default: false,
+            },
+        )
+        .await
+        .unwrap();
+    let mut partial = NewMessage::new(MessageRole::Assistant, "Half an ans");
+    partial.status = MessageStatus::Partial;
+    let imported = ImportedConversation {
+        title: "From last year".into(),
+        pinned: true,
+        archived: false,
+        persona_id: Some(bobs_persona.id),
+        model: Some("smollm2".into()),
+        created_at: datetime!(2025-03-01 10:00 UTC),
+        updated_at: datetime!(2025-03-01 10:05 UTC),
+        messages: vec![
+            (
+                NewMessage::new(MessageRole::User, "Hello from 2025"),
+                datetime!(2025-03-01 10:00 UTC),
+            ),
+            (partial, datetime!(2025-03-01 10:05 UTC)),
+        ],
+    };
+    let conversation = store
+        .import_conversation(ada, imported.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        conversation.persona_id, None,
+        "another user's persona is dropped"
+    );
+    let again = store.conversation(ada, conversation.id).await.unwrap();
+    assert_eq!(again, conversation);
+    assert_eq!(again.created_at, datetime!(2025-03-01 10:00 UTC));
+    let messages = store
+        .list_messages(ada, conversation.id, PageRequest::first(10))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0].content, "Hello from 2025");
+    assert_eq!(messages[1].status, MessageStatus::Partial);
+    assert_eq!(messages[1].created_at, datetime!(2025-03-01 10:05 UTC));
+
+    // One bad message refuses the whole import, naming it; nothing is written.
+    let mut bad = imported;
+    bad.messages.push((
+        NewMessage::new(MessageRole::User, ""),
+        datetime!(2025-03-01 10:06 UTC),
+    ));
+    let error = store.import_conversation(ada, bad).await.unwrap_err();
+    assert_eq!(error.invalid_field(), Some("content"), "{error}");
+    assert!(error.to_string().contains("message 3"), "{error}");
+    assert_eq!(all_pages(&store, ada, false, 10).await.len(), 1);
+}
+
 crate::conformance!(
+    import_recreates_a_conversation_whole_or_not_at_all,
     search_matches_titles_ignoring_case,
     search_takes_wildcards_literally,
     search_is_limited_and_owner_scoped,
