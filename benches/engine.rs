@@ -90,7 +90,9 @@ fn hash_embed(text: &str) -> Vec<f32> {
             v[(bits >> 1) as usize % DIMENSION] += sign;
         }
     }
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+    // A small constant part keeps a text without words (or whose words cancel) non-zero.
+    v[DIMENSION - 1] += 0.25;
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     v.iter_mut().for_each(|x| *x /= norm);
     v
 }

@@ -79,10 +79,10 @@ impl Gantry {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<u8>> {
+        self.require_admin(admin).await?;
         if from >= to {
             return Err(Error::invalid("to", "must be after `from`"));
         }
-        self.require_admin(admin).await?;
         let users = match user {
             Some(user) => vec![self.user(user).await?.id],
             None => self.all_users().await?,

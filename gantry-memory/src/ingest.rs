@@ -63,7 +63,7 @@ pub async fn ingest(
         Err(Failure::Store(error)) => Err(error),
         Err(Failure::Embedding(error)) => {
             store.delete_chunks(owner, document).await?;
-            let reason = format!("the text could not be embedded ({error}); try re-indexing");
+            let reason = format!("the text could not be embedded ({error}); upload it again");
             fail(store, owner, document, reason).await
         }
     }

@@ -261,11 +261,23 @@ async fn a_scoped_conversation_draws_only_on_its_documents_and_reindexing_keeps_
 
     // Re-indexing re-embeds the chunks; once caught up, the same question finds them.
     let unscoped = conversation(gantry, ada).await;
+    let before = gantry.store().latest_seq().await.unwrap();
     let document = gantry.reindex_document(ada, aire).await.unwrap();
     assert_eq!(document.status, DocumentStatus::Ready);
     let chunks = gantry.store().chunks(ada, aire).await.unwrap();
     assert!(chunks.iter().all(|c| c.embedding.is_none()));
+    // Each chunk went back through the change feed, and the vector index (which embeds
+    // chunks stored without a vector) has applied all of it.
+    let after = gantry.store().latest_seq().await.unwrap();
+    assert_eq!(after - before, chunks.len() as i64);
     gantry.indexer().catch_up().await.unwrap();
+    let vectors = &gantry.indexer().vectors().unwrap().index;
+    assert_eq!(
+        gantry_memory::VectorIndex::applied_seq(vectors.as_ref())
+            .await
+            .unwrap(),
+        after
+    );
     let answer = gantry
         .ask(ada, unscoped, "Is AIRE expressed in some skin tumors?")
         .await

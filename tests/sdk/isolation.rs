@@ -109,6 +109,24 @@ async fn check(gantry: &Gantry, n: usize, case: Case) -> Result<(), TestCaseErro
             "B was given {citation:?}"
         );
     }
+    // The index itself keeps users apart (the engine checks again, as a second line).
+    let filter = gantry::index::SearchFilter {
+        owner_id: b,
+        kind: None,
+        parents: vec![],
+    };
+    let raw = gantry
+        .hybrid()
+        .search(
+            &case.b_question,
+            &filter,
+            &gantry_memory::HybridOptions::default(),
+        )
+        .await
+        .unwrap();
+    for hit in &raw.hits {
+        prop_assert_eq!(hit.item.owner_id, b, "the index gave B {:?}", hit);
+    }
     let found = gantry.search(b, &case.b_question, 20).await.unwrap();
     for hit in &found.conversations {
         prop_assert_eq!(hit.conversation.owner_id, b);

@@ -3,19 +3,10 @@
 
 use gantry::model::{NewConversation, NewPersona, Role};
 use gantry::store::{ConversationFilter, PageRequest};
-use gantry::{Config, Error, Gantry, NewAccount};
+use gantry::{Error, NewAccount};
 use time::{Duration, OffsetDateTime};
 
-use crate::support::user;
-
-async fn keyword_only() -> (Gantry, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        data_dir: dir.path().join("data"),
-        ..Config::default()
-    };
-    (Gantry::open(config).await.unwrap(), dir)
-}
+use crate::support::{keyword_only, user};
 
 fn titled(title: &str) -> NewConversation {
     NewConversation {

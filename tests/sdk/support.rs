@@ -52,12 +52,28 @@ pub(crate) fn config(dir: &TempDir, llm_url: &str, vectors: Option<PathBuf>) -> 
 
 /// A Gantry on the real llama-server and MiniLM, or `None` when they are not available.
 pub(crate) async fn open(test: &str) -> Option<Env> {
+    open_with(test, |_| {}).await
+}
+
+/// Like [`open`], with the settings changed by `adjust`.
+pub(crate) async fn open_with(test: &str, adjust: impl FnOnce(&mut Config)) -> Option<Env> {
     let url = service("GANTRY_LLM_URL", test)?;
     let minilm = service("GANTRY_MINILM_DIR", test)?;
     let dir = tempfile::tempdir().unwrap();
-    let config = config(&dir, &url, Some(PathBuf::from(minilm)));
+    let mut config = config(&dir, &url, Some(PathBuf::from(minilm)));
+    adjust(&mut config);
     let gantry = Gantry::open(config).await.unwrap();
     Some(Env { gantry, _dir: dir })
+}
+
+/// A Gantry on embedded defaults without a model or embedder: keyword retrieval alone.
+pub(crate) async fn keyword_only() -> (Gantry, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        ..Config::default()
+    };
+    (Gantry::open(config).await.unwrap(), dir)
 }
 
 /// A new ordinary account (with a placeholder hash: signing in is not under test).

@@ -176,5 +176,6 @@ pub(crate) fn check_query(query: &str) -> Result<&str> {
     Ok(query)
 }
 
-/// The longest search query accepted.
-pub(crate) const MAX_QUERY_BYTES: usize = 1000;
+/// The longest search query accepted (a conversation title's length: titles are searched
+/// by substring).
+pub(crate) const MAX_QUERY_BYTES: usize = crate::validate::MAX_TITLE_BYTES;

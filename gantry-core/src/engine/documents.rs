@@ -39,7 +39,20 @@ impl Engine {
         self.inner.background.spawn(async move {
             match reader.read(user, id, &filename, bytes).await {
                 Ok(_) => engine.inner.index.nudge(),
-                Err(error) => tracing::warn!(%error, document = %id, "reading an upload failed"),
+                Err(error) => {
+                    // A store failure part-way: leave no half-read document behind.
+                    tracing::warn!(%error, document = %id, "reading an upload failed");
+                    let store = &engine.inner.store;
+                    let reason =
+                        format!("the upload could not be saved ({error}); upload it again");
+                    if store.delete_chunks(user, id).await.is_ok() {
+                        let failed = DocumentStatus::Failed;
+                        let _ = store
+                            .set_document_status(user, id, failed, Some(reason))
+                            .await;
+                    }
+                    engine.inner.index.nudge();
+                }
             }
         });
         Ok(document)

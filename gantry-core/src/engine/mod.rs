@@ -155,6 +155,9 @@ pub(crate) struct Inner {
     pub(crate) settings: EngineSettings,
     /// Streams in progress and the work after each turn (indexing, facts, titles).
     pub(crate) background: TaskTracker,
+    /// One `idle()` at a time: closing, waiting on and reopening the tracker must not
+    /// interleave, or a waiter could wait on a reopened tracker for ever.
+    pub(crate) idling: tokio::sync::Mutex<()>,
 }
 
 /// Chat with memory, documents, personas, search and usage: the one API every front end
@@ -199,6 +202,7 @@ impl Engine {
                 count_tokens,
                 settings: parts.settings,
                 background: TaskTracker::new(),
+                idling: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -214,8 +218,10 @@ impl Engine {
     }
 
     /// Waits until every stream in progress and all work after turns (indexing, facts,
-    /// titles, uploads) started so far has finished. For tests and shutdown.
+    /// titles, uploads) has finished, including work started while waiting. For tests and
+    /// shutdown; a caller holding a [`Turn`] it does not read keeps this waiting.
     pub async fn idle(&self) {
+        let _one_at_a_time = self.inner.idling.lock().await;
         self.inner.background.close();
         self.inner.background.wait().await;
         self.inner.background.reopen();

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::{DEFAULT_TITLE, Engine};
-use crate::ids::{ConversationId, DocumentId, UserId};
+use crate::ids::{ConversationId, DocumentId, MessageId, UserId};
 use crate::index::SearchFilter;
 use crate::llm::{ChatEvent, ChatMessage, ChatModel, ChatRequest, TokenUsage};
 use crate::model::{
@@ -125,6 +125,34 @@ struct Plan {
     model: Option<String>,
     temperature: Option<f32>,
     chat: std::sync::Arc<dyn ChatModel>,
+    /// The answer a regeneration replaces: kept until the new one is saved, never retrieved.
+    replaces: Option<MessageId>,
+}
+
+/// What arrived from the model.
+#[derive(Default)]
+struct Streamed {
+    /// The answer so far, NUL-free and capped at the longest message.
+    text: String,
+    usage: Option<TokenUsage>,
+    /// When the model was asked.
+    started: Option<Instant>,
+    /// Whether the model answered at all (a call that never connected costs nothing).
+    reached: bool,
+}
+
+impl Streamed {
+    fn push(&mut self, piece: &str) {
+        if self.text.len() < validate::MAX_MESSAGE_BYTES {
+            self.text.push_str(&storable(piece));
+            truncate_bytes(&mut self.text, validate::MAX_MESSAGE_BYTES);
+        }
+    }
+}
+
+/// Text as the store accepts it: without NUL characters (PostgreSQL cannot hold them).
+fn storable(text: &str) -> String {
+    text.replace('\0', "")
 }
 
 /// How the model's stream ended.
@@ -187,15 +215,13 @@ impl Engine {
             .list_messages(user, conversation, PageRequest::first(2))
             .await?
             .items;
-        let question = match latest.as_slice() {
+        let (question, replaces) = match latest.as_slice() {
             [.., question, answer]
                 if question.role == MessageRole::User && answer.role == MessageRole::Assistant =>
             {
-                self.inner.store.delete_message(user, answer.id).await?;
-                self.inner.index.nudge();
-                question.clone()
+                (question.clone(), Some(answer.id))
             }
-            [.., question] if question.role == MessageRole::User => question.clone(),
+            [.., question] if question.role == MessageRole::User => (question.clone(), None),
             _ => {
                 return Err(Error::invalid(
                     "conversation",
@@ -203,7 +229,9 @@ impl Engine {
                 ));
             }
         };
+        self.check_fits(&plan.system_prompt, &question.content)?;
         plan.question = question;
+        plan.replaces = replaces;
         Ok(self.start(plan))
     }
 
@@ -246,6 +274,7 @@ impl Engine {
             model,
             temperature,
             chat,
+            replaces: None,
         })
     }
 
@@ -294,6 +323,73 @@ impl Engine {
         plan: &Plan,
         events: &mpsc::Sender<Result<TurnEvent>>,
     ) -> Result<Message> {
+        let built = match self.prompt(plan).await {
+            Ok(built) => built,
+            // Nothing reached the model; the failure is still saved with the question.
+            Err(error) => {
+                return self
+                    .save_answer(plan, 0, Streamed::default(), Ending::Failed(error))
+                    .await;
+            }
+        };
+        let (built, citations) = built;
+        let prompt_tokens = built.tokens;
+        if events
+            .send(Ok(TurnEvent::Context(citations)))
+            .await
+            .is_err()
+        {
+            // Stopped before the model was asked: an empty partial answer records it.
+            return self
+                .save_answer(plan, prompt_tokens, Streamed::default(), Ending::Stopped)
+                .await;
+        }
+        let request = ChatRequest {
+            model: plan.model.clone(),
+            messages: built.messages,
+            temperature: plan.temperature,
+            max_tokens: u32::try_from(self.inner.settings.answer_tokens).ok(),
+            ..ChatRequest::default()
+        };
+        let mut streamed = Streamed {
+            started: Some(Instant::now()),
+            ..Streamed::default()
+        };
+        let opened = tokio::select! {
+            biased;
+            () = events.closed() => None,
+            opened = plan.chat.stream(request) => Some(opened),
+        };
+        let ending = match opened {
+            None => Ending::Stopped,
+            Some(Err(error)) => Ending::Failed(error),
+            Some(Ok(mut stream)) => {
+                streamed.reached = true;
+                loop {
+                    tokio::select! {
+                        biased;
+                        () = events.closed() => break Ending::Stopped,
+                        next = stream.next() => match next {
+                            None => break Ending::Complete,
+                            Some(Ok(ChatEvent::Token(piece))) => {
+                                streamed.push(&piece);
+                                if events.send(Ok(TurnEvent::Token(piece))).await.is_err() {
+                                    break Ending::Stopped;
+                                }
+                            }
+                            Some(Ok(ChatEvent::Usage(counted))) => streamed.usage = Some(counted),
+                            Some(Err(error)) => break Ending::Failed(error),
+                        },
+                    }
+                }
+            }
+        };
+        self.save_answer(plan, prompt_tokens, streamed, ending)
+            .await
+    }
+
+    /// History, context and the prompt built from them, with the numbered citations.
+    async fn prompt(&self, plan: &Plan) -> Result<(BuiltPrompt, Vec<Citation>)> {
         let history = self.history(plan).await?;
         let context = self.context(plan, &history).await;
         let chat_history: Vec<ChatMessage> = history
@@ -317,63 +413,27 @@ impl Engine {
             .map(|(item, label)| (item.source, label))
             .collect();
         let citations = citations(&built, &labels);
-
-        let started = Instant::now();
-        if events
-            .send(Ok(TurnEvent::Context(citations)))
-            .await
-            .is_err()
-        {
-            // Stopped before the model was asked: there is nothing to save.
-            return Err(Error::internal("the turn was stopped before it began"));
-        }
-        let request = ChatRequest {
-            model: plan.model.clone(),
-            messages: built.messages.clone(),
-            temperature: plan.temperature,
-            max_tokens: u32::try_from(self.inner.settings.answer_tokens).ok(),
-            ..ChatRequest::default()
-        };
-        let mut text = String::new();
-        let mut usage = None;
-        let ending = match plan.chat.stream(request).await {
-            Err(error) => Ending::Failed(error),
-            Ok(mut stream) => loop {
-                tokio::select! {
-                    biased;
-                    () = events.closed() => break Ending::Stopped,
-                    next = stream.next() => match next {
-                        None => break Ending::Complete,
-                        Some(Ok(ChatEvent::Token(piece))) => {
-                            text.push_str(&piece);
-                            if events.send(Ok(TurnEvent::Token(piece))).await.is_err() {
-                                break Ending::Stopped;
-                            }
-                        }
-                        Some(Ok(ChatEvent::Usage(counted))) => usage = Some(counted),
-                        Some(Err(error)) => break Ending::Failed(error),
-                    },
-                }
-            },
-        };
-        self.save_answer(plan, &built, text, usage, ending, started)
-            .await
+        Ok((built, citations))
     }
 
-    /// Saves the answer as it ended and records its usage. A failure is returned (typed)
-    /// after the partial text and the error are saved.
+    /// Saves the answer as it ended and records its usage; a regenerated answer then
+    /// replaces the old one. A failure is returned (typed) after the partial text and the
+    /// error are saved.
     async fn save_answer(
         &self,
         plan: &Plan,
-        built: &BuiltPrompt,
-        mut text: String,
-        usage: Option<TokenUsage>,
+        prompt_tokens: usize,
+        streamed: Streamed,
         ending: Ending,
-        started: Instant,
     ) -> Result<Message> {
-        truncate_bytes(&mut text, validate::MAX_MESSAGE_BYTES);
+        let Streamed {
+            text,
+            usage,
+            started,
+            reached,
+        } = streamed;
         let usage = usage.unwrap_or_else(|| TokenUsage {
-            prompt_tokens: saturate(built.tokens),
+            prompt_tokens: saturate(prompt_tokens),
             completion_tokens: saturate((self.inner.count_tokens)(&text)),
         });
         let (status, failure) = match ending {
@@ -388,7 +448,7 @@ impl Engine {
             Ending::Stopped => (MessageStatus::Partial, None),
             Ending::Failed(error) => (MessageStatus::Error, Some(error)),
         };
-        let mut error_text = failure.as_ref().map(ToString::to_string);
+        let mut error_text = failure.as_ref().map(|e| storable(&e.to_string()));
         if let Some(reason) = error_text.as_mut() {
             truncate_bytes(reason, validate::MAX_REASON_BYTES);
         }
@@ -406,15 +466,24 @@ impl Engine {
             .store
             .append_message(plan.user, plan.conversation.id, new)
             .await?;
-        let record = NewUsage {
-            user_id: plan.user,
-            model: plan.model.clone().unwrap_or_else(|| "default".to_owned()),
-            prompt_tokens: usage.prompt_tokens,
-            completion_tokens: usage.completion_tokens,
-            latency_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
-        };
-        if let Err(error) = self.inner.store.record_usage(record).await {
-            tracing::warn!(%error, "could not record token usage");
+        if let Some(old) = plan.replaces {
+            match self.inner.store.delete_message(plan.user, old).await {
+                Ok(()) | Err(Error::NotFound { .. }) => {}
+                Err(error) => tracing::warn!(%error, "could not remove the replaced answer"),
+            }
+        }
+        // Only calls that reached the model cost anything.
+        if let (true, Some(started)) = (reached, started) {
+            let record = NewUsage {
+                user_id: plan.user,
+                model: plan.model.clone().unwrap_or_else(|| "default".to_owned()),
+                prompt_tokens: usage.prompt_tokens,
+                completion_tokens: usage.completion_tokens,
+                latency_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+            };
+            if let Err(error) = self.inner.store.record_usage(record).await {
+                tracing::warn!(%error, "could not record token usage");
+            }
         }
         match failure {
             Some(error) => Err(error),
@@ -491,6 +560,7 @@ impl Engine {
             .iter()
             .map(|m| m.id.0)
             .chain([plan.question.id.0])
+            .chain(plan.replaces.map(|m| m.0))
             .collect();
         let k = self.inner.settings.retrieval_k;
         let hits = match self
@@ -596,7 +666,8 @@ impl Engine {
     /// from the question, and title a conversation that still has the default title.
     async fn after_turn(&self, plan: &Plan) {
         self.inner.index.nudge();
-        if let Some(learner) = &self.inner.learner {
+        if let (Some(learner), None) = (&self.inner.learner, plan.replaces) {
+            // A regenerated turn's question was learned from the first time.
             learner.learn(plan.user, &plan.question).await;
         }
         if plan.conversation.title == DEFAULT_TITLE {
