@@ -100,7 +100,8 @@ async fn a_fact_said_in_one_conversation_is_retrieved_in_another() {
     );
     assert_eq!(stored[1], done);
 
-    // Each answer was counted for the admin's usage view.
+    // Each answer was counted for the admin's usage view (recorded after the answer).
+    gantry.idle().await;
     let now = OffsetDateTime::now_utc();
     let usage = gantry
         .my_usage(ada, now - Duration::days(1), now + Duration::days(1))

@@ -311,10 +311,15 @@ impl Engine {
     }
 
     async fn run(self, plan: Plan, events: mpsc::Sender<Result<TurnEvent>>) {
-        let outcome = self.answer(&plan, &events).await;
+        let (outcome, usage) = self.answer(&plan, &events).await;
         // The reader may be gone (stopped); the answer is saved either way.
         let _ = events.send(outcome.map(TurnEvent::Done)).await;
         drop(events);
+        if let Some(usage) = usage
+            && let Err(error) = self.inner.store.record_usage(usage).await
+        {
+            tracing::warn!(%error, "could not record token usage");
+        }
         self.after_turn(&plan).await;
     }
 
@@ -322,7 +327,7 @@ impl Engine {
         &self,
         plan: &Plan,
         events: &mpsc::Sender<Result<TurnEvent>>,
-    ) -> Result<Message> {
+    ) -> (Result<Message>, Option<NewUsage>) {
         let built = match self.prompt(plan).await {
             Ok(built) => built,
             // Nothing reached the model; the failure is still saved with the question.
@@ -390,8 +395,12 @@ impl Engine {
 
     /// History, context and the prompt built from them, with the numbered citations.
     async fn prompt(&self, plan: &Plan) -> Result<(BuiltPrompt, Vec<Citation>)> {
-        let history = self.history(plan).await?;
-        let context = self.context(plan, &history).await;
+        // The history, the graph facts and the retrieval are independent: run them together.
+        let (history, facts, hits) =
+            tokio::join!(self.history(plan), self.facts(plan), self.hits(plan));
+        let history = history?;
+        let mut context = facts;
+        context.extend(self.label_hits(plan, hits, &history).await);
         let chat_history: Vec<ChatMessage> = history
             .iter()
             .map(|m| ChatMessage {
@@ -416,16 +425,17 @@ impl Engine {
         Ok((built, citations))
     }
 
-    /// Saves the answer as it ended and records its usage; a regenerated answer then
-    /// replaces the old one. A failure is returned (typed) after the partial text and the
-    /// error are saved.
+    /// Saves the answer as it ended; a regenerated answer then replaces the old one. A
+    /// failure is returned (typed) after the partial text and the error are saved. Also
+    /// returns the usage to record (off the response path), for calls that reached the
+    /// model.
     async fn save_answer(
         &self,
         plan: &Plan,
         prompt_tokens: usize,
         streamed: Streamed,
         ending: Ending,
-    ) -> Result<Message> {
+    ) -> (Result<Message>, Option<NewUsage>) {
         let Streamed {
             text,
             usage,
@@ -461,11 +471,15 @@ impl Engine {
             completion_tokens: Some(usage.completion_tokens),
             error: error_text,
         };
-        let saved = self
+        let saved = match self
             .inner
             .store
             .append_message(plan.user, plan.conversation.id, new)
-            .await?;
+            .await
+        {
+            Ok(saved) => saved,
+            Err(error) => return (Err(error), None),
+        };
         if let Some(old) = plan.replaces {
             match self.inner.store.delete_message(plan.user, old).await {
                 Ok(()) | Err(Error::NotFound { .. }) => {}
@@ -473,21 +487,19 @@ impl Engine {
             }
         }
         // Only calls that reached the model cost anything.
-        if let (true, Some(started)) = (reached, started) {
-            let record = NewUsage {
+        let record = match (reached, started) {
+            (true, Some(started)) => Some(NewUsage {
                 user_id: plan.user,
                 model: plan.model.clone().unwrap_or_else(|| "default".to_owned()),
                 prompt_tokens: usage.prompt_tokens,
                 completion_tokens: usage.completion_tokens,
                 latency_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
-            };
-            if let Err(error) = self.inner.store.record_usage(record).await {
-                tracing::warn!(%error, "could not record token usage");
-            }
-        }
+            }),
+            _ => None,
+        };
         match failure {
-            Some(error) => Err(error),
-            None => Ok(saved),
+            Some(error) => (Err(error), record),
+            None => (Ok(saved), record),
         }
     }
 
@@ -517,99 +529,140 @@ impl Engine {
         Ok(history)
     }
 
-    /// Facts about what the question names, then the best matching earlier messages and
-    /// document chunks (those of the conversation's scope, when it has one), each with a
-    /// label. Retrieval trouble never fails a turn: it is logged and the turn goes on
-    /// with what it has.
-    async fn context(&self, plan: &Plan, history: &[Message]) -> Vec<(ContextItem, String)> {
+    /// Facts from the user's graph about what the question names, labelled "Memory".
+    /// Graph trouble never fails a turn: it is logged and the turn goes on without.
+    async fn facts(&self, plan: &Plan) -> Vec<(ContextItem, String)> {
         let mut context = Vec::new();
-        let question = plan.question.content.as_str();
-        if let Some(graph) = &self.inner.graph {
-            match graph.facts_about(plan.user, question).await {
-                Ok(subgraph) => {
-                    let names: HashMap<_, _> = subgraph
-                        .entities
-                        .iter()
-                        .map(|e| (e.id, e.name.as_str()))
-                        .collect();
-                    for relation in subgraph.relations.iter().take(MAX_FACTS) {
-                        let (Some(subject), Some(object)) = (
-                            names.get(&relation.subject_id),
-                            names.get(&relation.object_id),
-                        ) else {
-                            continue;
-                        };
-                        let text = format!(
-                            "{subject} {} {object}",
-                            relation.predicate.replace('_', " ")
-                        );
-                        context.push((
-                            ContextItem {
-                                source: Source::Fact { id: relation.id.0 },
-                                text,
-                            },
-                            "Memory".to_owned(),
-                        ));
-                    }
+        let Some(graph) = &self.inner.graph else {
+            return context;
+        };
+        match graph.facts_about(plan.user, &plan.question.content).await {
+            Ok(subgraph) => {
+                let names: HashMap<_, _> = subgraph
+                    .entities
+                    .iter()
+                    .map(|e| (e.id, e.name.as_str()))
+                    .collect();
+                for relation in subgraph.relations.iter().take(MAX_FACTS) {
+                    let (Some(subject), Some(object)) = (
+                        names.get(&relation.subject_id),
+                        names.get(&relation.object_id),
+                    ) else {
+                        continue;
+                    };
+                    let text = format!(
+                        "{subject} {} {object}",
+                        relation.predicate.replace('_', " ")
+                    );
+                    context.push((
+                        ContextItem {
+                            source: Source::Fact { id: relation.id.0 },
+                            text,
+                        },
+                        "Memory".to_owned(),
+                    ));
                 }
-                Err(error) => tracing::warn!(%error, "graph facts unavailable for this turn"),
+            }
+            Err(error) => tracing::warn!(%error, "graph facts unavailable for this turn"),
+        }
+        context
+    }
+
+    /// The best matching earlier messages and document chunks (those of the conversation's
+    /// scope, when it has one), twice as many as a turn uses, since some may turn out to
+    /// be in the history already. Retrieval trouble never fails a turn.
+    async fn hits(&self, plan: &Plan) -> Vec<super::Retrieved> {
+        let k = self.inner.settings.retrieval_k * 2;
+        match self.retrieve_for(plan, &plan.question.content, k).await {
+            Ok(hits) => hits,
+            Err(error) => {
+                tracing::warn!(%error, "retrieval unavailable for this turn");
+                Vec::new()
             }
         }
+    }
 
+    /// The first `retrieval_k` hits not already in the prompt's history (nor the question,
+    /// nor an answer being replaced), each labelled with its conversation's title or its
+    /// document's name. The labels are looked up in the store as the user, so a hit that
+    /// is not theirs, or was deleted since it was indexed, is dropped here.
+    async fn label_hits(
+        &self,
+        plan: &Plan,
+        hits: Vec<super::Retrieved>,
+        history: &[Message],
+    ) -> Vec<(ContextItem, String)> {
         let seen: HashSet<Uuid> = history
             .iter()
             .map(|m| m.id.0)
             .chain([plan.question.id.0])
             .chain(plan.replaces.map(|m| m.0))
             .collect();
-        let k = self.inner.settings.retrieval_k;
-        let hits = match self
-            .retrieve_for(plan, question, k + seen.len().min(k))
-            .await
-        {
-            Ok(hits) => hits,
-            Err(error) => {
-                tracing::warn!(%error, "retrieval unavailable for this turn");
-                Vec::new()
-            }
-        };
-        let mut labels = Labels::default();
-        for hit in hits
+        let hits: Vec<super::Retrieved> = hits
             .into_iter()
             .filter(|h| !seen.contains(&h.item.id))
-            .take(k)
-        {
-            let (source, label) = match hit.item.kind {
-                crate::store::ChangeKind::Message => (
-                    Source::Message {
+            .take(self.inner.settings.retrieval_k)
+            .collect();
+        let mut parents: Vec<(crate::store::ChangeKind, Uuid)> = Vec::new();
+        for hit in &hits {
+            let parent = (hit.item.kind, hit.item.parent_id);
+            if !parents.contains(&parent) {
+                parents.push(parent);
+            }
+        }
+        let lookups = parents
+            .iter()
+            .map(|&(kind, id)| self.label(plan.user, kind, id));
+        let labels: HashMap<Uuid, String> = futures::future::join_all(lookups)
+            .await
+            .into_iter()
+            .zip(&parents)
+            .filter_map(|(label, &(_, id))| label.map(|l| (id, l)))
+            .collect();
+        hits.into_iter()
+            .filter_map(|hit| {
+                let label = labels.get(&hit.item.parent_id)?.clone();
+                let source = match hit.item.kind {
+                    crate::store::ChangeKind::Message => Source::Message {
                         id: hit.item.id,
                         conversation_id: hit.item.parent_id,
                     },
-                    labels
-                        .conversation(self, plan.user, hit.item.parent_id)
-                        .await,
-                ),
-                crate::store::ChangeKind::Chunk => (
-                    Source::Chunk {
+                    crate::store::ChangeKind::Chunk => Source::Chunk {
                         id: hit.item.id,
                         document_id: hit.item.parent_id,
                     },
-                    labels.document(self, plan.user, hit.item.parent_id).await,
-                ),
-            };
-            let Some(label) = label else {
-                // Deleted since it was indexed.
-                continue;
-            };
-            context.push((
-                ContextItem {
-                    source,
-                    text: hit.text,
-                },
-                label,
-            ));
+                };
+                Some((
+                    ContextItem {
+                        source,
+                        text: hit.text,
+                    },
+                    label,
+                ))
+            })
+            .collect()
+    }
+
+    /// A conversation's title or a document's file name, if the user has it.
+    async fn label(
+        &self,
+        user: UserId,
+        kind: crate::store::ChangeKind,
+        id: Uuid,
+    ) -> Option<String> {
+        let store = &self.inner.store;
+        match kind {
+            crate::store::ChangeKind::Message => store
+                .conversation(user, ConversationId(id))
+                .await
+                .ok()
+                .map(|c| c.title),
+            crate::store::ChangeKind::Chunk => store
+                .document(user, DocumentId(id))
+                .await
+                .ok()
+                .map(|d| d.filename),
         }
-        context
     }
 
     /// Retrieval for a turn: everything of the user's, or, in a scoped conversation, the
@@ -737,44 +790,6 @@ fn interleave<T>(first: Vec<T>, second: Vec<T>, k: usize) -> Vec<T> {
     }
     out.truncate(k);
     out
-}
-
-/// Looks up (once per turn) the conversation titles and file names citations show.
-#[derive(Default)]
-struct Labels {
-    known: HashMap<Uuid, Option<String>>,
-}
-
-impl Labels {
-    async fn conversation(&mut self, engine: &Engine, user: UserId, id: Uuid) -> Option<String> {
-        if let Some(label) = self.known.get(&id) {
-            return label.clone();
-        }
-        let label = engine
-            .inner
-            .store
-            .conversation(user, ConversationId(id))
-            .await
-            .ok()
-            .map(|c| c.title);
-        self.known.insert(id, label.clone());
-        label
-    }
-
-    async fn document(&mut self, engine: &Engine, user: UserId, id: Uuid) -> Option<String> {
-        if let Some(label) = self.known.get(&id) {
-            return label.clone();
-        }
-        let label = engine
-            .inner
-            .store
-            .document(user, DocumentId(id))
-            .await
-            .ok()
-            .map(|d| d.filename);
-        self.known.insert(id, label.clone());
-        label
-    }
 }
 
 /// The numbered citations for the context a prompt kept.
