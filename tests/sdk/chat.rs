@@ -32,13 +32,7 @@ async fn a_fact_said_in_one_conversation_is_retrieved_in_another() {
     let ada = user(gantry, "ada@example.com").await;
     let first = conversation(gantry, ada).await;
     let said = "My cat is named Biscuit and she sleeps on the piano all afternoon.";
-    let answer = gantry
-        .chat(ada, first, said, TurnOptions::default())
-        .await
-        .unwrap()
-        .answer()
-        .await
-        .unwrap();
+    let answer = gantry.ask(ada, first, said).await.unwrap();
     assert_eq!(answer.message.status, MessageStatus::Complete);
     assert!(!answer.message.content.is_empty());
     gantry.idle().await;
@@ -119,15 +113,7 @@ async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
     let ada = user(gantry, "ada@example.com").await;
     let chat = conversation(gantry, ada).await;
     gantry
-        .chat(
-            ada,
-            chat,
-            "Marguerite works at Quillfeather Press.",
-            TurnOptions::default(),
-        )
-        .await
-        .unwrap()
-        .answer()
+        .ask(ada, chat, "Marguerite works at Quillfeather Press.")
         .await
         .unwrap();
     gantry.idle().await;
@@ -142,15 +128,7 @@ async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
 
     let other = conversation(gantry, ada).await;
     let answer = gantry
-        .chat(
-            ada,
-            other,
-            "Where does Marguerite work?",
-            TurnOptions::default(),
-        )
-        .await
-        .unwrap()
-        .answer()
+        .ask(ada, other, "Where does Marguerite work?")
         .await
         .unwrap();
     let cited = answer
@@ -171,15 +149,7 @@ async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
             .all(|f| f.id != fact.id)
     );
     let answer = gantry
-        .chat(
-            ada,
-            other,
-            "Where does Marguerite work?",
-            TurnOptions::default(),
-        )
-        .await
-        .unwrap()
-        .answer()
+        .ask(ada, other, "Where does Marguerite work?")
         .await
         .unwrap();
     assert!(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use gantry::model::DocumentStatus;
 use gantry::prompt::Source;
 use gantry::store::PageRequest;
-use gantry::{DocumentId, Gantry, TurnOptions, UserId};
+use gantry::{DocumentId, Gantry, UserId};
 
 use crate::support::{self, conversation, user};
 
@@ -55,15 +55,7 @@ async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
 
     let chat = conversation(gantry, ada).await;
     let answer = gantry
-        .chat(
-            ada,
-            chat,
-            "Is AIRE expressed in some skin tumors?",
-            TurnOptions::default(),
-        )
-        .await
-        .unwrap()
-        .answer()
+        .ask(ada, chat, "Is AIRE expressed in some skin tumors?")
         .await
         .unwrap();
     let cited = cited_documents(&answer);
@@ -88,15 +80,7 @@ async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
 
     gantry.delete_document(ada, aire).await.unwrap();
     let answer = gantry
-        .chat(
-            ada,
-            chat,
-            "Is AIRE expressed in some skin tumors?",
-            TurnOptions::default(),
-        )
-        .await
-        .unwrap()
-        .answer()
+        .ask(ada, chat, "Is AIRE expressed in some skin tumors?")
         .await
         .unwrap();
     assert!(
@@ -119,15 +103,11 @@ async fn a_deleted_conversation_is_never_retrieved_again() {
     let ada = user(gantry, "ada@example.com").await;
     let secret = conversation(gantry, ada).await;
     gantry
-        .chat(
+        .ask(
             ada,
             secret,
             "Lena Okafor lives in Tromsø. Remember the code word: PELICAN-77.",
-            TurnOptions::default(),
         )
-        .await
-        .unwrap()
-        .answer()
         .await
         .unwrap();
     gantry.idle().await;
@@ -145,15 +125,11 @@ async fn a_deleted_conversation_is_never_retrieved_again() {
     gantry.delete_conversation(ada, secret).await.unwrap();
     let other = conversation(gantry, ada).await;
     let answer = gantry
-        .chat(
+        .ask(
             ada,
             other,
             "What was the code word PELICAN-77 about, and where does Lena Okafor live?",
-            TurnOptions::default(),
         )
-        .await
-        .unwrap()
-        .answer()
         .await
         .unwrap();
     assert!(

@@ -15,6 +15,12 @@ fn titled(title: &str) -> NewConversation {
     }
 }
 
+/// The first account, which is the admin.
+async fn admin(gantry: &gantry::Gantry) -> gantry::UserId {
+    let account = NewAccount::new("root@example.com", "Root", "correct horse battery");
+    gantry.register(account).await.unwrap().id
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_account_is_the_admin_and_passwords_are_hashed() {
     let (gantry, _dir) = keyword_only().await;
@@ -144,15 +150,7 @@ async fn conversations_are_renamed_pinned_archived_listed_and_deleted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn personas_are_global_for_admins_and_own_for_everyone() {
     let (gantry, _dir) = keyword_only().await;
-    let admin = gantry
-        .register(NewAccount {
-            email: "root@example.com".into(),
-            display_name: "Root".into(),
-            password: "correct horse battery".into(),
-        })
-        .await
-        .unwrap()
-        .id;
+    let admin = admin(&gantry).await;
     let ada = user(&gantry, "ada@example.com").await;
     let persona = |name: &str, is_default: bool| NewPersona {
         name: name.into(),
@@ -290,15 +288,7 @@ async fn search_finds_titles_and_messages_of_the_user_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_is_for_admins_and_each_user_sees_their_own() {
     let (gantry, _dir) = keyword_only().await;
-    let admin = gantry
-        .register(NewAccount {
-            email: "root@example.com".into(),
-            display_name: "Root".into(),
-            password: "correct horse battery".into(),
-        })
-        .await
-        .unwrap()
-        .id;
+    let admin = admin(&gantry).await;
     let ada = user(&gantry, "ada@example.com").await;
     gantry
         .store()
