@@ -302,6 +302,37 @@ fn looks_like_text(bytes: &[u8]) -> bool {
     }
 }
 
+/// Like [`extract_text`], taking the bytes: UTF-8 plain text and Markdown become their text
+/// in the same buffer, so a large file is never held twice.
+fn extract_text_owned(
+    kind: FileKind,
+    mut bytes: Vec<u8>,
+    limits: &ExtractLimits,
+) -> Result<String, ExtractError> {
+    if !matches!(kind, FileKind::Text | FileKind::Markdown) {
+        return extract_text(kind, &bytes, limits);
+    }
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let body = if bom { &bytes[3..] } else { &bytes[..] };
+    if std::str::from_utf8(body).is_err() || bytes.len() > limits.max_bytes {
+        return extract_text(kind, &bytes, limits);
+    }
+    if bom {
+        bytes.drain(..3);
+    }
+    let raw = String::from_utf8(bytes).map_err(|e| ExtractError::Internal(e.to_string()))?;
+    let text = normalise_owned(raw);
+    if text.len() > limits.max_text_bytes {
+        return Err(ExtractError::TooMuchText {
+            limit: limits.max_text_bytes,
+        });
+    }
+    if text.is_empty() {
+        return Err(ExtractError::NoText { kind });
+    }
+    Ok(text)
+}
+
 /// Reads `bytes` as a file of `kind` into normalised text, synchronously (a large PDF
 /// can take seconds; async callers want [`extract`]). Never panics: a reader's panic is
 /// reported as [`ExtractError::Damaged`].
@@ -354,7 +385,7 @@ pub async fn extract(
         });
     }
     let kind = detect_kind(filename, &bytes)?;
-    let task = tokio::task::spawn_blocking(move || extract_text(kind, &bytes, &limits));
+    let task = tokio::task::spawn_blocking(move || extract_text_owned(kind, bytes, &limits));
     match tokio::time::timeout(limits.timeout, task).await {
         Ok(Ok(text)) => text.map(|text| Extracted { kind, text }),
         Ok(Err(join)) => Err(ExtractError::Internal(join.to_string())),
@@ -753,6 +784,72 @@ fn docx_xml_to_text(xml: &str) -> Result<String, quick_xml::Error> {
     }
 }
 
+/// [`normalise`] done in the text's own buffer, for plain text read whole: no second copy
+/// of a large file is made (the one line being cleaned is the only extra memory). Gives
+/// exactly what `normalise` gives.
+pub(crate) fn normalise_owned(text: String) -> String {
+    let mut buf = text.into_bytes();
+    let (mut read, mut write) = (0, 0);
+    let mut line = String::new();
+    let (mut blank_run, mut any) = (false, false);
+    while read <= buf.len() {
+        let (end, next) = line_end(&buf, read);
+        line.clear();
+        // Lines end only at ASCII bytes or whole separators, so each is valid UTF-8.
+        if let Ok(raw) = std::str::from_utf8(&buf[read..end]) {
+            line.extend(
+                raw.chars()
+                    .filter(|&c| c == '\t' || !(c.is_control() || c == '\u{feff}')),
+            );
+        }
+        let kept = line.trim_end();
+        if kept.trim_start().is_empty() {
+            blank_run = true;
+        } else {
+            // What is written never overtakes what is read: a separator written stands for
+            // at least as many line-ending bytes read, and a cleaned line is never longer.
+            if any {
+                buf[write] = b'\n';
+                write += 1;
+                if blank_run {
+                    buf[write] = b'\n';
+                    write += 1;
+                }
+            }
+            blank_run = false;
+            any = true;
+            buf[write..write + kept.len()].copy_from_slice(kept.as_bytes());
+            write += kept.len();
+        }
+        if next > buf.len() {
+            break;
+        }
+        read = next;
+    }
+    buf.truncate(write);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Where the line starting at `from` ends, and where the next begins (past the end of the
+/// buffer for the last line), with the same separators as [`lines`].
+fn line_end(buf: &[u8], from: usize) -> (usize, usize) {
+    let mut i = from;
+    while i < buf.len() {
+        match buf[i] {
+            b'\n' => return (i, i + 1),
+            b'\r' if buf.get(i + 1) == Some(&b'\n') => return (i, i + 2),
+            b'\r' => return (i, i + 1),
+            0xE2 if buf.get(i + 1) == Some(&0x80)
+                && matches!(buf.get(i + 2), Some(0xA8 | 0xA9)) =>
+            {
+                return (i, i + 3);
+            }
+            _ => i += 1,
+        }
+    }
+    (buf.len(), buf.len() + 1)
+}
+
 /// Cleans extracted text for storage and chunking: drops NUL (the store rejects it) and
 /// every other control character but `\t`, as well as stray BOMs; turns `\r\n`, `\r` and
 /// Unicode line/paragraph separators into `\n`; trims trailing blanks off lines; collapses
@@ -816,6 +913,16 @@ mod tests {
     fn normalise_cleans_controls_and_blank_lines() {
         let raw = "\r\n\n  a\u{0}b \t\r\n\r\n\r\n\n\u{7}\nc\u{feff}d\re\n\n";
         assert_eq!(normalise(raw), "  ab\n\ncd\ne");
+        assert_eq!(normalise_owned(raw.to_owned()), "  ab\n\ncd\ne");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalising_in_place_gives_the_same_text(
+            raw in "([a-zé \t\u{0}\u{7}\u{85}\u{a0}\u{feff}\u{2028}\u{2029}\u{3000}]|\r\n|\r|\n){0,80}"
+        ) {
+            proptest::prop_assert_eq!(normalise_owned(raw.clone()), normalise(&raw));
+        }
     }
 
     #[test]
