@@ -333,6 +333,7 @@ fn chat_field(field: &'static str) -> &'static str {
     match field {
         "context_length" => "chat.context_length",
         "answer_tokens" => "chat.answer_tokens",
+        "max_context_tokens" => "chat.max_context_tokens",
         "history_messages" => "chat.history_messages",
         "retrieval_k" => "retrieval.k",
         other => other,
@@ -394,6 +395,11 @@ mod tests {
         assert!(error.to_string().contains("data_dri"), "{error}");
         let error = Config::from_toml("[retrieval]\nk = 0").unwrap_err();
         assert_eq!(error.invalid_field(), Some("retrieval.k"));
+        let error = Config::from_toml("[chat]\nmax_context_tokens = 0").unwrap_err();
+        assert_eq!(error.invalid_field(), Some("chat.max_context_tokens"));
+        let error =
+            Config::from_toml("[chat]\ncontext_length = 1000\nanswer_tokens = 1000").unwrap_err();
+        assert_eq!(error.invalid_field(), Some("chat.answer_tokens"));
         let twice = "[[backends]]\nname = \"a\"\nbase_url = \"http://x\"\n[[backends]]\nname = \"a\"\nbase_url = \"http://y\"";
         assert_eq!(
             Config::from_toml(twice).unwrap_err().invalid_field(),

@@ -58,7 +58,20 @@ impl Engine {
             role,
         };
         new.validate()?;
-        self.inner.store.create_user(new).await
+        let user = self.inner.store.create_user(new).await?;
+        if user.role == Role::Admin {
+            // Two accounts made at once on an empty store both saw zero: only the earliest
+            // keeps the admin role.
+            let first = self
+                .inner
+                .store
+                .list_users(crate::store::PageRequest::first(1))
+                .await?;
+            if first.items.first().is_some_and(|u| u.id != user.id) {
+                return self.inner.store.set_role(user.id, Role::User).await;
+            }
+        }
+        Ok(user)
     }
 
     /// The account with this email (in any case), if there is one.

@@ -94,6 +94,15 @@ impl EngineSettings {
                 ),
             ));
         }
+        if self.max_context_tokens == 0 || self.max_context_tokens >= self.context_length {
+            return Err(Error::invalid(
+                "max_context_tokens",
+                format!(
+                    "must be between 1 and the context length ({}) minus one",
+                    self.context_length
+                ),
+            ));
+        }
         if self.retrieval_k == 0 || self.retrieval_k > 100 {
             return Err(Error::invalid("retrieval_k", "must be between 1 and 100"));
         }
