@@ -239,6 +239,15 @@ pub trait DocumentStore: Send + Sync {
     async fn chunks(&self, owner: UserId, document: DocumentId) -> Result<Vec<Chunk>>;
     /// Removes all of a document's chunks (before re-indexing it).
     async fn delete_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64>;
+    /// The user's documents whose file name contains `query` (ignoring case; `%` and `_`
+    /// match literally), newest first, at most `limit` (1 to 500). An empty query finds
+    /// nothing.
+    async fn search_documents(
+        &self,
+        owner: UserId,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<Document>>;
     /// Re-indexes a document: clears its chunks' stored embeddings and gives each a new
     /// change number, in one transaction, so every index takes them again (the vector
     /// index embedding them with the current embedder). Returns how many chunks.

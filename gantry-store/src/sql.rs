@@ -1156,8 +1156,8 @@ macro_rules! impl_sql_store {
                     updated_at: at,
                 };
                 let done = sqlx::query(concat!(
-                    "INSERT INTO documents (", document_cols!(), ") \
-                     SELECT $1, id, $3, $4, $5, $6, $7, $8, $9 FROM users WHERE id = $2"
+                    "INSERT INTO documents (", document_cols!(), ", name_key) \
+                     SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10 FROM users WHERE id = $2"
                 ))
                 .bind(document.id.0)
                 .bind(owner.0)
@@ -1168,6 +1168,7 @@ macro_rules! impl_sql_store {
                 .bind(&document.failure_reason)
                 .bind(to_micros(at))
                 .bind(to_micros(at))
+                .bind(title_key(&document.filename))
                 .execute(&self.pool)
                 .await
                 .map_err(db_error)?;
@@ -1345,6 +1346,32 @@ macro_rules! impl_sql_store {
                     .map_err(db_error)?;
                 commit(tx).await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn search_documents(
+                &self,
+                owner: UserId,
+                query: &str,
+                limit: u32,
+            ) -> Result<Vec<Document>> {
+                gantry_core::validate::page_limit(limit)?;
+                gantry_core::validate::bounded("query", query, gantry_core::validate::MAX_TITLE_BYTES)?;
+                let query = query.trim();
+                if query.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows = sqlx::query(concat!(
+                    "SELECT ", document_cols!(), " FROM documents \
+                     WHERE owner_id = $1 AND name_key LIKE $2 ESCAPE '\\' \
+                     ORDER BY created_at DESC, id DESC LIMIT $3"
+                ))
+                .bind(owner.0)
+                .bind(contains_pattern(&title_key(query)))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+                rows.iter().map(document_row).collect()
             }
 
             async fn reindex_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64> {

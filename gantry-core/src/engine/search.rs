@@ -8,12 +8,12 @@ use uuid::Uuid;
 
 use super::Engine;
 use super::conversations::check_query;
+use crate::Error;
 use crate::Result;
 use crate::ids::{ChunkId, ConversationId, DocumentId, MessageId, UserId};
 use crate::index::SearchFilter;
 use crate::model::{Conversation, Document};
-use crate::store::{ChangeKind, PageRequest};
-use crate::{Error, validate};
+use crate::store::ChangeKind;
 
 /// The most results of each kind one search returns.
 pub const MAX_SEARCH_RESULTS: usize = 50;
@@ -104,24 +104,18 @@ impl Engine {
         }
 
         let mut seen = HashSet::new();
-        let needle = query.to_lowercase();
         let named = self
             .inner
             .store
-            .list_documents(user, PageRequest::first(validate::MAX_PAGE))
+            .search_documents(user, query, limit as u32)
             .await?;
-        for document in named.items {
-            if results.documents.len() >= limit {
-                break;
-            }
-            if document.filename.to_lowercase().contains(&needle) {
-                seen.insert(document.id.0);
-                results.documents.push(DocumentMatch {
-                    snippet: highlight(&document.filename, query),
-                    document,
-                    chunk_id: None,
-                });
-            }
+        for document in named {
+            seen.insert(document.id.0);
+            results.documents.push(DocumentMatch {
+                snippet: highlight(&document.filename, query),
+                document,
+                chunk_id: None,
+            });
         }
         if results.documents.len() < limit {
             let hits = self

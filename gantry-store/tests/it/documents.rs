@@ -184,7 +184,50 @@ async fn bad_documents_are_rejected(store: TestStore) {
     assert_eq!(store.stats().await.unwrap().documents, 0);
 }
 
+async fn search_by_name_ignores_case_and_takes_wildcards_literally(store: TestStore) {
+    let ada = user(&*store, "ada").await.id;
+    let bob = user(&*store, "bob").await.id;
+    for name in [
+        "Über-Report.PDF",
+        "100%_done.txt",
+        "1000 done.txt",
+        "notes.md",
+    ] {
+        store.create_document(ada, doc(name)).await.unwrap();
+    }
+    store
+        .create_document(bob, doc("report-bob.pdf"))
+        .await
+        .unwrap();
+    let names = |found: Vec<gantry_core::model::Document>| -> Vec<String> {
+        found.into_iter().map(|d| d.filename).collect()
+    };
+    assert_eq!(
+        names(store.search_documents(ada, "über-rep", 10).await.unwrap()),
+        vec!["Über-Report.PDF"]
+    );
+    assert_eq!(
+        names(store.search_documents(ada, "%_", 10).await.unwrap()),
+        vec!["100%_done.txt"]
+    );
+    assert_eq!(store.search_documents(ada, ".", 2).await.unwrap().len(), 2);
+    assert!(
+        store
+            .search_documents(ada, "  ", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        names(store.search_documents(bob, "report", 10).await.unwrap()),
+        vec!["report-bob.pdf"]
+    );
+    let error = store.search_documents(ada, "x", 0).await.unwrap_err();
+    assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+}
+
 crate::conformance!(
+    search_by_name_ignores_case_and_takes_wildcards_literally,
     lifecycle_processing_to_ready_or_failed,
     list_newest_first_in_pages,
     chunks_are_all_or_nothing,
