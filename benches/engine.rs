@@ -114,6 +114,7 @@ impl Embedder for HashEmbedder {
 
 struct Setup {
     engine: Engine,
+    retriever: Arc<HybridRetriever>,
     user: UserId,
     short: ConversationId,
     long: ConversationId,
@@ -202,10 +203,11 @@ async fn setup() -> Setup {
         Some(keywords as Arc<dyn KeywordIndex>),
     ));
     let graph = Arc::new(GraphMemory::new(store.clone()));
+    let retriever = Arc::new(HybridRetriever::new(search, HybridOptions::default()));
     let engine = Engine::new(EngineParts {
         store: store.clone(),
         chat: Some(Arc::new(InstantModel)),
-        retriever: Arc::new(HybridRetriever::new(search, HybridOptions::default())),
+        retriever: retriever.clone(),
         index: indexer,
         graph: Some(graph.clone()),
         learner: Some(Arc::new(GraphLearner::new(
@@ -252,6 +254,7 @@ async fn setup() -> Setup {
     let questions = scifact::queries().into_iter().map(|(_, q)| q).collect();
     Setup {
         engine,
+        retriever,
         user,
         short,
         long,
@@ -303,6 +306,41 @@ fn engine_benches(c: &mut Criterion) {
                 times[1].clear();
             }
         }
+        // Where a turn's time goes: the retrieval it makes (2k = 16 items) and one durable
+        // message write (a turn makes two), each on its own.
+        let filter = gantry_core::index::SearchFilter {
+            owner_id: setup.user,
+            kind: None,
+            parents: vec![],
+        };
+        let (mut retrieval, mut write) = (Vec::new(), Vec::new());
+        for question in setup.questions.iter().take(300) {
+            let started = Instant::now();
+            gantry_core::engine::Retriever::retrieve(
+                setup.retriever.as_ref(),
+                question,
+                &filter,
+                16,
+            )
+            .await
+            .unwrap();
+            retrieval.push(started.elapsed());
+            let store = setup.engine.store();
+            let started = Instant::now();
+            let saved = store
+                .append_message(
+                    setup.user,
+                    setup.short,
+                    NewMessage::new(MessageRole::User, question.clone()),
+                )
+                .await
+                .unwrap();
+            write.push(started.elapsed());
+            store.delete_message(setup.user, saved.id).await.unwrap();
+        }
+        let (p50r, _) = percentiles(retrieval);
+        let (p50w, _) = percentiles(write);
+        eprintln!("parts: retrieval of 16 items p50 {p50r:?}; one message write p50 {p50w:?}");
         let [short, long] = times;
         let (p50s, p95s) = percentiles(short);
         let (p50l, p95l) = percentiles(long);
