@@ -203,7 +203,16 @@ async fn setup() -> Setup {
         Some(keywords as Arc<dyn KeywordIndex>),
     ));
     let graph = Arc::new(GraphMemory::new(store.clone()));
-    let retriever = Arc::new(HybridRetriever::new(search, HybridOptions::default()));
+    // Fused as `Gantry` fuses by default (`gantry::Retrieval`).
+    let fusion = gantry::Retrieval::default();
+    let options = HybridOptions {
+        depth: fusion.depth,
+        rrf_k: fusion.rrf_k,
+        vector_weight: fusion.vector_weight,
+        keyword_weight: fusion.keyword_weight,
+        ..HybridOptions::default()
+    };
+    let retriever = Arc::new(HybridRetriever::new(search, options));
     let engine = Engine::new(EngineParts {
         store: store.clone(),
         chat: Some(Arc::new(InstantModel)),

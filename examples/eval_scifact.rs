@@ -137,6 +137,7 @@ async fn main() {
     let weights = [(1.0, 1.0), (1.0, 0.5), (0.5, 1.0)];
     let (mut bm25, mut dense) = (Score::default(), Score::default());
     let mut hybrids: Vec<Score> = weights.iter().map(|_| Score::default()).collect();
+    let mut by_depth: Vec<Score> = DEPTHS.iter().map(|_| Score::default()).collect();
     for ((qid, query), qvec) in queries.iter().zip(&query_vectors) {
         let Some(relevant) = qrels.get(qid) else {
             continue;
@@ -158,6 +159,19 @@ async fn main() {
             &ids(vectors.search(qvec, 100, &filter).await.unwrap()),
             &relevant,
         );
+        for (depth, score) in DEPTHS.iter().zip(&mut by_depth) {
+            let options = HybridOptions {
+                k: 10,
+                depth: *depth,
+                ..HybridOptions::default()
+            };
+            let found = fused
+                .search_with_vector(query, Some(qvec), &filter, &options)
+                .await
+                .unwrap();
+            let ranked: Vec<Uuid> = found.hits.iter().map(|h| h.item.id).collect();
+            score.add(&ranked, &relevant);
+        }
         for ((vw, kw), score) in weights.iter().zip(&mut hybrids) {
             let options = HybridOptions {
                 k: 100,
@@ -185,7 +199,16 @@ async fn main() {
             score.line(&format!("hybrid RRF k=60, weights {vw}/{kw}"))
         );
     }
+    for (depth, score) in DEPTHS.iter().zip(&by_depth) {
+        println!(
+            "{}",
+            score.line(&format!("hybrid 1/1, top 10 from depth {depth}"))
+        );
+    }
 }
+
+/// How deep each list is read before fusing, for the top 10 (the engine's turns read 50).
+const DEPTHS: [usize; 4] = [10, 20, 30, 50];
 
 fn embedder_dimension(vectors: &[Vec<f32>]) -> usize {
     vectors.first().map_or(384, Vec::len)

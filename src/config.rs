@@ -47,6 +47,10 @@ pub struct Retrieval {
     pub vector_weight: f32,
     /// Weight of the keyword (BM25) list in the fusion.
     pub keyword_weight: f32,
+    /// How many items each list (vector, keyword) contributes before fusing (1 to 1,000).
+    /// Deeper is slightly better and slower: on SciFact nDCG@10 is 0.712 at 20, 0.716 at
+    /// 50, and reading 50 from BM25 costs about a millisecond more on 100,000 chunks.
+    pub depth: usize,
 }
 
 impl Default for Retrieval {
@@ -56,6 +60,7 @@ impl Default for Retrieval {
             rrf_k: 60.0,
             vector_weight: 1.0,
             keyword_weight: 1.0,
+            depth: 20,
         }
     }
 }
@@ -272,6 +277,9 @@ impl Config {
         let r = &self.retrieval;
         if !(1..=100).contains(&r.k) {
             return Err(bad("retrieval.k", "must be 1 to 100"));
+        }
+        if !(1..=1_000).contains(&r.depth) {
+            return Err(bad("retrieval.depth", "must be 1 to 1,000"));
         }
         for (field, value) in [
             ("retrieval.rrf_k", r.rrf_k),

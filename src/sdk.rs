@@ -187,7 +187,7 @@ impl Gantry {
                     rrf_k: retrieval.rrf_k,
                     vector_weight: retrieval.vector_weight,
                     keyword_weight: retrieval.keyword_weight,
-                    ..HybridOptions::default()
+                    depth: retrieval.depth,
                 },
             )),
             index: indexer.clone(),
