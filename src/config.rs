@@ -403,6 +403,8 @@ mod tests {
         assert!(error.to_string().contains("data_dri"), "{error}");
         let error = Config::from_toml("[retrieval]\nk = 0").unwrap_err();
         assert_eq!(error.invalid_field(), Some("retrieval.k"));
+        let error = Config::from_toml("[retrieval]\ndepth = 0").unwrap_err();
+        assert_eq!(error.invalid_field(), Some("retrieval.depth"));
         let error = Config::from_toml("[chat]\nmax_context_tokens = 0").unwrap_err();
         assert_eq!(error.invalid_field(), Some("chat.max_context_tokens"));
         let error =
