@@ -228,6 +228,64 @@ macro_rules! impl_sql_store {
             Ok(last - n + 1)
         }
 
+        /// Inserts a conversation row; `NotFound` names the owner when there is no such user.
+        async fn insert_conversation(tx: &mut Tx, conversation: &Conversation) -> Result<()> {
+            let done = sqlx::query(
+                "INSERT INTO conversations (id, owner_id, title, pinned, archived, persona_id, model, created_at, updated_at, title_key) \
+                 SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10 FROM users WHERE id = $2",
+            )
+            .bind(conversation.id.0)
+            .bind(conversation.owner_id.0)
+            .bind(&conversation.title)
+            .bind(conversation.pinned)
+            .bind(conversation.archived)
+            .bind(conversation.persona_id.map(|p| p.0))
+            .bind(&conversation.model)
+            .bind(to_micros(conversation.created_at))
+            .bind(to_micros(conversation.updated_at))
+            .bind(title_key(&conversation.title))
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() == 0 {
+                return Err(Error::not_found(conversation.owner_id.describe()));
+            }
+            Ok(())
+        }
+
+        /// Inserts a message row with change number `seq` (also its position).
+        async fn insert_message(tx: &mut Tx, message: &Message, seq: i64) -> Result<()> {
+            sqlx::query(concat!(
+                "INSERT INTO messages (", message_cols!(), ") \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
+            ))
+            .bind(message.id.0)
+            .bind(message.conversation_id.0)
+            .bind(message.owner_id.0)
+            .bind(message.role.as_str())
+            .bind(&message.content)
+            .bind(message.status.as_str())
+            .bind(&message.model)
+            .bind(message.prompt_tokens.map(i64::from))
+            .bind(message.completion_tokens.map(i64::from))
+            .bind(&message.error)
+            .bind(to_micros(message.created_at))
+            .bind(seq)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+            Ok(())
+        }
+
+        /// Checks a name search's query and limit; the `LIKE` pattern for its key, or
+        /// `None` for a blank query (which finds nothing).
+        fn name_search(query: &str, limit: u32) -> Result<Option<String>> {
+            gantry_core::validate::page_limit(limit)?;
+            gantry_core::validate::bounded("query", query, gantry_core::validate::MAX_TITLE_BYTES)?;
+            let query = query.trim();
+            Ok((!query.is_empty()).then(|| contains_pattern(&title_key(query))))
+        }
+
         async fn commit(tx: Tx) -> Result<()> {
             tx.commit().await.map_err(db_error)
         }
@@ -706,26 +764,7 @@ macro_rules! impl_sql_store {
                 if let Some(persona) = new.persona_id {
                     usable_persona(&mut tx, owner, persona).await?;
                 }
-                let done = sqlx::query(
-                    "INSERT INTO conversations (id, owner_id, title, pinned, archived, persona_id, model, created_at, updated_at, title_key) \
-                     SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10 FROM users WHERE id = $2",
-                )
-                .bind(conversation.id.0)
-                .bind(owner.0)
-                .bind(&conversation.title)
-                .bind(conversation.pinned)
-                .bind(conversation.archived)
-                .bind(conversation.persona_id.map(|p| p.0))
-                .bind(&conversation.model)
-                .bind(to_micros(at))
-                .bind(to_micros(at))
-                .bind(title_key(&conversation.title))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-                if done.rows_affected() == 0 {
-                    return Err(Error::not_found(owner.describe()));
-                }
+                insert_conversation(&mut tx, &conversation).await?;
                 commit(tx).await?;
                 Ok(conversation)
             }
@@ -756,49 +795,25 @@ macro_rules! impl_sql_store {
                     created_at: imported.created_at,
                     updated_at: imported.updated_at,
                 };
-                let done = sqlx::query(
-                    "INSERT INTO conversations (id, owner_id, title, pinned, archived, persona_id, model, created_at, updated_at, title_key) \
-                     SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10 FROM users WHERE id = $2",
-                )
-                .bind(conversation.id.0)
-                .bind(owner.0)
-                .bind(&conversation.title)
-                .bind(conversation.pinned)
-                .bind(conversation.archived)
-                .bind(conversation.persona_id.map(|p| p.0))
-                .bind(&conversation.model)
-                .bind(to_micros(conversation.created_at))
-                .bind(to_micros(conversation.updated_at))
-                .bind(title_key(&conversation.title))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-                if done.rows_affected() == 0 {
-                    return Err(Error::not_found(owner.describe()));
-                }
+                insert_conversation(&mut tx, &conversation).await?;
                 let count = i64::try_from(imported.messages.len()).unwrap_or(i64::MAX);
                 if count > 0 {
                     let first = next_seqs(&mut tx, count).await?;
                     for (seq, (new, created_at)) in (first..).zip(imported.messages) {
-                        sqlx::query(concat!(
-                            "INSERT INTO messages (", message_cols!(), ") \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
-                        ))
-                        .bind(MessageId::new().0)
-                        .bind(conversation.id.0)
-                        .bind(owner.0)
-                        .bind(new.role.as_str())
-                        .bind(&new.content)
-                        .bind(new.status.as_str())
-                        .bind(&new.model)
-                        .bind(new.prompt_tokens.map(i64::from))
-                        .bind(new.completion_tokens.map(i64::from))
-                        .bind(&new.error)
-                        .bind(to_micros(created_at))
-                        .bind(seq)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_error)?;
+                        let message = Message {
+                            id: MessageId::new(),
+                            conversation_id: conversation.id,
+                            owner_id: owner,
+                            role: new.role,
+                            content: new.content,
+                            status: new.status,
+                            model: new.model,
+                            prompt_tokens: new.prompt_tokens,
+                            completion_tokens: new.completion_tokens,
+                            error: new.error,
+                            created_at,
+                        };
+                        insert_message(&mut tx, &message, seq).await?;
                     }
                 }
                 commit(tx).await?;
@@ -932,19 +947,16 @@ macro_rules! impl_sql_store {
                 query: &str,
                 limit: u32,
             ) -> Result<Vec<Conversation>> {
-                gantry_core::validate::page_limit(limit)?;
-                gantry_core::validate::bounded("query", query, gantry_core::validate::MAX_TITLE_BYTES)?;
-                let query = query.trim();
-                if query.is_empty() {
+                let Some(pattern) = name_search(query, limit)? else {
                     return Ok(Vec::new());
-                }
+                };
                 let rows = sqlx::query(concat!(
                     "SELECT ", conversation_cols!(), " FROM conversations \
                      WHERE owner_id = $1 AND title_key LIKE $2 ESCAPE '\\' \
                      ORDER BY updated_at DESC, id DESC LIMIT $3"
                 ))
                 .bind(owner.0)
-                .bind(contains_pattern(&title_key(query)))
+                .bind(pattern)
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
@@ -978,25 +990,7 @@ macro_rules! impl_sql_store {
                 let mut tx = self.begin_write().await?;
                 owned_conversation(&mut tx, owner, conversation).await?;
                 let seq = next_seqs(&mut tx, 1).await?;
-                sqlx::query(concat!(
-                    "INSERT INTO messages (", message_cols!(), ") \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
-                ))
-                .bind(message.id.0)
-                .bind(conversation.0)
-                .bind(owner.0)
-                .bind(message.role.as_str())
-                .bind(&message.content)
-                .bind(message.status.as_str())
-                .bind(&message.model)
-                .bind(message.prompt_tokens.map(i64::from))
-                .bind(message.completion_tokens.map(i64::from))
-                .bind(&message.error)
-                .bind(to_micros(message.created_at))
-                .bind(seq)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                insert_message(&mut tx, &message, seq).await?;
                 sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
                     .bind(conversation.0)
                     .bind(to_micros(message.created_at))
@@ -1354,19 +1348,16 @@ macro_rules! impl_sql_store {
                 query: &str,
                 limit: u32,
             ) -> Result<Vec<Document>> {
-                gantry_core::validate::page_limit(limit)?;
-                gantry_core::validate::bounded("query", query, gantry_core::validate::MAX_TITLE_BYTES)?;
-                let query = query.trim();
-                if query.is_empty() {
+                let Some(pattern) = name_search(query, limit)? else {
                     return Ok(Vec::new());
-                }
+                };
                 let rows = sqlx::query(concat!(
                     "SELECT ", document_cols!(), " FROM documents \
                      WHERE owner_id = $1 AND name_key LIKE $2 ESCAPE '\\' \
                      ORDER BY created_at DESC, id DESC LIMIT $3"
                 ))
                 .bind(owner.0)
-                .bind(contains_pattern(&title_key(query)))
+                .bind(pattern)
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
