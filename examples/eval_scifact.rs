@@ -165,12 +165,10 @@ async fn main() {
                 depth: *depth,
                 ..HybridOptions::default()
             };
-            let found = fused
-                .search_with_vector(query, Some(qvec), &filter, &options)
-                .await
-                .unwrap();
-            let ranked: Vec<Uuid> = found.hits.iter().map(|h| h.item.id).collect();
-            score.add(&ranked, &relevant);
+            score.add(
+                &ranked(&fused, query, qvec, &filter, &options).await,
+                &relevant,
+            );
         }
         for ((vw, kw), score) in weights.iter().zip(&mut hybrids) {
             let options = HybridOptions {
@@ -180,12 +178,10 @@ async fn main() {
                 keyword_weight: *kw,
                 ..HybridOptions::default()
             };
-            let found = fused
-                .search_with_vector(query, Some(qvec), &filter, &options)
-                .await
-                .unwrap();
-            let ranked: Vec<Uuid> = found.hits.iter().map(|h| h.item.id).collect();
-            score.add(&ranked, &relevant);
+            score.add(
+                &ranked(&fused, query, qvec, &filter, &options).await,
+                &relevant,
+            );
         }
     }
     println!("SciFact test set, {} queries", bm25.n);
@@ -205,6 +201,21 @@ async fn main() {
             score.line(&format!("hybrid 1/1, top 10 from depth {depth}"))
         );
     }
+}
+
+/// The ids a hybrid search ranks for `query`, best first.
+async fn ranked(
+    fused: &HybridSearch,
+    query: &str,
+    qvec: &[f32],
+    filter: &SearchFilter,
+    options: &HybridOptions,
+) -> Vec<Uuid> {
+    let found = fused
+        .search_with_vector(query, Some(qvec), filter, options)
+        .await
+        .unwrap();
+    found.hits.iter().map(|h| h.item.id).collect()
 }
 
 /// How deep each list is read before fusing, for the top 10 (the engine's turns read 50).

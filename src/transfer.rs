@@ -6,7 +6,7 @@ use std::io::Cursor;
 use gantry_core::model::{Conversation, ImportedConversation};
 use gantry_core::store::{ConversationFilter, PageRequest};
 use gantry_core::validate::MAX_PAGE;
-use gantry_core::{ConversationId, Error, Result, UserId};
+use gantry_core::{ConversationId, Result, UserId};
 use time::OffsetDateTime;
 
 use crate::Gantry;
@@ -80,9 +80,7 @@ impl Gantry {
         to: OffsetDateTime,
     ) -> Result<Vec<u8>> {
         self.require_admin(admin).await?;
-        if from >= to {
-            return Err(Error::invalid("to", "must be after `from`"));
-        }
+        gantry_core::validate::time_range(from, to)?;
         let users = match user {
             Some(user) => vec![self.user(user).await?.id],
             None => self.all_users().await?,

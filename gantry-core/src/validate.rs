@@ -130,6 +130,14 @@ pub fn page_limit(limit: u32) -> Result<()> {
     Ok(())
 }
 
+/// A half-open time range `[from, to)` that is not empty; the problem names `to`.
+pub fn time_range(from: time::OffsetDateTime, to: time::OffsetDateTime) -> Result<()> {
+    if from >= to {
+        return Err(Error::invalid("to", "must be after `from`"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use super::Engine;
 use crate::ids::{PersonaId, UserId};
 use crate::model::{NewPersona, NewUser, Persona, Role, UsageSummary, User};
-use crate::{Error, Result, auth};
+use crate::{Error, Result, auth, validate};
 
 /// A new account, with its password in the clear (hashed before it is stored).
 #[derive(Clone)]
@@ -176,7 +176,7 @@ impl Engine {
         to: OffsetDateTime,
     ) -> Result<Vec<UsageSummary>> {
         self.require_admin(actor).await?;
-        check_range(from, to)?;
+        validate::time_range(from, to)?;
         self.inner.store.usage_summary(user, from, to).await
     }
 
@@ -187,14 +187,7 @@ impl Engine {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<UsageSummary>> {
-        check_range(from, to)?;
+        validate::time_range(from, to)?;
         self.inner.store.usage_summary(Some(user), from, to).await
     }
-}
-
-fn check_range(from: OffsetDateTime, to: OffsetDateTime) -> Result<()> {
-    if from >= to {
-        return Err(Error::invalid("to", "must be after `from`"));
-    }
-    Ok(())
 }
