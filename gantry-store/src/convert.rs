@@ -1,6 +1,7 @@
 //! Conversions between domain values and what the SQL backends store, shared by both.
 
 use gantry_core::{Error, Result};
+use sqlx::error::DatabaseError;
 use time::OffsetDateTime;
 
 /// Times are stored as microseconds since the Unix epoch, the finest unit both backends
@@ -54,15 +55,20 @@ pub(crate) fn embedding_from_bytes(bytes: &[u8]) -> Result<Vec<f32>> {
         .collect())
 }
 
-/// Maps a database error to Gantry's error: unique violations are conflicts, lost
-/// connections are an unavailable backend, the rest is internal.
+/// Maps a database error to Gantry's error. This is the one place an [`sqlx::Error`]
+/// becomes a [`gantry_core::Error`]: unique violations are conflicts, foreign-key
+/// violations name what was missing, lost connections are an unavailable backend, the
+/// rest is internal. A conflict or a missing row says in plain words what collided or was
+/// missing; the database's own text only goes to the debug log.
 pub(crate) fn db_error(error: sqlx::Error) -> Error {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            Error::conflict(format!("already exists ({})", db.message()))
+            log_violation(db.as_ref());
+            Error::conflict(collision(db.as_ref()))
         }
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-            Error::not_found(format!("referenced row ({})", db.message()))
+            log_violation(db.as_ref());
+            Error::not_found(referenced(db.as_ref()))
         }
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
@@ -71,6 +77,74 @@ pub(crate) fn db_error(error: sqlx::Error) -> Error {
         | sqlx::Error::WorkerCrashed => Error::unavailable("database", error.to_string()),
         _ => Error::internal(format!("database: {error}")),
     }
+}
+
+/// `.db()` on what sqlx returns: its error through [`db_error`].
+pub(crate) trait DbResult<T> {
+    /// The result, with a database error mapped by [`db_error`].
+    fn db(self) -> Result<T>;
+}
+
+impl<T> DbResult<T> for std::result::Result<T, sqlx::Error> {
+    fn db(self) -> Result<T> {
+        self.map_err(db_error)
+    }
+}
+
+/// Logs what the database said about a violated constraint, which users never see.
+fn log_violation(db: &dyn DatabaseError) {
+    tracing::debug!(
+        message = db.message(),
+        constraint = db.constraint(),
+        table = db.table(),
+        "database constraint violated"
+    );
+}
+
+/// The table a constraint error is about. PostgreSQL names it; SQLite's message for a
+/// unique violation does (`UNIQUE constraint failed: users.email_key`).
+fn violated_table(db: &dyn DatabaseError) -> Option<&str> {
+    db.table().or_else(|| {
+        db.message()
+            .strip_prefix("UNIQUE constraint failed: ")?
+            .split('.')
+            .next()
+    })
+}
+
+/// What a unique violation collided on, in words a user understands.
+fn collision(db: &dyn DatabaseError) -> &'static str {
+    match violated_table(db) {
+        Some("users") => "an account with this email already exists",
+        Some("sessions") => "a session with this token already exists",
+        Some("collections") => "a collection with this name already exists",
+        Some("collection_documents") => "the document is already in the collection",
+        Some("chunks") => "the document already has a chunk with this number",
+        Some("personas") => "another persona is already the default",
+        Some("entities") => "an entity with this name and kind already exists",
+        _ => "this already exists",
+    }
+}
+
+/// What a foreign-key violation found missing, in words a user understands. PostgreSQL
+/// names the constraint (`conversations_persona_id_fkey`: the column is the last part);
+/// SQLite only says that one failed.
+fn referenced(db: &dyn DatabaseError) -> &'static str {
+    const COLUMNS: [(&str, &str); 9] = [
+        ("owner_id", "referenced user"),
+        ("user_id", "referenced user"),
+        ("persona_id", "referenced persona"),
+        ("conversation_id", "referenced conversation"),
+        ("source_message_id", "referenced message"),
+        ("document_id", "referenced document"),
+        ("collection_id", "referenced collection"),
+        ("subject_id", "referenced entity"),
+        ("object_id", "referenced entity"),
+    ];
+    db.constraint()
+        .and_then(|c| c.strip_suffix("_fkey"))
+        .and_then(|c| COLUMNS.iter().find(|(column, _)| c.ends_with(column)))
+        .map_or("referenced item", |(_, what)| what)
 }
 
 /// Keyset cursors are plain text, opaque to callers; a malformed one is invalid input.

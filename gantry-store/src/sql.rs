@@ -69,7 +69,7 @@ macro_rules! impl_sql_store {
         use uuid::Uuid;
 
         use $crate::convert::{
-            bad_cursor, db_error, embedding_from_bytes, embedding_to_bytes, from_micros, now,
+            DbResult, bad_cursor, db_error, embedding_from_bytes, embedding_to_bytes, from_micros, now,
             to_micros, to_u32, to_u64,
         };
 
@@ -79,7 +79,7 @@ macro_rules! impl_sql_store {
         where
             T: sqlx::Decode<'r, $Db> + sqlx::Type<$Db>,
         {
-            row.try_get(column).map_err(db_error)
+            row.try_get(column).db()
         }
 
         fn parse<T: std::str::FromStr<Err = Error>>(row: &$Row, column: &str) -> Result<T> {
@@ -224,7 +224,7 @@ macro_rules! impl_sql_store {
             .bind(n)
             .fetch_one(&mut **tx)
             .await
-            .map_err(db_error)?;
+            .db()?;
             Ok(last - n + 1)
         }
 
@@ -246,7 +246,7 @@ macro_rules! impl_sql_store {
             .bind(title_key(&conversation.title))
             .execute(&mut **tx)
             .await
-            .map_err(db_error)?;
+            .db()?;
             if done.rows_affected() == 0 {
                 return Err(Error::not_found(conversation.owner_id.describe()));
             }
@@ -273,7 +273,7 @@ macro_rules! impl_sql_store {
             .bind(seq)
             .execute(&mut **tx)
             .await
-            .map_err(db_error)?;
+            .db()?;
             Ok(())
         }
 
@@ -287,7 +287,7 @@ macro_rules! impl_sql_store {
         }
 
         async fn commit(tx: Tx) -> Result<()> {
-            tx.commit().await.map_err(db_error)
+            tx.commit().await.db()
         }
 
         /// Rows about to be deleted in bulk, each of which needs a tombstone.
@@ -332,7 +332,7 @@ macro_rules! impl_sql_store {
                 .bind(id)
                 .fetch_one(&mut **tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
             if n == 0 {
                 return Ok(());
             }
@@ -342,7 +342,7 @@ macro_rules! impl_sql_store {
                 .bind(first)
                 .execute(&mut **tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
             Ok(())
         }
 
@@ -353,7 +353,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_optional(&mut **tx)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .map(|_| ())
                 .ok_or_else(|| Error::not_found(id.describe()))
         }
@@ -365,7 +365,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_optional(&mut **tx)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .map(|_| ())
                 .ok_or_else(|| Error::not_found(id.describe()))
         }
@@ -377,7 +377,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_optional(&mut **tx)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .map(|_| ())
                 .ok_or_else(|| Error::not_found(id.describe()))
         }
@@ -417,7 +417,7 @@ macro_rules! impl_sql_store {
             .bind(conversation.0)
             .fetch_all(&mut **tx)
             .await
-            .map_err(db_error)?;
+            .db()?;
             let collections: Vec<Uuid> = sqlx::query_scalar(
                 "SELECT collection_id FROM conversation_scope_collections WHERE conversation_id = $1 \
                  ORDER BY collection_id",
@@ -425,7 +425,7 @@ macro_rules! impl_sql_store {
             .bind(conversation.0)
             .fetch_all(&mut **tx)
             .await
-            .map_err(db_error)?;
+            .db()?;
             Ok(ConversationScope {
                 documents: documents.into_iter().map(DocumentId).collect(),
                 collections: collections.into_iter().map(CollectionId).collect(),
@@ -439,7 +439,7 @@ macro_rules! impl_sql_store {
                 .bind(user.0)
                 .fetch_optional(&mut **tx)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .map(|_| ())
                 .ok_or_else(|| Error::not_found(id.describe()))
         }
@@ -495,7 +495,7 @@ macro_rules! impl_sql_store {
                 .bind(id.0)
                 .fetch_one(&mut **tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
             persona_row(&row)
         }
 
@@ -539,7 +539,7 @@ macro_rules! impl_sql_store {
                     .bind(id.0)
                     .fetch_optional(&self.pool)
                     .await
-                    .map_err(db_error)?
+                    .db()?
                     .ok_or_else(|| Error::not_found(id.describe()))?;
                 user_row(&row)
             }
@@ -551,7 +551,7 @@ macro_rules! impl_sql_store {
                 .bind(email.trim().to_lowercase())
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 row.map(|row| {
                     Ok(Credentials {
                         user: user_row(&row)?,
@@ -571,7 +571,7 @@ macro_rules! impl_sql_store {
                 .bind(i64::from(page.limit) + 1)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 let users = rows.iter().map(user_row).collect::<Result<Vec<_>>>()?;
                 Ok(paged(users, page.limit, |u| Cursor(u.id.0.simple().to_string())))
             }
@@ -580,7 +580,7 @@ macro_rules! impl_sql_store {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
                     .fetch_one(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 to_u64(n, "count")
             }
 
@@ -590,7 +590,7 @@ macro_rules! impl_sql_store {
                     .bind(role.as_str())
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -604,7 +604,7 @@ macro_rules! impl_sql_store {
                     .bind(disabled)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -613,7 +613,7 @@ macro_rules! impl_sql_store {
                         .bind(id.0)
                         .execute(&mut *tx)
                         .await
-                        .map_err(db_error)?;
+                        .db()?;
                 }
                 commit(tx).await?;
                 self.user(id).await
@@ -627,7 +627,7 @@ macro_rules! impl_sql_store {
                     .bind(password_hash)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -635,7 +635,7 @@ macro_rules! impl_sql_store {
                     .bind(id.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 commit(tx).await
             }
 
@@ -647,7 +647,7 @@ macro_rules! impl_sql_store {
                     .bind(id.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -681,7 +681,7 @@ macro_rules! impl_sql_store {
                 .bind(to_micros(session.expires_at))
                 .execute(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if result.rows_affected() == 0 {
                     return Err(Error::not_found(user.describe()));
                 }
@@ -703,7 +703,7 @@ macro_rules! impl_sql_store {
                 .bind(to_micros(now))
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 row.map(|row| {
                     let user = user_row(&row)?;
                     let session = Session {
@@ -723,7 +723,7 @@ macro_rules! impl_sql_store {
                     .bind(user.0)
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -735,7 +735,7 @@ macro_rules! impl_sql_store {
                     .bind(to_micros(now))
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 Ok(done.rows_affected())
             }
         }
@@ -828,7 +828,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .ok_or_else(|| Error::not_found(id.describe()))?;
                 conversation_row(&row)
             }
@@ -857,7 +857,7 @@ macro_rules! impl_sql_store {
                 .bind(i64::from(page.limit) + 1)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 let items = rows.iter().map(conversation_row).collect::<Result<Vec<_>>>()?;
                 Ok(paged(items, page.limit, conversation_cursor))
             }
@@ -877,7 +877,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .ok_or_else(|| Error::not_found(id.describe()))?;
                 let mut c = conversation_row(&row)?;
                 if let Some(title) = patch.title {
@@ -913,7 +913,7 @@ macro_rules! impl_sql_store {
                 .bind(title_key(&c.title))
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 commit(tx).await?;
                 Ok(c)
             }
@@ -931,13 +931,13 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 tombstone(&mut tx, Doomed::MessagesOfConversation, id.0).await?;
                 sqlx::query("DELETE FROM conversations WHERE id = $1")
                     .bind(id.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 commit(tx).await
             }
 
@@ -960,7 +960,7 @@ macro_rules! impl_sql_store {
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 rows.iter().map(conversation_row).collect()
             }
         }
@@ -996,7 +996,7 @@ macro_rules! impl_sql_store {
                     .bind(to_micros(message.created_at))
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 commit(tx).await?;
                 Ok(message)
             }
@@ -1009,7 +1009,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .ok_or_else(|| Error::not_found(id.describe()))?;
                 message_row(&row)
             }
@@ -1036,7 +1036,7 @@ macro_rules! impl_sql_store {
                 .bind(i64::from(page.limit) + 1)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if rows.is_empty() && page.cursor.is_none() {
                     // Tell an empty conversation from a missing or foreign one.
                     self.conversation(owner, conversation).await?;
@@ -1089,7 +1089,7 @@ macro_rules! impl_sql_store {
                 .bind(seq)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .ok_or_else(|| Error::not_found(id.describe()))?;
                 let message = message_row(&row)?;
                 sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
@@ -1097,7 +1097,7 @@ macro_rules! impl_sql_store {
                     .bind(to_micros(now()))
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 commit(tx).await?;
                 Ok(message)
             }
@@ -1114,7 +1114,7 @@ macro_rules! impl_sql_store {
                 .bind(seq)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -1123,12 +1123,12 @@ macro_rules! impl_sql_store {
                     .bind(owner.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 sqlx::query("DELETE FROM messages WHERE id = $1")
                     .bind(id.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 commit(tx).await
             }
         }
@@ -1165,7 +1165,7 @@ macro_rules! impl_sql_store {
                 .bind(title_key(&document.filename))
                 .execute(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(owner.describe()));
                 }
@@ -1180,7 +1180,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .ok_or_else(|| Error::not_found(id.describe()))?;
                 document_row(&row)
             }
@@ -1197,7 +1197,7 @@ macro_rules! impl_sql_store {
                 .bind(i64::from(page.limit) + 1)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 let items = rows.iter().map(document_row).collect::<Result<Vec<_>>>()?;
                 Ok(paged(items, page.limit, |d| Cursor(d.id.0.simple().to_string())))
             }
@@ -1231,7 +1231,7 @@ macro_rules! impl_sql_store {
                 .bind(to_micros(now()))
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .ok_or_else(|| Error::not_found(id.describe()))?;
                 document_row(&row)
             }
@@ -1244,7 +1244,7 @@ macro_rules! impl_sql_store {
                     .bind(id.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 commit(tx).await
             }
 
@@ -1322,7 +1322,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if rows.is_empty() {
                     self.document(owner, document).await?;
                 }
@@ -1337,7 +1337,7 @@ macro_rules! impl_sql_store {
                     .bind(document.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 commit(tx).await?;
                 Ok(done.rows_affected())
             }
@@ -1361,7 +1361,7 @@ macro_rules! impl_sql_store {
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 rows.iter().map(document_row).collect()
             }
 
@@ -1374,7 +1374,7 @@ macro_rules! impl_sql_store {
                 .bind(document.0)
                 .fetch_all(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if ids.is_empty() {
                     return Ok(0);
                 }
@@ -1386,7 +1386,7 @@ macro_rules! impl_sql_store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await
-                        .map_err(db_error)?;
+                        .db()?;
                 }
                 commit(tx).await?;
                 Ok(ids.len() as u64)
@@ -1402,7 +1402,7 @@ macro_rules! impl_sql_store {
                     .bind(owner.0)
                     .fetch_optional(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                     if let Some(row) = row {
                         out.push(chunk_row(&row)?);
                     }
@@ -1455,7 +1455,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .ok_or_else(|| Error::not_found(id.describe()))?;
                 collection_row(&row)
             }
@@ -1467,7 +1467,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 rows.iter().map(collection_row).collect()
             }
 
@@ -1506,7 +1506,7 @@ macro_rules! impl_sql_store {
                     .bind(owner.0)
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -1531,7 +1531,7 @@ macro_rules! impl_sql_store {
                 .bind(to_micros(now()))
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 commit(tx).await
             }
 
@@ -1549,7 +1549,7 @@ macro_rules! impl_sql_store {
                     .bind(document.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 commit(tx).await
             }
 
@@ -1567,7 +1567,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if rows.is_empty() {
                     // Tell an empty collection from a missing or foreign one.
                     self.collection(owner, id).await?;
@@ -1600,12 +1600,12 @@ macro_rules! impl_sql_store {
                     .bind(conversation.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 sqlx::query("DELETE FROM conversation_scope_collections WHERE conversation_id = $1")
                     .bind(conversation.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 for document in &documents {
                     sqlx::query(
                         "INSERT INTO conversation_scope_documents (conversation_id, document_id) VALUES ($1, $2)",
@@ -1614,7 +1614,7 @@ macro_rules! impl_sql_store {
                     .bind(document.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 }
                 for collection in &collections {
                     sqlx::query(
@@ -1624,7 +1624,7 @@ macro_rules! impl_sql_store {
                     .bind(collection.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 }
                 let stored = fetch_scope(&mut tx, conversation).await?;
                 commit(tx).await?;
@@ -1636,7 +1636,7 @@ macro_rules! impl_sql_store {
                 owner: UserId,
                 conversation: ConversationId,
             ) -> Result<ConversationScope> {
-                let mut tx = self.pool.begin().await.map_err(db_error)?;
+                let mut tx = self.pool.begin().await.db()?;
                 owned_conversation(&mut tx, owner, conversation).await?;
                 let scope = fetch_scope(&mut tx, conversation).await?;
                 commit(tx).await?;
@@ -1648,7 +1648,7 @@ macro_rules! impl_sql_store {
                 owner: UserId,
                 conversation: ConversationId,
             ) -> Result<Option<Vec<DocumentId>>> {
-                let mut tx = self.pool.begin().await.map_err(db_error)?;
+                let mut tx = self.pool.begin().await.db()?;
                 owned_conversation(&mut tx, owner, conversation).await?;
                 let entries: i64 = sqlx::query_scalar(
                     "SELECT (SELECT COUNT(*) FROM conversation_scope_documents WHERE conversation_id = $1) \
@@ -1657,7 +1657,7 @@ macro_rules! impl_sql_store {
                 .bind(conversation.0)
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if entries == 0 {
                     commit(tx).await?;
                     return Ok(None);
@@ -1674,7 +1674,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_all(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 commit(tx).await?;
                 Ok(Some(ids.into_iter().map(DocumentId).collect()))
             }
@@ -1702,7 +1702,7 @@ macro_rules! impl_sql_store {
                         .bind(owner.0)
                         .fetch_optional(&mut *tx)
                         .await
-                        .map_err(db_error)?;
+                        .db()?;
                     if exists.is_none() {
                         return Err(Error::not_found(owner.describe()));
                     }
@@ -1712,7 +1712,7 @@ macro_rules! impl_sql_store {
                         .bind(owner.map(|o| o.0))
                         .execute(&mut *tx)
                         .await
-                        .map_err(db_error)?;
+                        .db()?;
                 }
                 sqlx::query(concat!(
                     "INSERT INTO personas (", persona_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -1728,7 +1728,7 @@ macro_rules! impl_sql_store {
                 .bind(to_micros(at))
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 commit(tx).await?;
                 Ok(persona)
             }
@@ -1741,7 +1741,7 @@ macro_rules! impl_sql_store {
                 .bind(user.0)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .ok_or_else(|| Error::not_found(id.describe()))?;
                 persona_row(&row)
             }
@@ -1753,7 +1753,7 @@ macro_rules! impl_sql_store {
                 .bind(user.0)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 rows.iter().map(persona_row).collect()
             }
 
@@ -1770,7 +1770,7 @@ macro_rules! impl_sql_store {
                     .bind(owner.map(|o| o.0))
                     .fetch_optional(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if found.is_none() {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -1779,7 +1779,7 @@ macro_rules! impl_sql_store {
                         .bind(owner.map(|o| o.0))
                         .execute(&mut *tx)
                         .await
-                        .map_err(db_error)?;
+                        .db()?;
                 }
                 sqlx::query(
                     "UPDATE personas SET name = $2, system_prompt = $3, default_model = $4, \
@@ -1794,7 +1794,7 @@ macro_rules! impl_sql_store {
                 .bind(to_micros(now()))
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 let persona = fetch_persona(&mut tx, id).await?;
                 commit(tx).await?;
                 Ok(persona)
@@ -1806,7 +1806,7 @@ macro_rules! impl_sql_store {
                     .bind(owner.map(|o| o.0))
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -1835,7 +1835,7 @@ macro_rules! impl_sql_store {
                 .bind(to_micros(now()))
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 let row = sqlx::query(concat!(
                     "SELECT ", entity_cols!(), " FROM entities WHERE owner_id = $1 AND name_key = $2 AND kind = $3"
                 ))
@@ -1844,7 +1844,7 @@ macro_rules! impl_sql_store {
                 .bind(&kind)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(db_error)?
+                .db()?
                 .ok_or_else(|| Error::not_found(owner.describe()))?;
                 commit(tx).await?;
                 entity_row(&row)
@@ -1857,7 +1857,7 @@ macro_rules! impl_sql_store {
                 .bind(owner.0)
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 rows.iter().map(entity_row).collect()
             }
 
@@ -1867,7 +1867,7 @@ macro_rules! impl_sql_store {
                     .bind(owner.0)
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -1884,7 +1884,7 @@ macro_rules! impl_sql_store {
                         .bind(owner.0)
                         .fetch_optional(&mut *tx)
                         .await
-                        .map_err(db_error)?;
+                        .db()?;
                     if found.is_none() {
                         return Err(Error::not_found(entity.describe()));
                     }
@@ -1895,7 +1895,7 @@ macro_rules! impl_sql_store {
                         .bind(owner.0)
                         .fetch_optional(&mut *tx)
                         .await
-                        .map_err(db_error)?;
+                        .db()?;
                     if found.is_none() {
                         return Err(Error::not_found(message.describe()));
                     }
@@ -1910,7 +1910,7 @@ macro_rules! impl_sql_store {
                 .bind(new.object_id.0)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if let Some(row) = existing {
                     return relation_row(&row);
                 }
@@ -1926,7 +1926,7 @@ macro_rules! impl_sql_store {
                     .bind(to_micros(at))
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 }
                 let relation = Relation {
                     id: RelationId::new(),
@@ -1951,7 +1951,7 @@ macro_rules! impl_sql_store {
                 .bind(None::<i64>)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 commit(tx).await?;
                 Ok(relation)
             }
@@ -1969,7 +1969,7 @@ macro_rules! impl_sql_store {
                     .bind(owner.0)
                     .fetch_all(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 rows.iter().map(relation_row).collect()
             }
 
@@ -1979,7 +1979,7 @@ macro_rules! impl_sql_store {
                     .bind(owner.0)
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(id.describe()));
                 }
@@ -2003,7 +2003,7 @@ macro_rules! impl_sql_store {
                 .bind(to_micros(now()))
                 .execute(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(usage.user_id.describe()));
                 }
@@ -2032,7 +2032,7 @@ macro_rules! impl_sql_store {
                 .bind(user.map(|u| u.0))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 rows.iter()
                     .map(|row| {
                         let day: i64 = get(row, "day")?;
@@ -2061,7 +2061,7 @@ macro_rules! impl_sql_store {
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 let chunks = sqlx::query(concat!(
                     "SELECT ", chunk_cols!(), " FROM chunks WHERE seq > $1 ORDER BY seq LIMIT $2"
                 ))
@@ -2069,7 +2069,7 @@ macro_rules! impl_sql_store {
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 let tombstones = sqlx::query(
                     "SELECT seq, kind, item_id, owner_id FROM tombstones WHERE seq > $1 ORDER BY seq LIMIT $2",
                 )
@@ -2077,7 +2077,7 @@ macro_rules! impl_sql_store {
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 let mut changes = Vec::with_capacity(messages.len() + chunks.len() + tombstones.len());
                 for row in &messages {
                     changes.push(Change::Message { seq: get(row, "seq")?, message: message_row(row)? });
@@ -2107,7 +2107,7 @@ macro_rules! impl_sql_store {
                 sqlx::query_scalar("SELECT last_seq FROM change_counter WHERE id = 1")
                     .fetch_one(&self.pool)
                     .await
-                    .map_err(db_error)
+                    .db()
             }
 
             async fn compact_tombstones(&self, through: i64) -> Result<u64> {
@@ -2115,7 +2115,7 @@ macro_rules! impl_sql_store {
                     .bind(through)
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error)?;
+                    .db()?;
                 Ok(done.rows_affected())
             }
         }
@@ -2138,7 +2138,7 @@ macro_rules! impl_sql_store {
                 )
                 .fetch_one(&self.pool)
                 .await
-                .map_err(db_error)?;
+                .db()?;
                 Ok(StoreStats {
                     users: to_u64(get(&row, "users")?, "users")?,
                     conversations: to_u64(get(&row, "conversations")?, "conversations")?,
