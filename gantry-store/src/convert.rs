@@ -83,11 +83,26 @@ pub(crate) fn db_error(error: sqlx::Error) -> Error {
 pub(crate) trait DbResult<T> {
     /// The result, with a database error mapped by [`db_error`].
     fn db(self) -> Result<T>;
+
+    /// Like [`DbResult::db`], but a unique violation is the conflict `what` describes,
+    /// for a caller that knows better than the constraint what collided (e.g. the email
+    /// of a new account).
+    fn db_conflict(self, what: impl FnOnce() -> String) -> Result<T>;
 }
 
 impl<T> DbResult<T> for std::result::Result<T, sqlx::Error> {
     fn db(self) -> Result<T> {
         self.map_err(db_error)
+    }
+
+    fn db_conflict(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|error| match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                log_violation(db.as_ref());
+                Error::conflict(what())
+            }
+            _ => db_error(error),
+        })
     }
 }
 

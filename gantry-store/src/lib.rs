@@ -5,11 +5,19 @@
 //! servers). Both apply their embedded migrations when opened. Every query that touches
 //! user data filters by its owner, and every write to a message or chunk takes a number in
 //! the change feed that the vector and keyword indexes follow.
+//!
+//! The queries are written once, in `sql/`: one plain module per aggregate (`users.rs`,
+//! `conversations.rs`, `changes.rs`, ...) that implements its store trait for `This`.
+//! `sqlite.rs` and `postgres.rs` each open their backend, name its types (`Db`, `Row`,
+//! `This`) and include `sql/` as a module of their own, so the one SQL text compiles once
+//! per backend into concrete, fully typed impls (`sql/mod.rs` says why not generics).
+//! `shared.rs` holds what needs no database type (column lists, cursors, search keys) and
+//! `convert.rs` the conversions between domain values and stored ones, including the one
+//! mapping of database errors to Gantry's.
 
-#[macro_use]
-mod sql;
 mod convert;
 mod postgres;
+mod shared;
 mod sqlite;
 
 use std::sync::Arc;

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+use crate::convert::DbResult;
+
 /// Gantry's store on PostgreSQL. Any number of Gantry servers can share one database;
 /// each follows its change feed into local indexes.
 #[derive(Clone, Debug)]
@@ -47,13 +49,15 @@ impl PostgresStore {
 
     /// A plain transaction: the change counter's row lock orders concurrent writers.
     async fn begin_write(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        self.pool.begin().await.map_err(crate::convert::db_error)
+        self.pool.begin().await.db()
     }
 }
 
-impl_sql_store!(
-    PostgresStore,
-    sqlx::Postgres,
-    sqlx::postgres::PgRow,
-    "postgres"
-);
+// The store traits, from the one SQL text in `sql/` that SQLite compiles too.
+type Db = sqlx::Postgres;
+type Row = sqlx::postgres::PgRow;
+type This = PostgresStore;
+const BACKEND: &str = "postgres";
+
+#[path = "sql/mod.rs"]
+mod sql;

@@ -8,6 +8,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::convert::DbResult;
+
 /// How hard SQLite works to keep a commit through a power cut.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
@@ -100,7 +102,7 @@ impl SqliteStore {
             .execute(&self.pool)
             .await
             .map(|_| ())
-            .map_err(crate::convert::db_error)
+            .db()
     }
 
     /// Closes every connection, checkpointing the WAL.
@@ -111,11 +113,15 @@ impl SqliteStore {
     /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so it
     /// waits for other writers up front instead of failing when it first writes.
     async fn begin_write(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(crate::convert::db_error)
+        self.pool.begin_with("BEGIN IMMEDIATE").await.db()
     }
 }
 
-impl_sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
+// The store traits, from the one SQL text in `sql/` that PostgreSQL compiles too.
+type Db = sqlx::Sqlite;
+type Row = sqlx::sqlite::SqliteRow;
+type This = SqliteStore;
+const BACKEND: &str = "sqlite";
+
+#[path = "sql/mod.rs"]
+mod sql;

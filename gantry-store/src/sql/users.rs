@@ -1,0 +1,168 @@
+//! Accounts: the users table, whose deletion takes everything the user owns with it.
+
+use async_trait::async_trait;
+use gantry_core::ids::UserId;
+use gantry_core::model::{Credentials, NewUser, Role, User};
+use gantry_core::store::{Cursor, Page, PageRequest, UserStore};
+use gantry_core::{Error, Result};
+use uuid::Uuid;
+
+use super::super::This;
+use super::changes::{Doomed, tombstone};
+use super::rows::{get, user_row};
+use super::{commit, require_affected};
+use crate::convert::{DbResult, now, to_micros, to_u64};
+use crate::shared::{paged, user_cols, uuid_cursor};
+
+#[async_trait]
+impl UserStore for This {
+    async fn create_user(&self, new: NewUser) -> Result<User> {
+        new.validate()?;
+        let user = User {
+            id: UserId::new(),
+            email: new.email,
+            display_name: new.display_name,
+            role: new.role,
+            disabled: false,
+            created_at: now(),
+        };
+        sqlx::query(
+            "INSERT INTO users (id, email, email_key, display_name, password_hash, role, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(user.id.0)
+        .bind(&user.email)
+        .bind(user.email.to_lowercase())
+        .bind(&user.display_name)
+        .bind(&new.password_hash)
+        .bind(user.role.as_str())
+        .bind(user.disabled)
+        .bind(to_micros(user.created_at))
+        .execute(&self.pool)
+        .await
+        .db_conflict(|| format!("a user with email {} already exists", user.email))?;
+        Ok(user)
+    }
+
+    async fn user(&self, id: UserId) -> Result<User> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .db()?
+        .ok_or_else(|| Error::not_found(id.describe()))?;
+        user_row(&row)
+    }
+
+    async fn credentials(&self, email: &str) -> Result<Option<Credentials>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_cols!(),
+            ", password_hash FROM users WHERE email_key = $1"
+        ))
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        row.map(|row| {
+            Ok(Credentials {
+                user: user_row(&row)?,
+                password_hash: get(&row, "password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_users(&self, page: PageRequest) -> Result<Page<User>> {
+        gantry_core::validate::page_limit(page.limit)?;
+        let after = uuid_cursor(page.cursor.as_ref(), Uuid::nil())?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE id > $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(after)
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let users = rows.iter().map(user_row).collect::<Result<Vec<_>>>()?;
+        Ok(paged(users, page.limit, |u| {
+            Cursor(u.id.0.simple().to_string())
+        }))
+    }
+
+    async fn count_users(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        to_u64(n, "count")
+    }
+
+    async fn set_role(&self, id: UserId, role: Role) -> Result<User> {
+        let done = sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(role.as_str())
+            .execute(&self.pool)
+            .await
+            .db()?;
+        require_affected(&done, || id.describe())?;
+        self.user(id).await
+    }
+
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(disabled)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        require_affected(&done, || id.describe())?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        commit(tx).await?;
+        self.user(id).await
+    }
+
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<()> {
+        gantry_core::validate::required("password_hash", password_hash, 1024)?;
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        require_affected(&done, || id.describe())?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        commit(tx).await
+    }
+
+    async fn delete_user(&self, id: UserId) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        tombstone(&mut tx, Doomed::MessagesOfOwner, id.0).await?;
+        tombstone(&mut tx, Doomed::ChunksOfOwner, id.0).await?;
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        require_affected(&done, || id.describe())?;
+        commit(tx).await
+    }
+}
