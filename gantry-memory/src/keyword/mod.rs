@@ -239,8 +239,9 @@ impl TantivyIndex {
 
     /// Adds or replaces `upserts`, removes `removes` and records `seq` in one commit, so
     /// the data and the sequence can never disagree. Removals win over upserts of the same
-    /// id. The whole batch is checked before anything changes. Blocks on disk I/O.
-    pub fn apply(
+    /// id. The whole batch is checked before anything changes. Blocks on disk I/O; async
+    /// callers want [`KeywordIndex::apply`].
+    pub fn apply_blocking(
         &self,
         upserts: Vec<(IndexedItem, String)>,
         removes: &[Uuid],
@@ -600,7 +601,7 @@ impl KeywordIndex for TantivyIndex {
     ) -> Result<()> {
         let index = self.clone();
         let removals = removals.to_vec();
-        tokio::task::spawn_blocking(move || index.apply(upserts, &removals, seq))
+        tokio::task::spawn_blocking(move || index.apply_blocking(upserts, &removals, seq))
             .await
             .map_err(|e| Error::internal(format!("keyword index: apply task: {e}")))?
     }
