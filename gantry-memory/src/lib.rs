@@ -33,7 +33,7 @@ pub use graph::{
     MAX_RESULT_RELATIONS, USER_ENTITY, apply_facts, extract_deterministic, extract_turn,
     is_exclusive, normalise_predicate,
 };
-pub use hnsw::{HnswIndex, HnswParams, Opened, UnitCosine};
+pub use hnsw::{HnswIndex, HnswParams, Opened};
 pub use hybrid::{
     HybridHit, HybridOptions, HybridResults, HybridSearch, ListRank, StageTimings,
     reciprocal_rank_fusion,
