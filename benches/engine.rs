@@ -174,7 +174,9 @@ async fn setup() -> Setup {
         })
         .collect();
     for (i, batch) in all.chunks(10_000).enumerate() {
-        keywords.apply(batch.to_vec(), &[], i as i64 + 1).unwrap();
+        keywords
+            .apply_blocking(batch.to_vec(), &[], i as i64 + 1)
+            .unwrap();
         let embedded: Vec<_> = batch
             .iter()
             .map(|(item, text)| (*item, hash_embed(text)))

@@ -108,7 +108,9 @@ fn retrieval_benches(c: &mut Criterion) {
         .chunks(10_000)
         .enumerate()
     {
-        keywords.apply(batch.to_vec(), &[], i as i64 + 1).unwrap();
+        keywords
+            .apply_blocking(batch.to_vec(), &[], i as i64 + 1)
+            .unwrap();
     }
     eprintln!(
         "keyword index: {CHUNKS} chunks in {:.1} s",

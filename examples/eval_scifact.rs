@@ -117,7 +117,7 @@ async fn main() {
         .unwrap();
     let keywords = Arc::new(TantivyIndex::in_memory().unwrap());
     keywords
-        .apply(items.iter().copied().zip(texts).collect(), &[], 1)
+        .apply_blocking(items.iter().copied().zip(texts).collect(), &[], 1)
         .unwrap();
     eprintln!(
         "ingested {} abstracts into both indexes in {:.1} s",

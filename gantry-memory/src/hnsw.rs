@@ -23,7 +23,6 @@ use async_trait::async_trait;
 use gantry_core::ids::UserId;
 use gantry_core::index::{Hit, IndexedItem, SearchFilter, VectorIndex};
 use gantry_core::{Error, Result};
-use hnsw_rs::anndists::dist::Distance;
 use hnsw_rs::hnsw::Hnsw;
 use uuid::Uuid;
 
@@ -31,20 +30,9 @@ use crate::quant::{QuantisedCosine, quantise};
 use crate::snapshot::Snapshot;
 use crate::vector::{Allowed, TopK, check_dimension, dot, normalise};
 
-/// Cosine distance between unit vectors: `1 - dot`, clamped at 0. (anndists' `DistDot`
-/// asserts on the rounding error that puts some unit vectors' self-product above 1.)
-#[derive(Clone, Copy, Debug, Default)]
-pub struct UnitCosine;
-
-impl Distance<f32> for UnitCosine {
-    fn eval(&self, a: &[f32], b: &[f32]) -> f32 {
-        (1.0 - dot(a, b)).max(0.0)
-    }
-}
-
-/// Graph parameters. Defaults suit sentence embeddings of a few hundred dimensions: on
-/// 53,272 MiniLM sentence vectors, `ef_construction` 100 builds twice as fast as 200 and,
-/// with exact re-scoring, `ef_search` 64 still finds 98.8% of the true top 10 (BENCHMARKS.md).
+/// Graph parameters. Defaults suit sentence embeddings of a few hundred dimensions:
+/// `ef_construction` 100 builds much faster than 200, and with exact re-scoring
+/// `ef_search` 64 still finds nearly all of the true top 10 (figures in BENCHMARKS.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HnswParams {
     /// Neighbours kept per node and layer (hnsw_rs's `max_nb_connection`), 2 to 256.
@@ -325,8 +313,8 @@ impl HnswIndex {
     /// Opens the index saved at `path` for vectors from `embedder`. A missing, damaged or
     /// foreign file (another embedder or dimension) gives an empty index and the reason:
     /// the store is the truth, and the caller replays its change feed from the start.
-    /// Loading rebuilds the graph on every core (about 13 s for 50,000 vectors on two):
-    /// call it from a blocking thread, not an async worker.
+    /// Loading rebuilds the graph on every core, which takes seconds for a large index
+    /// (BENCHMARKS.md): call it from a blocking thread, not an async worker.
     pub fn open(
         path: &Path,
         embedder: &str,

@@ -5,12 +5,17 @@
 //! facts, with a language model or with a few fixed sentence patterns, and writes them
 //! through [`GraphMemory`] so the next query sees them.
 
-mod extract;
+mod apply;
+mod facts;
+mod llm;
 mod memory;
+mod patterns;
 
-pub use extract::{
-    ApplyReport, ExtractedEntity, ExtractedFacts, ExtractedRelation, ExtractionMode, LlmExtractor,
-    MAX_EXTRACTED, MAX_PREDICATE_BYTES, USER_ENTITY, apply_facts, extract_deterministic,
-    extract_turn, is_exclusive, normalise_predicate,
+pub use apply::{ApplyReport, ExtractionMode, apply_facts, extract_turn};
+pub use facts::{
+    ExtractedEntity, ExtractedFacts, ExtractedRelation, MAX_EXTRACTED, MAX_PREDICATE_BYTES,
+    USER_ENTITY, is_exclusive, normalise_predicate,
 };
+pub use llm::LlmExtractor;
 pub use memory::{GraphMemory, MAX_HOPS, MAX_MENTIONS, MAX_RESULT_ENTITIES, MAX_RESULT_RELATIONS};
+pub use patterns::extract_deterministic;

@@ -422,7 +422,7 @@ async fn an_oversized_item_rejects_the_whole_batch() {
     let owner = UserId::new();
     let kept = message(owner);
     index
-        .apply(vec![(kept, "original words".into())], &[], 7)
+        .apply_blocking(vec![(kept, "original words".into())], &[], 7)
         .unwrap();
     let batch = vec![
         (kept, "replacement words".to_owned()),
@@ -431,7 +431,7 @@ async fn an_oversized_item_rejects_the_whole_batch() {
     ];
     let err = index.upsert(batch.clone()).await.unwrap_err();
     assert!(err.to_string().contains("text"), "{err}");
-    assert!(index.apply(batch, &[kept.id], 9).is_err());
+    assert!(index.apply_blocking(batch, &[kept.id], 9).is_err());
     assert_eq!(index.len(), 1);
     assert_eq!(ids(&index, "original", &only(owner)).await, vec![kept.id]);
     assert!(
@@ -455,11 +455,11 @@ async fn apply_writes_upserts_removals_and_seq_together() {
     assert_eq!(index.applied_seq().await.unwrap(), 0);
     let (a, b, c) = (message(owner), message(owner), message(owner));
     index
-        .apply(vec![(a, "cat".into()), (b, "cat".into())], &[], 2)
+        .apply_blocking(vec![(a, "cat".into()), (b, "cat".into())], &[], 2)
         .unwrap();
     // c is written and deleted in the same batch: the removal wins.
     index
-        .apply(vec![(c, "cat".into())], &[a.id, c.id], 5)
+        .apply_blocking(vec![(c, "cat".into())], &[a.id, c.id], 5)
         .unwrap();
     assert_eq!(ids(&index, "cat", &only(owner)).await, vec![b.id]);
     assert_eq!(index.applied_seq().await.unwrap(), 5);
@@ -482,7 +482,7 @@ async fn data_and_applied_seq_survive_reopening() {
         let index = TantivyIndex::open(&path).unwrap();
         assert_eq!(index.applied_seq().await.unwrap(), 0);
         index
-            .apply(vec![(it, "persistent memories".into())], &[], 42)
+            .apply_blocking(vec![(it, "persistent memories".into())], &[], 42)
             .unwrap();
         index
             .upsert(vec![(message(owner), "other".into())])
@@ -505,7 +505,7 @@ async fn an_index_open_for_writing_is_not_opened_again_nor_wiped() {
     let owner = UserId::new();
     let first = TantivyIndex::open(dir.path()).unwrap();
     first
-        .apply(vec![(message(owner), "busy".into())], &[], 3)
+        .apply_blocking(vec![(message(owner), "busy".into())], &[], 3)
         .unwrap();
     assert!(TantivyIndex::open(dir.path()).is_err());
     assert_eq!(first.len(), 1);
@@ -522,7 +522,7 @@ async fn a_corrupt_directory_reopens_empty_at_seq_zero() {
     {
         let index = TantivyIndex::open(dir.path()).unwrap();
         index
-            .apply(vec![(message(owner), "soon lost".into())], &[], 9)
+            .apply_blocking(vec![(message(owner), "soon lost".into())], &[], 9)
             .unwrap();
     }
     std::fs::write(dir.path().join("meta.json"), b"{ not json at all").unwrap();
@@ -531,7 +531,9 @@ async fn a_corrupt_directory_reopens_empty_at_seq_zero() {
     assert!(index.is_empty());
     // And it works again, across a reopen.
     let it = message(owner);
-    index.apply(vec![(it, "rebuilt".into())], &[], 1).unwrap();
+    index
+        .apply_blocking(vec![(it, "rebuilt".into())], &[], 1)
+        .unwrap();
     drop(index);
     let index = TantivyIndex::open(dir.path()).unwrap();
     assert_eq!(index.applied_seq().await.unwrap(), 1);

@@ -10,9 +10,11 @@
 //! documents and its words are OR-ed, so no input can fail to parse, reach another field
 //! or expand into a wildcard scan.
 
+mod schema;
+mod snippet;
+
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -27,18 +29,18 @@ use tantivy::columnar::BytesColumn;
 use tantivy::directory::MmapDirectory;
 use tantivy::fastfield::FastFieldReaders;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery};
-use tantivy::schema::{
-    BytesOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value,
-};
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     DocAddress, DocId, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher,
     TantivyDocument, TantivyError, Term,
 };
 use uuid::Uuid;
+
+use self::schema::{ANALYZER, Fields, analyzer, kind_str, schema};
+pub use self::snippet::Snippet;
+use self::snippet::{SNIPPET_CHARS, snippet_of, unmarked};
 
 /// Largest text accepted for one item; a chunk or message beyond this is a caller bug.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
@@ -47,90 +49,8 @@ pub const MAX_TEXT_BYTES: usize = 1 << 20;
 pub const MAX_QUERY_BYTES: usize = 4096;
 /// Distinct query words kept, in order of appearance; each is a posting list to walk.
 const MAX_QUERY_TERMS: usize = 256;
-/// Snippet length in characters, about two lines of a search result.
-const SNIPPET_CHARS: usize = 200;
 /// The writer's indexing buffer; tantivy flushes a segment when it fills.
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
-/// Name the text analyzer is registered under (stored in the schema).
-const ANALYZER: &str = "gantry_en";
-/// Words longer than this are dropped by the analyzer (hashes, base64, minified code).
-const MAX_TOKEN_BYTES: usize = 40;
-
-const MESSAGE: &str = "message";
-const CHUNK: &str = "chunk";
-
-/// The schema's fields, looked up once.
-#[derive(Clone, Copy, Debug)]
-struct Fields {
-    id: Field,
-    owner: Field,
-    kind: Field,
-    parent: Field,
-    text: Field,
-}
-
-fn schema() -> (Schema, Fields) {
-    let mut builder = Schema::builder();
-    // Uuids as 16 raw bytes: indexed for delete-by-term and filters, fast to rebuild hits
-    // without touching the document store.
-    let uuid = || {
-        BytesOptions::default()
-            .set_indexed()
-            .set_fast()
-            .set_stored()
-    };
-    let id = builder.add_bytes_field("id", uuid());
-    let owner = builder.add_bytes_field("owner", uuid());
-    let parent = builder.add_bytes_field("parent", uuid());
-    let kind = builder.add_text_field(
-        "kind",
-        TextOptions::default()
-            .set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer("raw")
-                    .set_index_option(IndexRecordOption::Basic),
-            )
-            .set_fast("raw")
-            .set_stored(),
-    );
-    let text = builder.add_text_field(
-        "text",
-        TextOptions::default()
-            .set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(ANALYZER)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            )
-            .set_stored(),
-    );
-    let fields = Fields {
-        id,
-        owner,
-        kind,
-        parent,
-        text,
-    };
-    (builder.build(), fields)
-}
-
-/// English: split on non-alphanumerics, drop huge tokens, lowercase, drop stop words, stem.
-fn analyzer() -> Result<TextAnalyzer> {
-    let stop_words = StopWordFilter::new(Language::English)
-        .ok_or_else(|| Error::internal("tantivy has no English stop words"))?;
-    Ok(TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .filter(stop_words)
-        .filter(Stemmer::new(Language::English))
-        .build())
-}
-
-fn kind_str(kind: ChangeKind) -> &'static str {
-    match kind {
-        ChangeKind::Message => MESSAGE,
-        ChangeKind::Chunk => CHUNK,
-    }
-}
 
 fn internal(context: &str) -> impl FnOnce(TantivyError) -> Error + '_ {
     move |e| Error::internal(format!("keyword index: {context}: {e}"))
@@ -145,74 +65,6 @@ pub struct KeywordHit {
     pub text: String,
     /// The best-matching excerpt of `text`.
     pub snippet: Snippet,
-}
-
-/// An excerpt of a text with the words that matched the query marked.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Snippet {
-    /// The excerpt, at most about 200 characters.
-    pub fragment: String,
-    /// Byte ranges of `fragment` that matched, sorted and not overlapping.
-    pub highlighted: Vec<Range<usize>>,
-}
-
-impl Snippet {
-    /// The fragment as HTML: escaped, with matches in `<mark>` (safe to insert as-is).
-    pub fn to_html(&self) -> String {
-        let mut html = String::with_capacity(self.fragment.len() + 16);
-        let mut at = 0;
-        for range in &self.highlighted {
-            let (Some(before), Some(marked)) = (
-                self.fragment.get(at..range.start),
-                self.fragment.get(range.clone()),
-            ) else {
-                continue;
-            };
-            escape_html(before, &mut html);
-            html.push_str("<mark>");
-            escape_html(marked, &mut html);
-            html.push_str("</mark>");
-            at = range.end;
-        }
-        escape_html(self.fragment.get(at..).unwrap_or_default(), &mut html);
-        html
-    }
-}
-
-fn escape_html(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Merges tantivy's highlight ranges (which may repeat or overlap) into sorted, disjoint ones.
-fn disjoint(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
-    let mut sorted = ranges.to_vec();
-    sorted.sort_by_key(|r| (r.start, r.end));
-    let mut out: Vec<Range<usize>> = Vec::with_capacity(sorted.len());
-    for range in sorted {
-        match out.last_mut() {
-            Some(last) if range.start < last.end => last.end = last.end.max(range.end),
-            _ => out.push(range),
-        }
-    }
-    out
-}
-
-/// The first `max_chars` characters of `text`, for a hit whose match the snippet
-/// generator could not place.
-fn prefix(text: &str, max_chars: usize) -> &str {
-    match text.char_indices().nth(max_chars) {
-        Some((end, _)) => text.get(..end).unwrap_or(text),
-        None => text,
-    }
 }
 
 /// `query` cut to at most [`MAX_QUERY_BYTES`], on a character boundary.
@@ -387,8 +239,9 @@ impl TantivyIndex {
 
     /// Adds or replaces `upserts`, removes `removes` and records `seq` in one commit, so
     /// the data and the sequence can never disagree. Removals win over upserts of the same
-    /// id. The whole batch is checked before anything changes. Blocks on disk I/O.
-    pub fn apply(
+    /// id. The whole batch is checked before anything changes. Blocks on disk I/O; async
+    /// callers want [`KeywordIndex::apply`].
+    pub fn apply_blocking(
         &self,
         upserts: Vec<(IndexedItem, String)>,
         removes: &[Uuid],
@@ -465,27 +318,6 @@ impl TantivyIndex {
             texts.insert(id, inner.stored_text(&searcher, address)?);
         }
         Ok(texts)
-    }
-}
-
-/// The start of a text, nothing marked.
-fn unmarked(text: &str) -> Snippet {
-    Snippet {
-        fragment: prefix(text, SNIPPET_CHARS).to_owned(),
-        highlighted: Vec::new(),
-    }
-}
-
-/// The best excerpt of `text`, or its start when no query word is in it.
-fn snippet_of(generator: &SnippetGenerator, text: &str) -> Snippet {
-    let snippet = generator.snippet(text);
-    if snippet.fragment().is_empty() {
-        unmarked(text)
-    } else {
-        Snippet {
-            fragment: snippet.fragment().to_owned(),
-            highlighted: disjoint(snippet.highlighted()),
-        }
     }
 }
 
@@ -769,7 +601,7 @@ impl KeywordIndex for TantivyIndex {
     ) -> Result<()> {
         let index = self.clone();
         let removals = removals.to_vec();
-        tokio::task::spawn_blocking(move || index.apply(upserts, &removals, seq))
+        tokio::task::spawn_blocking(move || index.apply_blocking(upserts, &removals, seq))
             .await
             .map_err(|e| Error::internal(format!("keyword index: apply task: {e}")))?
     }

@@ -1,0 +1,277 @@
+//! Text extraction: an uploaded file's bytes become plain text for chunking and indexing.
+//!
+//! Uploads are untrusted, so every reader is defensive: the input is capped before any
+//! parsing, a .docx's XML is capped as it unpacks (zip bombs), the whole extraction runs
+//! under `catch_unwind` (pdf-extract and lopdf panic on some malformed PDFs), and
+//! [`extract`] runs it on the blocking pool under a timeout. Every failure is an
+//! [`ExtractError`] whose message a person can act on.
+
+mod csv;
+mod decode;
+mod docx;
+mod error;
+mod html;
+mod normalise;
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+use gantry_core::Error;
+
+use self::csv::csv_to_text;
+use self::decode::decode;
+use self::docx::docx_to_text;
+pub use self::error::ExtractError;
+use self::error::damaged;
+use self::html::html_to_text;
+use self::normalise::{normalise, normalise_owned};
+
+/// The kinds of file Gantry can turn into text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    /// Plain text (.txt).
+    Text,
+    /// Markdown (.md), kept as is so the chunker can follow its headings.
+    Markdown,
+    /// Comma-, semicolon- or tab-separated values (.csv).
+    Csv,
+    /// A web page (.html, .htm).
+    Html,
+    /// A PDF with a text layer (scans without one have no text to find).
+    Pdf,
+    /// A Word document (.docx, Office Open XML).
+    Docx,
+}
+
+impl FileKind {
+    /// Every kind, in the order of the "Gantry reads" list.
+    pub const ALL: [FileKind; 6] = [
+        Self::Text,
+        Self::Markdown,
+        Self::Csv,
+        Self::Html,
+        Self::Pdf,
+        Self::Docx,
+    ];
+
+    /// Picks the kind from the file name's extension (case-insensitive), or, when the
+    /// extension is missing or unknown, from the content: `%PDF-`, or a zip holding
+    /// `word/document.xml`. A name without extension whose bytes look like text is text.
+    pub fn detect(filename: &str, bytes: &[u8]) -> gantry_core::Result<FileKind> {
+        detect_kind(filename, bytes).map_err(Error::from)
+    }
+
+    /// The kind an extension (without the dot, any case) names, if Gantry reads it.
+    pub fn from_extension(extension: &str) -> Option<FileKind> {
+        match extension.to_ascii_lowercase().as_str() {
+            "txt" | "text" => Some(Self::Text),
+            "md" | "markdown" => Some(Self::Markdown),
+            "csv" => Some(Self::Csv),
+            "html" | "htm" | "xhtml" => Some(Self::Html),
+            "pdf" => Some(Self::Pdf),
+            "docx" => Some(Self::Docx),
+            _ => None,
+        }
+    }
+
+    /// How messages name the file: "the PDF is damaged".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Text => "text file",
+            Self::Markdown => "Markdown file",
+            Self::Csv => "CSV file",
+            Self::Html => "HTML page",
+            Self::Pdf => "PDF",
+            Self::Docx => ".docx",
+        }
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Resource limits for one extraction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExtractLimits {
+    /// Largest upload read, in bytes; also the most a .docx's XML may unpack to.
+    pub max_bytes: usize,
+    /// Largest text produced, in bytes (after normalisation).
+    pub max_text_bytes: usize,
+    /// Longest an extraction may take through [`extract`].
+    pub timeout: Duration,
+}
+
+impl Default for ExtractLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 50 * MIB,
+            max_text_bytes: 20 * MIB,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * KIB;
+
+/// The text of an upload and the kind it was read as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extracted {
+    /// The kind [`FileKind::detect`] chose.
+    pub kind: FileKind,
+    /// Normalised text: no NUL or other control character but `\n` and `\t`, `\n` line
+    /// ends, at most one blank line in a row, never empty.
+    pub text: String,
+}
+
+fn detect_kind(filename: &str, bytes: &[u8]) -> Result<FileKind, ExtractError> {
+    // Browsers may send a Windows path ("C:\fakepath\report.pdf"); only the last part counts.
+    let name = filename.rsplit(['/', '\\']).next().unwrap_or(filename);
+    let extension = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext,
+        _ => "",
+    };
+    if let Some(kind) = FileKind::from_extension(extension) {
+        return Ok(kind);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Ok(FileKind::Pdf);
+    }
+    if bytes.starts_with(b"PK\x03\x04") && contains(bytes, b"word/document.xml") {
+        return Ok(FileKind::Docx);
+    }
+    if extension.is_empty() && looks_like_text(bytes) {
+        return Ok(FileKind::Text);
+    }
+    Err(ExtractError::Unsupported(
+        extension.chars().take(16).collect(),
+    ))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// No NUL in the first 8 KiB and valid UTF-8 there (allowing a character cut at the end).
+fn looks_like_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8 * KIB)];
+    if head.is_empty() || head.contains(&0) {
+        return false;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && head.len() == 8 * KIB,
+    }
+}
+
+/// Like [`extract_text`], taking the bytes: UTF-8 plain text and Markdown become their text
+/// in the same buffer, so a large file is never held twice.
+fn extract_text_owned(
+    kind: FileKind,
+    mut bytes: Vec<u8>,
+    limits: &ExtractLimits,
+) -> Result<String, ExtractError> {
+    if !matches!(kind, FileKind::Text | FileKind::Markdown) {
+        return extract_text(kind, &bytes, limits);
+    }
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let body = if bom { &bytes[3..] } else { &bytes[..] };
+    if std::str::from_utf8(body).is_err() || bytes.len() > limits.max_bytes {
+        return extract_text(kind, &bytes, limits);
+    }
+    if bom {
+        bytes.drain(..3);
+    }
+    let raw = String::from_utf8(bytes).map_err(|e| ExtractError::Internal(e.to_string()))?;
+    let text = normalise_owned(raw);
+    if text.len() > limits.max_text_bytes {
+        return Err(ExtractError::TooMuchText {
+            limit: limits.max_text_bytes,
+        });
+    }
+    if text.is_empty() {
+        return Err(ExtractError::NoText { kind });
+    }
+    Ok(text)
+}
+
+/// Reads `bytes` as a file of `kind` into normalised text, synchronously (a large PDF
+/// can take seconds; async callers want [`extract`]). Never panics: a reader's panic is
+/// reported as [`ExtractError::Damaged`].
+pub fn extract_text(
+    kind: FileKind,
+    bytes: &[u8],
+    limits: &ExtractLimits,
+) -> Result<String, ExtractError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(ExtractError::TooLarge {
+            limit: limits.max_bytes,
+        });
+    }
+    let raw = match catch_unwind(AssertUnwindSafe(|| read_raw(kind, bytes, limits))) {
+        Ok(raw) => raw?,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::warn!(%kind, %message, "a file reader panicked");
+            return Err(damaged(kind, ""));
+        }
+    };
+    let text = normalise(&raw);
+    if text.len() > limits.max_text_bytes {
+        return Err(ExtractError::TooMuchText {
+            limit: limits.max_text_bytes,
+        });
+    }
+    if text.is_empty() {
+        return Err(ExtractError::NoText { kind });
+    }
+    Ok(text)
+}
+
+/// Detects the kind of `filename` and extracts its text on tokio's blocking pool, giving
+/// up after `limits.timeout`. A timed-out extraction is abandoned, not stopped: its
+/// blocking thread runs on until the reader returns (Rust cannot kill a thread), which
+/// the input caps keep finite in practice.
+pub async fn extract(
+    filename: &str,
+    bytes: Vec<u8>,
+    limits: ExtractLimits,
+) -> Result<Extracted, ExtractError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(ExtractError::TooLarge {
+            limit: limits.max_bytes,
+        });
+    }
+    let kind = detect_kind(filename, &bytes)?;
+    let task = tokio::task::spawn_blocking(move || extract_text_owned(kind, bytes, &limits));
+    match tokio::time::timeout(limits.timeout, task).await {
+        Ok(Ok(text)) => text.map(|text| Extracted { kind, text }),
+        Ok(Err(join)) => Err(ExtractError::Internal(join.to_string())),
+        Err(_) => {
+            tracing::warn!(%kind, filename, "text extraction timed out; abandoned");
+            Err(ExtractError::TimedOut {
+                limit: limits.timeout,
+            })
+        }
+    }
+}
+
+fn read_raw(kind: FileKind, bytes: &[u8], limits: &ExtractLimits) -> Result<String, ExtractError> {
+    match kind {
+        FileKind::Text | FileKind::Markdown => Ok(decode(bytes).into_owned()),
+        FileKind::Csv => Ok(csv_to_text(&decode(bytes))),
+        FileKind::Html => html_to_text(&decode(bytes)),
+        FileKind::Pdf => pdf_extract::extract_text_from_mem(bytes)
+            .map_err(|e| damaged(FileKind::Pdf, e.to_string())),
+        FileKind::Docx => docx_to_text(bytes, limits),
+    }
+}
