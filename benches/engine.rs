@@ -28,7 +28,7 @@ use gantry::llm::{
     ChatEvent, ChatModel, ChatRequest, ChatResponse, ChatStream, Embedder, ModelInfo, TokenUsage,
 };
 use gantry::model::{MessageRole, NewConversation, NewDocument, NewMessage, NewUser, Role};
-use gantry::prelude::*;
+use gantry::store::prelude::*;
 use gantry::{ConversationId, SqliteStore, TurnOptions, UserId};
 use gantry_core::index::{IndexedItem, KeywordIndex, VectorIndex};
 use gantry_core::store::ChangeKind;
@@ -114,6 +114,9 @@ impl Embedder for HashEmbedder {
 
 struct Setup {
     engine: Engine,
+    /// The store under the engine, to clean up between turns without the engine's index
+    /// sync (the bench measures turns, not deletions).
+    store: Arc<SqliteStore>,
     retriever: Arc<HybridRetriever>,
     user: UserId,
     short: ConversationId,
@@ -218,8 +221,8 @@ async fn setup() -> Setup {
     let engine = Engine::new(EngineParts {
         store: store.clone(),
         chat: Some(Arc::new(InstantModel)),
-        retriever: retriever.clone(),
-        index: indexer,
+        retriever: Some(retriever.clone()),
+        index: Some(indexer),
         graph: Some(graph.clone()),
         learner: Some(Arc::new(GraphLearner::new(
             graph,
@@ -265,6 +268,7 @@ async fn setup() -> Setup {
     let questions = scifact::queries().into_iter().map(|(_, q)| q).collect();
     Setup {
         engine,
+        store,
         retriever,
         user,
         short,
@@ -279,14 +283,15 @@ async fn turn(setup: &Setup, conversation: ConversationId, question: &str) -> Du
     let started = Instant::now();
     let turn = setup
         .engine
-        .chat(setup.user, conversation, question, TurnOptions::default())
+        .for_user(setup.user)
+        .chat(conversation, question, TurnOptions::default())
         .await
         .unwrap();
     let question_id = turn.question().id;
     let answer = turn.answer().await.unwrap();
     let took = started.elapsed();
     setup.engine.idle().await;
-    let store = setup.engine.store();
+    let store = &setup.store;
     store
         .delete_message(setup.user, answer.message.id)
         .await
@@ -336,7 +341,7 @@ fn engine_benches(c: &mut Criterion) {
             .await
             .unwrap();
             retrieval.push(started.elapsed());
-            let store = setup.engine.store();
+            let store = &setup.store;
             let started = Instant::now();
             let saved = store
                 .append_message(

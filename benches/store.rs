@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gantry::model::{MessageRole, NewConversation, NewMessage, NewUser, Role};
-use gantry::prelude::*;
+use gantry::store::prelude::*;
 use gantry::store::{ConversationFilter, PageRequest};
 use gantry::{ConversationId, Durability, SqliteStore, UserId};
 

@@ -13,8 +13,7 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use gantry::llm::{ChatEvent, ChatModel, ChatRequest, ChatResponse, ChatStream, ModelInfo};
 use gantry::model::NewConversation;
-use gantry::{Config, Gantry, NewAccount, TurnOptions};
-use gantry_llm::{BackendConfig, OpenAiBackend};
+use gantry::{BackendConfig, Config, Gantry, NewAccount, OpenAiBackend, TurnOptions};
 
 /// Counts calls and generated tokens, then lets the wrapped model answer.
 struct Tally {
@@ -62,21 +61,18 @@ async fn main() -> gantry::Result<()> {
     });
     let mut config = Config::load(None)?;
     config.data_dir = std::env::temp_dir().join(format!("gantry-custom-{}", std::process::id()));
-    let gantry = Gantry::open_with_chat(config.clone(), tally.clone()).await?;
+    let gantry = Gantry::builder(config.clone())
+        .chat_model(tally.clone())
+        .open()
+        .await?;
 
-    let me = gantry
-        .register(NewAccount {
-            email: "me@example.com".into(),
-            display_name: "Me".into(),
-            password: "a long passphrase".into(),
-        })
+    let user = gantry
+        .register(NewAccount::new("me@example.com", "Me", "a long passphrase"))
         .await?;
-    let chat = gantry
-        .create_conversation(me.id, NewConversation::default())
-        .await?;
-    let answer = gantry
+    let me = gantry.for_user(user.id);
+    let chat = me.create_conversation(NewConversation::default()).await?;
+    let answer = me
         .chat(
-            me.id,
             chat.id,
             "Name three colours of the rainbow.",
             TurnOptions::default(),

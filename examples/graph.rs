@@ -4,7 +4,6 @@
 //! `GANTRY_LLM_URL=http://127.0.0.1:8080/v1 cargo run --example graph`
 //! (facts are found by fixed patterns by default; `GANTRY_EXTRACTION=llm` asks the model).
 
-use gantry::graph::KnowledgeGraph;
 use gantry::model::NewConversation;
 use gantry::{Config, Gantry, NewAccount, TurnOptions};
 
@@ -13,30 +12,24 @@ async fn main() -> gantry::Result<()> {
     let mut config = Config::load(None)?;
     config.data_dir = std::env::temp_dir().join(format!("gantry-graph-{}", std::process::id()));
     let gantry = Gantry::open(config.clone()).await?;
-    let me = gantry
-        .register(NewAccount {
-            email: "me@example.com".into(),
-            display_name: "Me".into(),
-            password: "a long passphrase".into(),
-        })
+    let user = gantry
+        .register(NewAccount::new("me@example.com", "Me", "a long passphrase"))
         .await?;
-    let chat = gantry
-        .create_conversation(me.id, NewConversation::default())
-        .await?;
+    let me = gantry.for_user(user.id);
+    let chat = me.create_conversation(NewConversation::default()).await?;
     for said in [
         "Alice Moreau works at Acme Robotics.",
         "Alice Moreau lives in Lyon. Bruno is Alice Moreau's brother.",
         "Bruno works at Acme Robotics too.",
     ] {
-        gantry
-            .chat(me.id, chat.id, said, TurnOptions::default())
+        me.chat(chat.id, said, TurnOptions::default())
             .await?
             .answer()
             .await?;
     }
     gantry.flush().await?;
 
-    let memory = gantry.memory(me.id).await?;
+    let memory = me.memory().await?;
     println!("What Gantry remembers:");
     for fact in &memory.facts {
         println!("  {} --{}--> {}", fact.subject, fact.predicate, fact.object);
@@ -46,7 +39,7 @@ async fn main() -> gantry::Result<()> {
         .iter()
         .find(|e| e.name == "Alice Moreau")
         .ok_or_else(|| gantry::Error::not_found("entity Alice Moreau"))?;
-    let around = gantry.graph().neighbourhood(me.id, alice.id, 2).await?;
+    let around = me.neighbourhood(alice.id, 2).await?;
     println!("\nWithin two steps of {}:", alice.name);
     for entity in &around.entities {
         println!("  {} ({})", entity.name, entity.kind);

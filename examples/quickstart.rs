@@ -1,29 +1,31 @@
 //! Embed Gantry and chat with memory across two conversations.
 //! `GANTRY_LLM_URL=http://127.0.0.1:8080/v1 cargo run --example quickstart`
 use futures::StreamExt;
-use gantry::model::NewConversation;
-use gantry::{Config, Gantry, NewAccount, TurnEvent, TurnOptions};
+use gantry::Error;
+use gantry::prelude::*;
 
 #[tokio::main]
 async fn main() -> gantry::Result<()> {
     // SQLite and indexes in ./gantry-data (GANTRY_DATA_DIR), the model from GANTRY_LLM_URL.
     let gantry = Gantry::open(Config::load(None)?).await?;
-    let (email, new) = ("me@example.com", NewConversation::default);
-    let me = match gantry.user_by_email(email).await? {
-        Some(known) => known,
-        None => {
+    let (email, password) = ("me@example.com", "a passphrase");
+    let user = match gantry.sign_in(email, password).await {
+        Ok(signed_in) => signed_in.user,
+        Err(Error::Unauthenticated { .. }) => {
             gantry
-                .register(NewAccount::new(email, "Me", "a passphrase"))
+                .register(NewAccount::new(email, "Me", password))
                 .await?
         }
+        Err(other) => return Err(other),
     };
-    let first = gantry.create_conversation(me.id, new()).await?;
-    let said = "My sister Maya lives in Porto and grows lemons.";
-    gantry.ask(me.id, first.id, said).await?;
+    let me = gantry.for_user(user.id);
+    let first = me.create_conversation(NewConversation::default()).await?;
+    me.ask(first.id, "My sister Maya lives in Porto and grows lemons.")
+        .await?;
     gantry.flush().await?; // indexed now: every conversation can recall it
-    let second = gantry.create_conversation(me.id, new()).await?;
-    let (asked, options) = ("Where does Maya live?", TurnOptions::default());
-    let mut turn = gantry.chat(me.id, second.id, asked, options).await?;
+    let second = me.create_conversation(NewConversation::default()).await?;
+    let question = "Where does Maya live?";
+    let mut turn = me.chat(second.id, question, TurnOptions::default()).await?;
     while let Some(event) = turn.next().await {
         match event? {
             TurnEvent::Context(sources) => {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use gantry::model::NewConversation;
 use gantry::prompt::Source;
 use gantry::store::PageRequest;
-use gantry::{Config, Gantry, NewAccount, TurnOptions};
+use gantry::{Config, Error, Gantry, NewAccount, TurnOptions};
 
 #[tokio::main]
 async fn main() -> gantry::Result<()> {
@@ -24,29 +24,27 @@ async fn main() -> gantry::Result<()> {
         .unwrap_or_else(|| "Is AIRE expressed in some skin tumors?".to_owned());
 
     let gantry = Gantry::open(Config::load(None)?).await?;
-    let email = "rag@example.com";
-    let me = match gantry.store().credentials(email).await? {
-        Some(known) => known.user,
-        None => {
-            let account = NewAccount {
-                email: email.into(),
-                display_name: "RAG example".into(),
-                password: "a long passphrase".into(),
-            };
+    let (email, password) = ("rag@example.com", "a long passphrase");
+    let user = match gantry.sign_in(email, password).await {
+        Ok(signed_in) => signed_in.user,
+        Err(Error::Unauthenticated { .. }) => {
+            let account = NewAccount::new(email, "RAG example", password);
             gantry.register(account).await?
         }
+        Err(other) => return Err(other),
     };
+    let me = gantry.for_user(user.id);
 
     // Ingest every file not ingested before (unsupported ones end `failed`, with why).
-    let known: Vec<String> = gantry
-        .documents(me.id, PageRequest::first(500))
+    let known: Vec<String> = me
+        .documents(PageRequest::first(500))
         .await?
         .items
         .into_iter()
         .map(|d| d.filename)
         .collect();
     let entries = std::fs::read_dir(&folder)
-        .map_err(|e| gantry::Error::invalid("folder", format!("{}: {e}", folder.display())))?;
+        .map_err(|e| Error::invalid("folder", format!("{}: {e}", folder.display())))?;
     for entry in entries.flatten() {
         let path = entry.path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
@@ -56,8 +54,8 @@ async fn main() -> gantry::Result<()> {
             continue;
         }
         let bytes = std::fs::read(&path)
-            .map_err(|e| gantry::Error::invalid("file", format!("{}: {e}", path.display())))?;
-        let document = gantry.add_document(me.id, &name, "", bytes).await?;
+            .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))?;
+        let document = me.add_document(&name, "", bytes).await?;
         match document.failure_reason {
             Some(reason) => println!("skipped {name}: {reason}"),
             None => println!("ingested {name}"),
@@ -65,11 +63,9 @@ async fn main() -> gantry::Result<()> {
     }
     gantry.flush().await?;
 
-    let chat = gantry
-        .create_conversation(me.id, NewConversation::default())
-        .await?;
-    let answer = gantry
-        .chat(me.id, chat.id, question.as_str(), TurnOptions::default())
+    let chat = me.create_conversation(NewConversation::default()).await?;
+    let answer = me
+        .chat(chat.id, question.as_str(), TurnOptions::default())
         .await?
         .answer()
         .await?;

@@ -14,10 +14,14 @@
 //!
 //! [retrieval]
 //! k = 8
+//!
+//! [accounts]
+//! signup = "open"
 //! ```
 
 use std::path::{Path, PathBuf};
 
+use gantry_core::engine::SignupPolicy;
 use gantry_core::{Error, Result};
 use gantry_llm::{BackendConfig, BackendKind};
 use serde::{Deserialize, Serialize};
@@ -96,6 +100,27 @@ impl Default for Chat {
     }
 }
 
+/// Who may sign up and how long sign-ins last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Accounts {
+    /// `closed` (default: only admins create accounts after the first) or `open`.
+    /// `GANTRY_SIGNUP`.
+    pub signup: SignupPolicy,
+    /// How long a sign-in session lasts, in hours (default 24).
+    pub session_hours: u32,
+}
+
+impl Default for Accounts {
+    fn default() -> Self {
+        let engine = gantry_core::engine::EngineSettings::default();
+        Self {
+            signup: engine.signup,
+            session_hours: u32::try_from(engine.session_lifetime.as_secs() / 3600).unwrap_or(24),
+        }
+    }
+}
+
 /// Everything [`Config::load`] reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -122,6 +147,8 @@ pub struct Config {
     pub retrieval: Retrieval,
     /// Prompt sizes and turn behaviour (file or code; `GANTRY_CONTEXT_LENGTH`).
     pub chat: Chat,
+    /// Sign-up policy and session lifetime (file or code; `GANTRY_SIGNUP`).
+    pub accounts: Accounts,
 }
 
 impl Default for Config {
@@ -135,12 +162,13 @@ impl Default for Config {
             extraction: Extraction::default(),
             retrieval: Retrieval::default(),
             chat: Chat::default(),
+            accounts: Accounts::default(),
         }
     }
 }
 
 /// Names every environment variable [`Config::with_env`] reads.
-pub const ENV_VARS: [&str; 10] = [
+pub const ENV_VARS: [&str; 11] = [
     "GANTRY_DATA_DIR",
     "GANTRY_DATABASE_URL",
     "GANTRY_LLM_URL",
@@ -151,6 +179,7 @@ pub const ENV_VARS: [&str; 10] = [
     "GANTRY_EMBEDDING_MODEL",
     "GANTRY_EXTRACTION",
     "GANTRY_CONTEXT_LENGTH",
+    "GANTRY_SIGNUP",
 ];
 
 fn bad(field: &'static str, reason: impl Into<String>) -> Error {
@@ -247,6 +276,18 @@ impl Config {
             })?;
             self.chat.context_length = Some(parsed);
         }
+        if let Some(policy) = get("GANTRY_SIGNUP") {
+            self.accounts.signup = match policy.to_ascii_lowercase().as_str() {
+                "open" => SignupPolicy::Open,
+                "closed" => SignupPolicy::Closed,
+                other => {
+                    return Err(bad(
+                        "GANTRY_SIGNUP",
+                        format!("`{other}` is not one of open, closed"),
+                    ));
+                }
+            };
+        }
         self.validate()?;
         Ok(self)
     }
@@ -313,6 +354,10 @@ impl Config {
             history_messages: self.chat.history_messages,
             title_with_model: self.chat.title_with_model,
             default_model: first.and_then(|b| b.default_model.clone()),
+            signup: self.accounts.signup,
+            session_lifetime: std::time::Duration::from_secs(
+                u64::from(self.accounts.session_hours) * 3600,
+            ),
             ..gantry_core::engine::EngineSettings::default()
         }
     }
@@ -344,6 +389,7 @@ fn chat_field(field: &'static str) -> &'static str {
         "max_context_tokens" => "chat.max_context_tokens",
         "history_messages" => "chat.history_messages",
         "retrieval_k" => "retrieval.k",
+        "session_lifetime" => "accounts.session_hours",
         other => other,
     }
 }

@@ -1,37 +1,51 @@
 //! Gantry: a self-hosted AI chat platform, as a Rust SDK.
 //!
-//! This crate is the facade applications depend on. It re-exports the domain model and
-//! traits of `gantry-core` and the backends, and (as they land) wires them together.
+//! This crate is the facade applications depend on: [`Gantry`] opens the store, the model
+//! backends, the embedder and the indexes from a [`Config`] and wires them into the engine;
+//! everything its signatures use is re-exported here, so an application depends on `gantry`
+//! alone.
 //!
 //! ```no_run
 //! # async fn demo() -> gantry::Result<()> {
-//! let store = gantry::open_store("sqlite://gantry-data/gantry.db").await?;
-//! println!("{:?}", store.stats().await?);
+//! use gantry::prelude::*;
+//!
+//! let gantry = Gantry::open(Config::load(None)?).await?;
+//! let signed_in = gantry.sign_in("me@example.com", "a passphrase").await?;
+//! let me = gantry.for_user(signed_in.user.id);
+//! let chat = me.create_conversation(NewConversation::default()).await?;
+//! let answer = me.ask(chat.id, "What did I say about Lisbon?").await?;
+//! println!("{}", answer.message.content);
+//! gantry.close().await?;
 //! # Ok(())
 //! # }
 //! ```
 
+pub use gantry_core::engine::{
+    API_KEY_PREFIX, AdminScope, Answer, Caller, ChatGptReport, Citation, ConversationMatch,
+    Credential, DocumentMatch, Engine, EngineSettings, ExportFormat, Fact, MemoryView, NewAccount,
+    NewApiKey, SearchResults, SignedIn, SignupPolicy, Turn, TurnEvent, TurnOptions, UserScope,
+};
 pub use gantry_core::{
-    ChunkId, ConversationId, DocumentId, EntityId, Error, MessageId, PersonaId, RelationId, Result,
-    SessionId, Store, UserId, auth, engine, graph, ids, index, llm, model, prompt, store, validate,
+    ApiKeyId, Backend, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, Error,
+    MessageId, PersonaId, RelationId, Result, SessionId, Store, UserId, auth, engine, export,
+    graph, ids, index, llm, model, prompt, store, validate,
+};
+pub use gantry_llm::{
+    BackendConfig, BackendKind, Backends, HttpEmbedder, MiniLmEmbedder, OpenAiBackend, RetryPolicy,
+    Timeouts,
 };
 pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
 
 mod config;
-/// Conversation export and import: Gantry JSON, Markdown, PDF, ZIP, and ChatGPT's export.
-pub mod export;
 mod sdk;
-mod transfer;
-pub use config::{Chat, Config, ENV_VARS, Extraction, Retrieval};
-pub use gantry_core::engine::{
-    Answer, Citation, Engine, EngineSettings, NewAccount, Turn, TurnEvent, TurnOptions,
-};
-pub use sdk::Gantry;
-pub use transfer::{ChatGptReport, ExportFormat};
+pub use config::{Accounts, Chat, Config, ENV_VARS, Extraction, Retrieval};
+pub use sdk::{Gantry, GantryBuilder, IndexStatus};
 
-/// Everything an application needs in scope to call a store: `use gantry::prelude::*;`.
+/// What most programs need in scope: `use gantry::prelude::*;`.
 pub mod prelude {
-    pub use gantry_core::store::prelude::*;
+    pub use crate::model::{ConversationPatch, NewCollection, NewConversation, NewPersona, Role};
+    pub use crate::store::{ConversationFilter, PageRequest};
+    pub use crate::{Config, Gantry, NewAccount, Result, TurnEvent, TurnOptions, UserScope};
 }
 
 /// The version of the Gantry SDK.

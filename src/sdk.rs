@@ -1,12 +1,17 @@
-//! [`Gantry`]: the store, the language models, the indexes and the knowledge graph, opened
-//! and wired together from a [`Config`].
+//! [`Gantry`]: the handle every door holds. It opens the store, the language models, the
+//! indexes and the knowledge graph from a [`Config`], wires them into an [`Engine`], and
+//! keeps the indexes in step with the store in the background until it is closed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use gantry_core::engine::{Engine, EngineParts};
+use gantry_core::engine::{
+    AdminScope, Caller, Engine, EngineParts, NewAccount, SignedIn, UserScope,
+};
+use gantry_core::ids::UserId;
 use gantry_core::index::{KeywordIndex, VectorIndex};
-use gantry_core::llm::{ChatModel, Embedder};
+use gantry_core::llm::{ChatModel, Embedder, ModelInfo};
+use gantry_core::model::User;
 use gantry_core::store::GraphStore;
 use gantry_core::{Error, Result, Store};
 use gantry_llm::{Backends, HttpEmbedder, MiniLmEmbedder};
@@ -15,7 +20,6 @@ use gantry_memory::{
     HybridRetriever, HybridSearch, Indexer, IngestOptions, Ingestor, LlmExtractor, Opened,
     TantivyIndex, VectorSide, approx_tokens,
 };
-use gantry_store::SqliteStore;
 
 use crate::config::{Config, Extraction};
 
@@ -24,104 +28,160 @@ const INDEX_EVERY: Duration = Duration::from_secs(2);
 /// How often the vector index is saved while it changes.
 const SAVE_EVERY: Duration = Duration::from_secs(60);
 
-/// An open Gantry: the [`Engine`] (every chat, document, search and admin call; reach it
-/// through `Deref`, e.g. `gantry.chat(..)`) and the parts it was built from.
+/// An open Gantry. A cheap handle: clones share one engine, one set of indexes and one
+/// background indexer, so a server's state, a Python object and a CLI command can each
+/// hold one. Every operation on user data goes through a scoped handle:
+/// [`Gantry::for_user`], [`Gantry::authenticate`] or [`Gantry::admin`].
+///
+/// [`Gantry::close`] catches the indexes up and saves them; dropping the last handle
+/// without closing loses nothing acknowledged (the store is the truth, and the indexes
+/// catch up from it when Gantry opens again).
+#[derive(Clone)]
 pub struct Gantry {
+    inner: Arc<Inner>,
+}
+
+/// How far each index has applied the store's change feed (they lag by design, and catch
+/// up in the background).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct IndexStatus {
+    /// The store's latest change number.
+    pub store_seq: i64,
+    /// What the vector index has applied; `None` without an embedder or indexes.
+    pub vectors: Option<i64>,
+    /// What the keyword index has applied; `None` without indexes.
+    pub keywords: Option<i64>,
+}
+
+struct Inner {
     config: Config,
+    /// The store, for the facade's own status questions (never handed out).
+    store: Arc<dyn Store>,
     engine: Engine,
     chat: Option<Arc<dyn ChatModel>>,
     embedder: Option<Arc<dyn Embedder>>,
-    indexer: Arc<Indexer>,
-    search: Arc<HybridSearch>,
-    graph: Arc<GraphMemory>,
-    background: tokio::task::JoinHandle<()>,
+    indexer: Option<Arc<Indexer>>,
+    /// The background indexer, stopped when Gantry closes or the last handle goes.
+    background: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Held while closing; `true` once closed, so closing again does nothing.
+    closed: tokio::sync::Mutex<bool>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Ok(mut background) = self.background.lock()
+            && let Some(task) = background.take()
+        {
+            task.abort();
+        }
+    }
 }
 
 impl std::fmt::Debug for Gantry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Gantry")
-            .field("config", &self.config)
-            .field("store", &self.engine.store().backend())
-            .field("embedder", &self.embedder.as_ref().map(|e| e.model_id()))
+            .field("database", &self.inner.engine.database())
+            .field("chat", &self.inner.chat.is_some())
+            .field("embedder", &self.embedder_id())
+            .field("indexes", &self.inner.indexer.is_some())
             .finish_non_exhaustive()
     }
 }
 
-fn blocking_failed(what: &str, error: tokio::task::JoinError) -> Error {
-    Error::internal(format!("{what}: {error}"))
+/// Chooses the parts a [`Gantry`] opens with: the full stack by default, a store-only
+/// handle for admin tools, or parts the caller brings (their own store, chat model or
+/// embedder). From [`Gantry::builder`].
+#[must_use = "a builder does nothing until `open` is called"]
+pub struct GantryBuilder {
+    config: Config,
+    store: Option<Arc<dyn Store>>,
+    chat: Option<Arc<dyn ChatModel>>,
+    embedder: Option<Arc<dyn Embedder>>,
+    store_only: bool,
 }
 
-/// The store `config` names: `database_url`, or the SQLite file in `data_dir`.
-async fn configured_store(config: &Config) -> Result<Arc<dyn Store>> {
-    Ok(match &config.database_url {
-        Some(url) => crate::open_store(url).await?,
-        None => Arc::new(SqliteStore::open(config.data_dir.join("gantry.db")).await?),
-    })
+impl std::fmt::Debug for GantryBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GantryBuilder")
+            .field("config", &self.config)
+            .field("store", &self.store.as_ref().map(|s| s.backend()))
+            .field("chat", &self.chat.is_some())
+            .field("embedder", &self.embedder.as_ref().map(|e| e.model_id()))
+            .field("store_only", &self.store_only)
+            .finish()
+    }
 }
 
-impl Gantry {
-    /// Opens (creating and migrating where needed) the store, the backends, the embedder
-    /// (the local MiniLM model when `minilm_dir` is set, else the first backend's
-    /// `embedding_model`, else none: keyword retrieval alone, with a warning), and the
-    /// indexes in `<data_dir>/index`, which a background task brings in step with the
-    /// store and keeps there (`indexer().catch_up()` waits until they are).
-    pub async fn open(config: Config) -> Result<Self> {
-        config.validate()?;
-        let store = configured_store(&config).await?;
-        Self::open_with(config, store, None).await
+impl GantryBuilder {
+    /// Uses this store instead of the one the configuration names (the data directory
+    /// still holds the indexes).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
     }
 
-    /// Like [`Self::open`], answering with `model` instead of the configured backends
-    /// (which still serve embeddings when `embedding_model` is set).
-    pub async fn open_with_chat(config: Config, model: Arc<dyn ChatModel>) -> Result<Self> {
-        config.validate()?;
-        let store = configured_store(&config).await?;
-        Self::open_with(config, store, Some(model)).await
+    /// Answers with this chat model instead of the configured backends (which still serve
+    /// embeddings when `embedding_model` is set).
+    pub fn chat_model(mut self, model: Arc<dyn ChatModel>) -> Self {
+        self.chat = Some(model);
+        self
     }
 
-    /// Like [`Self::open`], on a store the caller opened (the data directory still holds
-    /// the indexes), answering with `model` when one is given.
-    pub async fn open_with(
-        config: Config,
-        store: Arc<dyn Store>,
-        model: Option<Arc<dyn ChatModel>>,
-    ) -> Result<Self> {
+    /// Embeds with this embedder instead of the configured one.
+    pub fn embedder(mut self, embedder: Arc<dyn Embedder>) -> Self {
+        self.embedder = Some(embedder);
+        self
+    }
+
+    /// Opens the store alone: no model is loaded, no index opened, nothing runs in the
+    /// background. Accounts, conversations and documents can be managed; turns are refused
+    /// and nothing is retrieved. For admin tools that must start at once and must not
+    /// contend with a running server for the index files.
+    pub fn store_only(mut self) -> Self {
+        self.store_only = true;
+        self
+    }
+
+    /// Opens (creating and migrating where needed) the store, then, unless
+    /// [`Self::store_only`]: the backends, the embedder (the local MiniLM model when
+    /// `minilm_dir` is set, else the first backend's `embedding_model`, else none: keyword
+    /// retrieval alone, with a warning), and the indexes in `<data_dir>/index`, which a
+    /// background task brings in step with the store and keeps there.
+    pub async fn open(self) -> Result<Gantry> {
+        let config = self.config;
         config.validate()?;
+        let store = match self.store {
+            Some(store) => store,
+            None => open_configured_store(&config).await?,
+        };
+        if self.store_only {
+            let engine = Engine::new(EngineParts {
+                store: store.clone(),
+                chat: None,
+                retriever: None,
+                index: None,
+                graph: None,
+                learner: None,
+                documents: None,
+                count_tokens: Some(Arc::new(approx_tokens)),
+                settings: config.engine_settings(),
+            })?;
+            return Ok(Gantry::from_parts(
+                config, store, engine, None, None, None, None,
+            ));
+        }
+
         let backends = if config.backends.is_empty() {
             None
         } else {
             Some(Arc::new(Backends::new(config.backends.clone())?))
         };
-        let chat: Option<Arc<dyn ChatModel>> =
-            model.or_else(|| backends.clone().map(|b| b as Arc<dyn ChatModel>));
-        let embedder: Option<Arc<dyn Embedder>> = match (
-            &config.minilm_dir,
-            &config.embedding_model,
-        ) {
-            (Some(dir), _) => {
-                let dir = dir.clone();
-                let model = tokio::task::spawn_blocking(move || MiniLmEmbedder::load(dir))
-                    .await
-                    .map_err(|e| blocking_failed("loading the embedder", e))??;
-                Some(Arc::new(model))
-            }
-            (None, Some(model)) => match backends.as_ref().and_then(|c| c.all().first().cloned()) {
-                Some(backend) => Some(Arc::new(
-                    HttpEmbedder::connect(backend, model.clone()).await?,
-                )),
-                None => {
-                    return Err(Error::invalid(
-                        "embedding_model",
-                        "is set but no backend is configured to serve it",
-                    ));
-                }
-            },
-            (None, None) => {
-                tracing::warn!(
-                    "no embedder configured (minilm_dir or embedding_model): retrieval uses keywords alone"
-                );
-                None
-            }
+        let chat: Option<Arc<dyn ChatModel>> = self
+            .chat
+            .or_else(|| backends.clone().map(|b| b as Arc<dyn ChatModel>));
+        let embedder = match self.embedder {
+            Some(embedder) => Some(embedder),
+            None => configured_embedder(&config, backends.as_deref()).await?,
         };
 
         let index_dir = config.data_dir.join("index");
@@ -135,7 +195,7 @@ impl Gantry {
                     HnswIndex::open(&file, &model, dimension, HnswParams::default())
                 })
                 .await
-                .map_err(|e| blocking_failed("loading the vector index", e))??;
+                .map_err(|e| Error::internal_from("loading the vector index", e))??;
                 if let Opened::Empty { reason } = &opened {
                     tracing::info!(%reason, "vector index starts empty and is rebuilt from the store");
                 }
@@ -152,10 +212,6 @@ impl Gantry {
             vectors.clone(),
             Some(keywords.clone() as Arc<dyn KeywordIndex>),
         ));
-        // Catching up can mean embedding a whole store (a new embedder, a lost index):
-        // the background task does it, starting now, so opening stays quick.
-        let background = indexer.spawn(INDEX_EVERY, SAVE_EVERY);
-        indexer.nudge();
         let search = Arc::new(HybridSearch::new(
             embedder.clone(),
             vectors.map(|side| side.index as Arc<dyn VectorIndex>),
@@ -180,8 +236,8 @@ impl Gantry {
         let engine = Engine::new(EngineParts {
             store: store.clone(),
             chat: chat.clone(),
-            retriever: Arc::new(HybridRetriever::new(
-                search.clone(),
+            retriever: Some(Arc::new(HybridRetriever::new(
+                search,
                 HybridOptions {
                     k: retrieval.k,
                     rrf_k: retrieval.rrf_k,
@@ -189,10 +245,10 @@ impl Gantry {
                     keyword_weight: retrieval.keyword_weight,
                     depth: retrieval.depth,
                 },
-            )),
-            index: indexer.clone(),
+            ))),
+            index: Some(indexer.clone()),
             graph: Some(graph.clone()),
-            learner: Some(Arc::new(GraphLearner::new(graph.clone(), mode))),
+            learner: Some(Arc::new(GraphLearner::new(graph, mode))),
             documents: Some(Arc::new(Ingestor::new(
                 store.clone(),
                 embedder.clone(),
@@ -201,75 +257,222 @@ impl Gantry {
             count_tokens: Some(Arc::new(approx_tokens)),
             settings: config.engine_settings(),
         })?;
-        Ok(Self {
+        // Catching up can mean embedding a whole store (a new embedder, a lost index):
+        // the background task does it, starting now, so opening stays quick.
+        let background = indexer.spawn(INDEX_EVERY, SAVE_EVERY);
+        indexer.nudge();
+        Ok(Gantry::from_parts(
             config,
+            store,
             engine,
             chat,
             embedder,
-            indexer,
-            search,
-            graph,
-            background,
-        })
+            Some(indexer),
+            Some(background),
+        ))
+    }
+}
+
+/// The store `config` names (`Config::database`), with the data directory created first
+/// when it is the SQLite default.
+async fn open_configured_store(config: &Config) -> Result<Arc<dyn Store>> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            Error::invalid(
+                "data_dir",
+                format!("cannot create {}: {e}", config.data_dir.display()),
+            )
+        })?;
+    }
+    gantry_store::open_store(&config.database()).await
+}
+
+/// The embedder the configuration names: the local MiniLM model, else the first backend's
+/// embedding model, else none.
+async fn configured_embedder(
+    config: &Config,
+    backends: Option<&Backends>,
+) -> Result<Option<Arc<dyn Embedder>>> {
+    match (&config.minilm_dir, &config.embedding_model) {
+        (Some(dir), _) => {
+            let dir = dir.clone();
+            let model = tokio::task::spawn_blocking(move || MiniLmEmbedder::load(dir))
+                .await
+                .map_err(|e| Error::internal_from("loading the embedder", e))??;
+            Ok(Some(Arc::new(model)))
+        }
+        (None, Some(model)) => match backends.and_then(|b| b.all().first().cloned()) {
+            Some(backend) => Ok(Some(Arc::new(
+                HttpEmbedder::connect(backend, model.clone()).await?,
+            ))),
+            None => Err(Error::invalid(
+                "embedding_model",
+                "is set but no backend is configured to serve it",
+            )),
+        },
+        (None, None) => {
+            tracing::warn!(
+                "no embedder configured (minilm_dir or embedding_model): retrieval uses keywords alone"
+            );
+            Ok(None)
+        }
+    }
+}
+
+impl Gantry {
+    /// Opens the full stack from `config` (see [`GantryBuilder::open`]).
+    pub async fn open(config: Config) -> Result<Self> {
+        Self::builder(config).open().await
     }
 
-    /// The engine: chat, conversations, documents, search, personas, usage.
+    /// A builder, to open only the store or to bring parts of your own.
+    pub fn builder(config: Config) -> GantryBuilder {
+        GantryBuilder {
+            config,
+            store: None,
+            chat: None,
+            embedder: None,
+            store_only: false,
+        }
+    }
+
+    fn from_parts(
+        config: Config,
+        store: Arc<dyn Store>,
+        engine: Engine,
+        chat: Option<Arc<dyn ChatModel>>,
+        embedder: Option<Arc<dyn Embedder>>,
+        indexer: Option<Arc<Indexer>>,
+        background: Option<tokio::task::JoinHandle<()>>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                engine,
+                chat,
+                embedder,
+                indexer,
+                background: std::sync::Mutex::new(background),
+                closed: tokio::sync::Mutex::new(false),
+            }),
+        }
+    }
+
+    /// The engine, for everything not repeated here.
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        &self.inner.engine
     }
 
     /// The settings it was opened with.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.inner.config
     }
 
-    /// The chat model turns use (the configured backends as one, or the caller's), if any.
-    pub fn chat_model(&self) -> Option<&Arc<dyn ChatModel>> {
-        self.chat.as_ref()
+    /// Acts as `user`, an id the caller vouches for (see [`Engine::for_user`]).
+    pub fn for_user(&self, user: UserId) -> UserScope {
+        self.inner.engine.for_user(user)
     }
 
-    /// The embedder, if one is configured.
-    pub fn embedder(&self) -> Option<&Arc<dyn Embedder>> {
-        self.embedder.as_ref()
+    /// Acts as the admin `actor`; `Forbidden` unless it is an enabled admin.
+    pub async fn admin(&self, actor: UserId) -> Result<AdminScope> {
+        self.inner.engine.admin(actor).await
     }
 
-    /// Hybrid (or keyword-only) search over every user's messages and document chunks, for
-    /// callers that tune it themselves (they always pass the user's filter); the engine's
-    /// `search` is the scoped one.
-    pub fn hybrid(&self) -> &HybridSearch {
-        &self.search
+    /// Admin rights without an account, for programs that hold the installation itself
+    /// (see [`Engine::operator`]).
+    pub fn operator(&self) -> AdminScope {
+        self.inner.engine.operator()
     }
 
-    /// The indexer: `catch_up()` makes everything written so far searchable now.
-    pub fn indexer(&self) -> &Arc<Indexer> {
-        &self.indexer
+    /// Creates an account for someone signing up (see [`Engine::register`]).
+    pub async fn register(&self, account: NewAccount) -> Result<User> {
+        self.inner.engine.register(account).await
     }
 
-    /// The knowledge graph.
-    pub fn graph(&self) -> &Arc<GraphMemory> {
-        &self.graph
+    /// Signs in with an email and password (see [`Engine::sign_in`]).
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<SignedIn> {
+        self.inner.engine.sign_in(email, password).await
+    }
+
+    /// Who presents a session token or API key (see [`Engine::authenticate`]).
+    pub async fn authenticate(&self, token: &str) -> Result<Caller> {
+        self.inner.engine.authenticate(token).await
+    }
+
+    /// Ends a session (see [`Engine::sign_out`]).
+    pub async fn sign_out(&self, token: &str) -> Result<()> {
+        self.inner.engine.sign_out(token).await
+    }
+
+    /// The models the chat backends offer; empty when none is configured.
+    pub async fn models(&self) -> Result<Vec<ModelInfo>> {
+        match &self.inner.chat {
+            Some(chat) => chat.list_models().await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Whether a chat model is configured (turns are refused without one).
+    pub fn has_chat_model(&self) -> bool {
+        self.inner.chat.is_some()
+    }
+
+    /// The embedder's model id, when there is one (without, retrieval is by keywords).
+    pub fn embedder_id(&self) -> Option<&str> {
+        self.inner.embedder.as_ref().map(|e| e.model_id())
+    }
+
+    /// How far each index has applied the store's changes.
+    pub async fn index_status(&self) -> Result<IndexStatus> {
+        let store_seq = self.inner.store.latest_seq().await?;
+        let (mut vectors, mut keywords) = (None, None);
+        if let Some(indexer) = &self.inner.indexer {
+            if let Some(side) = indexer.vectors() {
+                vectors = Some(side.index.applied_seq().await?);
+            }
+            if let Some(index) = indexer.keywords() {
+                keywords = Some(index.applied_seq().await?);
+            }
+        }
+        Ok(IndexStatus {
+            store_seq,
+            vectors,
+            keywords,
+        })
+    }
+
+    /// Waits for the work after turns and indexes everything saved so far: what has been
+    /// said is searchable when this returns.
+    pub async fn flush(&self) -> Result<()> {
+        self.inner.engine.flush().await
     }
 
     /// Waits for answers in progress and the work after turns, stops the background
-    /// indexer, applies what is left and saves the vector index.
-    pub async fn close(self) -> Result<()> {
-        self.engine.idle().await;
-        self.background.abort();
-        self.indexer.catch_up().await?;
-        self.indexer.save().await
-    }
-}
-
-impl Drop for Gantry {
-    fn drop(&mut self) {
-        self.background.abort();
-    }
-}
-
-impl std::ops::Deref for Gantry {
-    type Target = Engine;
-
-    fn deref(&self) -> &Engine {
-        &self.engine
+    /// indexer, applies what is left and saves the indexes. Closing again does nothing;
+    /// any handle may close, and the others see it closed.
+    pub async fn close(&self) -> Result<()> {
+        let mut closed = self.inner.closed.lock().await;
+        if *closed {
+            return Ok(());
+        }
+        self.inner.engine.idle().await;
+        let background = self
+            .inner
+            .background
+            .lock()
+            .map_err(|_| Error::internal("the background indexer's lock was poisoned"))?
+            .take();
+        if let Some(task) = background {
+            task.abort();
+            // A cancelled task ends with a JoinError; either way it has stopped.
+            let _ = task.await;
+        }
+        if let Some(indexer) = &self.inner.indexer {
+            indexer.catch_up().await?;
+            indexer.save().await?;
+        }
+        *closed = true;
+        Ok(())
     }
 }

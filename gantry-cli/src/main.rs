@@ -1,28 +1,29 @@
-//! The `gantry` command. It parses arguments and prints; everything it does is an SDK call.
+//! The `gantry` command. It parses arguments, calls the SDK's [`gantry::Gantry`] handle, and
+//! prints; the rules (who may do what, what is valid) live in the engine.
 
 use std::io::BufRead;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use gantry::model::{NewUser, Role};
+use gantry::model::Role;
 use gantry::store::PageRequest;
+use gantry::{Config, Gantry, NewAccount};
 
 /// Gantry: a self-hosted AI chat platform.
 #[derive(Debug, Parser)]
 #[command(name = "gantry", version, about)]
 struct Cli {
-    /// Where Gantry keeps its SQLite database and indexes.
-    #[arg(
-        long,
-        env = "GANTRY_DATA_DIR",
-        default_value = "gantry-data",
-        global = true
-    )]
-    data_dir: PathBuf,
+    /// A TOML settings file (settings also come from GANTRY_* environment variables).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Where Gantry keeps its SQLite database and indexes (default `gantry-data`,
+    /// or GANTRY_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
     /// Use this database instead of the data directory's SQLite file
-    /// (`sqlite://path.db` or `postgres://user@host/db`).
-    #[arg(long, env = "GANTRY_DATABASE_URL", global = true)]
+    /// (`sqlite://path.db` or `postgres://user@host/db`; or GANTRY_DATABASE_URL).
+    #[arg(long, global = true)]
     database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -59,14 +60,18 @@ enum UsersCommand {
     List,
 }
 
-async fn open(cli: &Cli) -> Result<std::sync::Arc<dyn gantry::Store>> {
-    let store = match &cli.database_url {
-        Some(url) => gantry::open_store(url).await,
-        None => gantry::SqliteStore::open(cli.data_dir.join("gantry.db"))
-            .await
-            .map(|s| std::sync::Arc::new(s) as std::sync::Arc<dyn gantry::Store>),
-    };
-    store.context("opening the store")
+impl Cli {
+    /// The settings: defaults, the file, the environment, then these flags.
+    fn settings(&self) -> Result<Config> {
+        let mut config = Config::load(self.config.as_deref()).context("reading the settings")?;
+        if let Some(dir) = &self.data_dir {
+            config.data_dir.clone_from(dir);
+        }
+        if let Some(url) = &self.database_url {
+            config.database_url = Some(url.clone());
+        }
+        Ok(config)
+    }
 }
 
 fn read_password() -> Result<String> {
@@ -85,21 +90,26 @@ fn read_password() -> Result<String> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let store = open(&cli).await?;
+    let config = cli.settings()?;
+    let location = config.database();
+    // Account and status commands need the store alone: no model is loaded and the index
+    // files stay free for a server running on the same data directory.
+    let gantry = Gantry::builder(config)
+        .store_only()
+        .open()
+        .await
+        .with_context(|| format!("opening {location}"))?;
+    let operator = gantry.operator();
     match &cli.command {
         Command::Status { json } => {
-            let stats = store.stats().await?;
+            let stats = operator.stats().await?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&stats)?);
             } else {
-                let location = cli
-                    .database_url
-                    .clone()
-                    .unwrap_or_else(|| cli.data_dir.join("gantry.db").display().to_string());
                 println!(
                     "Gantry {} store: {} ({location})",
                     gantry::VERSION,
-                    store.backend()
+                    gantry.engine().database()
                 );
                 println!("  users          {}", stats.users);
                 println!("  conversations  {}", stats.conversations);
@@ -110,26 +120,20 @@ async fn main() -> Result<()> {
             }
         }
         Command::Users(UsersCommand::Add { email, name, admin }) => {
-            let password = read_password()?;
-            let first = store.count_users().await? == 0;
-            let user = store
-                .create_user(NewUser {
-                    email: email.clone(),
-                    display_name: name.clone(),
-                    password_hash: gantry::auth::hash_password(&password)?,
-                    role: if *admin || first {
-                        Role::Admin
-                    } else {
-                        Role::User
-                    },
-                })
-                .await?;
+            let account = NewAccount::new(email, name, read_password()?);
+            let first = operator.stats().await?.users == 0;
+            let user = if first {
+                gantry.register(account).await?
+            } else {
+                let role = if *admin { Role::Admin } else { Role::User };
+                operator.create_user(account, role).await?
+            };
             println!("created {} {} ({})", user.role, user.email, user.id);
         }
         Command::Users(UsersCommand::List) => {
             let mut page = PageRequest::first(100);
             loop {
-                let got = store.list_users(page).await?;
+                let got = operator.users(page).await?;
                 for u in &got.items {
                     let state = if u.disabled { " (disabled)" } else { "" };
                     println!(
@@ -147,5 +151,6 @@ async fn main() -> Result<()> {
             }
         }
     }
+    gantry.close().await?;
     Ok(())
 }

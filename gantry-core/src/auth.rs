@@ -12,12 +12,14 @@ use crate::{Error, Result, validate};
 pub fn hash_password(password: &str) -> Result<String> {
     validate::password(password)?;
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::internal(e.to_string()))?;
+    getrandom::fill(&mut salt)
+        .map_err(|e| Error::internal_from("reading randomness", e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| Error::internal_from("encoding a salt", e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| Error::internal(format!("hashing password: {e}")))
+        .map_err(|e| Error::internal_from("hashing a password", e.to_string()))
 }
 
 /// Whether `password` matches a hash made by [`hash_password`]. A malformed hash never matches.
@@ -33,7 +35,8 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// only [`hash_token`] of it.
 pub fn new_token() -> Result<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::internal_from("reading randomness", e.to_string()))?;
     Ok(hex::encode(bytes))
 }
 

@@ -2,10 +2,46 @@
 //!
 //! Front ends map it to the outside world in one place each (HTTP status codes in
 //! `gantry-server`, Python exceptions in `gantry-py`), so the variants say *what kind*
-//! of failure happened, and the message names the thing that failed.
+//! of failure happened, and the message names the thing that failed. A failure with a cause
+//! (a database or I/O error) keeps it as its [`source`](std::error::Error::source), for logs;
+//! the message a user sees never contains the cause's text.
+
+use std::fmt;
 
 /// Result alias used throughout Gantry.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A boxed cause kept for operators (logs, `{:#}` chains), never shown to users.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Which outside service or part of Gantry a failure came from: a typed value, so a front
+/// end can tell them apart (for a status code, a metric label) without parsing text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// The SQL store.
+    Database,
+    /// A model server (chat or embeddings), by the name it was configured with and its URL.
+    Model {
+        /// The configured name, e.g. `local`.
+        name: String,
+        /// Its base URL.
+        url: String,
+    },
+    /// A part of Gantry itself, e.g. `chat model` when none is configured, or `fact
+    /// extraction model`.
+    Component(&'static str),
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Database => f.write_str("database"),
+            Self::Model { name, url } => write!(f, "model server `{name}` ({url})"),
+            Self::Component(what) => f.write_str(what),
+        }
+    }
+}
 
 /// Every failure Gantry reports.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +52,14 @@ pub enum Error {
     NotFound {
         /// What was looked up, e.g. `conversation 0193…`.
         what: String,
+    },
+    /// The caller did not prove who they are: no session, an expired or revoked one, a
+    /// wrong password, a revoked API key, or a disabled account.
+    #[error("not signed in: {reason}")]
+    Unauthenticated {
+        /// What was missing or wrong, in words safe to show (never which of email and
+        /// password was wrong).
+        reason: String,
     },
     /// The caller is known but may not do this (e.g. a non-admin creating a global persona).
     #[error("forbidden: {reason}")]
@@ -40,8 +84,8 @@ pub enum Error {
     /// A backend (database, LLM server) cannot be reached or refused the connection.
     #[error("{backend} unavailable: {reason}")]
     Unavailable {
-        /// Which backend, e.g. `database` or `llm http://127.0.0.1:8080/v1`.
-        backend: String,
+        /// Which backend.
+        backend: Backend,
         /// What went wrong.
         reason: String,
     },
@@ -49,7 +93,7 @@ pub enum Error {
     #[error("{backend} timed out waiting for {waiting_for}")]
     TimedOut {
         /// Which backend.
-        backend: String,
+        backend: Backend,
         /// What did not arrive: `connection`, `first token`, `next token`, `response`.
         waiting_for: String,
     },
@@ -57,7 +101,7 @@ pub enum Error {
     #[error("{backend} is rate limiting{}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs())).unwrap_or_default())]
     RateLimited {
         /// Which backend.
-        backend: String,
+        backend: Backend,
         /// How long the backend asked to wait.
         retry_after: Option<std::time::Duration>,
     },
@@ -65,7 +109,7 @@ pub enum Error {
     #[error("{backend} answered {}: {message}", status.map_or_else(|| "an error".to_owned(), |s| format!("HTTP {s}")))]
     Backend {
         /// Which backend.
-        backend: String,
+        backend: Backend,
         /// The HTTP status, when there was one (an error inside a stream has none).
         status: Option<u16>,
         /// The backend's own message.
@@ -75,7 +119,7 @@ pub enum Error {
     #[error("{backend} sent something malformed: {what}")]
     Protocol {
         /// Which backend.
-        backend: String,
+        backend: Backend,
         /// What was malformed.
         what: String,
     },
@@ -87,9 +131,16 @@ pub enum Error {
         /// Why it broke.
         cause: Box<Error>,
     },
-    /// A bug or an unexpected backend answer. The message is for operators, not users.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A bug or an unexpected failure underneath. The message is for operators, not users;
+    /// the cause, when there is one, is the error's source.
+    #[error("internal error: {context}")]
+    Internal {
+        /// What Gantry was doing, e.g. `saving the vector index`.
+        context: String,
+        /// What went wrong underneath.
+        #[source]
+        source: Option<BoxError>,
+    },
 }
 
 impl Error {
@@ -118,17 +169,35 @@ impl Error {
         }
     }
 
-    /// Shorthand for [`Error::Unavailable`].
-    pub fn unavailable(backend: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::Unavailable {
-            backend: backend.into(),
+    /// Shorthand for [`Error::Unauthenticated`].
+    pub fn unauthenticated(reason: impl Into<String>) -> Self {
+        Self::Unauthenticated {
             reason: reason.into(),
         }
     }
 
-    /// Shorthand for [`Error::Internal`].
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::Internal(message.into())
+    /// Shorthand for [`Error::Unavailable`].
+    pub fn unavailable(backend: Backend, reason: impl Into<String>) -> Self {
+        Self::Unavailable {
+            backend,
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::Internal`] with no underlying cause (a broken invariant).
+    pub fn internal(context: impl Into<String>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// An [`Error::Internal`] caused by `source`, which is kept for the logs.
+    pub fn internal_from(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
     }
 
     /// The field named by an [`Error::InvalidInput`], if this is one.

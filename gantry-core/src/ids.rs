@@ -88,3 +88,6 @@ id_type!(
 id_type!(
     /// Identifies a collection of documents in the Knowledge Vault.
     CollectionId, "collection");
+id_type!(
+    /// Identifies an API key.
+    ApiKeyId, "API key");

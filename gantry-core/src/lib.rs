@@ -1,5 +1,6 @@
-//! The heart of Gantry: the domain model, the traits every backend implements, and (as it
-//! grows) the engine that joins them into chat with memory.
+//! The heart of Gantry: the domain model, the traits every backend implements, the
+//! engine that joins them into chat with memory, and the formats conversations are
+//! exported and imported in.
 //!
 //! This crate does no I/O of its own and names no backend crate. Storage (`gantry-store`),
 //! language models (`gantry-llm`) and retrieval (`gantry-memory`) implement its traits; the
@@ -8,7 +9,9 @@
 pub mod auth;
 pub mod engine;
 mod error;
+pub mod export;
 pub mod graph;
+pub mod html;
 pub mod ids;
 pub mod index;
 pub mod llm;
@@ -18,9 +21,9 @@ pub mod store;
 pub mod validate;
 
 pub use engine::Engine;
-pub use error::{Error, Result};
+pub use error::{Backend, BoxError, Error, Result};
 pub use ids::{
-    ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId,
-    SessionId, UserId,
+    ApiKeyId, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId,
+    RelationId, SessionId, UserId,
 };
 pub use store::Store;

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::{
-    ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId,
-    SessionId, UserId,
+    ApiKeyId, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId,
+    RelationId, SessionId, UserId,
 };
 use crate::validate::{self, MAX_NAME_BYTES};
 use crate::{Error, Result};
@@ -129,6 +129,27 @@ pub struct Session {
     /// When it stops being accepted.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+}
+
+/// An API key a program uses to act as its user. The key itself is shown once, when it is
+/// created, and only ever stored hashed; `prefix` (its first characters) lets a person tell
+/// their keys apart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// Stable id.
+    pub id: ApiKeyId,
+    /// Whose key it is: it acts as this user.
+    pub owner_id: UserId,
+    /// A name its owner chose, e.g. `laptop script`.
+    pub name: String,
+    /// The key's first characters, e.g. `gk_3f9a1c`.
+    pub prefix: String,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it was last used to authenticate, if ever.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 /// A conversation: a titled list of messages with one owner.

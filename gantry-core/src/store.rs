@@ -11,14 +11,14 @@ use uuid::Uuid;
 
 use crate::Result;
 use crate::ids::{
-    ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId, RelationId,
-    SessionId, UserId,
+    ApiKeyId, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId,
+    RelationId, SessionId, UserId,
 };
 use crate::model::{
-    Chunk, Collection, Conversation, ConversationPatch, ConversationScope, Credentials, Document,
-    DocumentStatus, Entity, ImportedConversation, Message, MessageStatus, NewChunk, NewCollection,
-    NewConversation, NewDocument, NewEntity, NewMessage, NewPersona, NewRelation, NewUsage,
-    NewUser, Persona, Relation, Role, Session, StoreStats, UsageSummary, User,
+    ApiKey, Chunk, Collection, Conversation, ConversationPatch, ConversationScope, Credentials,
+    Document, DocumentStatus, Entity, ImportedConversation, Message, MessageStatus, NewChunk,
+    NewCollection, NewConversation, NewDocument, NewEntity, NewMessage, NewPersona, NewRelation,
+    NewUsage, NewUser, Persona, Relation, Role, Session, StoreStats, UsageSummary, User,
 };
 
 /// An opaque position in a list, returned as [`Page::next`] and passed back to continue.
@@ -127,6 +127,30 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, user: UserId, id: SessionId) -> Result<()>;
     /// Removes sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64>;
+}
+
+/// API keys, looked up by the hash of the key.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    /// Records a key. `key_hash` is [`crate::auth::hash_token`] of the key.
+    async fn create_api_key(
+        &self,
+        owner: UserId,
+        name: &str,
+        prefix: &str,
+        key_hash: &str,
+    ) -> Result<ApiKey>;
+    /// The owner's keys, newest first.
+    async fn list_api_keys(&self, owner: UserId) -> Result<Vec<ApiKey>>;
+    /// Revokes one of the owner's keys.
+    async fn delete_api_key(&self, owner: UserId, id: ApiKeyId) -> Result<()>;
+    /// The key and its enabled user for a key hash, if any, recording `now` as its last
+    /// use.
+    async fn api_key_by_hash(
+        &self,
+        key_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<(ApiKey, User)>>;
 }
 
 /// Conversations, scoped to their owner.
@@ -450,6 +474,7 @@ pub trait ChangeFeed: Send + Sync {
 pub trait Store:
     UserStore
     + SessionStore
+    + ApiKeyStore
     + ConversationStore
     + MessageStore
     + DocumentStore
@@ -468,7 +493,7 @@ pub trait Store:
 /// Brings every store trait into scope: `use gantry_core::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        ChangeFeed, CollectionStore, ConversationStore, DocumentStore, GraphStore, MessageStore,
-        PersonaStore, SessionStore, Store, UsageStore, UserStore,
+        ApiKeyStore, ChangeFeed, CollectionStore, ConversationStore, DocumentStore, GraphStore,
+        MessageStore, PersonaStore, SessionStore, Store, UsageStore, UserStore,
     };
 }

@@ -28,7 +28,7 @@ impl HttpEmbedder {
         let dimension = probe.first().map_or(0, Vec::len);
         if dimension == 0 {
             return Err(Error::Protocol {
-                backend: backend.label().to_owned(),
+                backend: backend.id().clone(),
                 what: "the probe embedding is empty".to_owned(),
             });
         }
@@ -56,7 +56,7 @@ impl Embedder for HttpEmbedder {
             let vectors = self.backend.embed_with(&self.model, batch).await?;
             if let Some(bad) = vectors.iter().find(|v| v.len() != self.dimension) {
                 return Err(Error::Protocol {
-                    backend: self.backend.label().to_owned(),
+                    backend: self.backend.id().clone(),
                     what: format!(
                         "embedding has {} dimensions, expected {}",
                         bad.len(),

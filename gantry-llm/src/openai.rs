@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::StreamExt;
 use gantry_core::llm::{ChatModel, ChatRequest, ChatResponse, ChatStream, ModelInfo};
-use gantry_core::{Error, Result};
+use gantry_core::{Backend, Error, Result};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use tokio::time::Instant;
@@ -36,7 +36,7 @@ pub enum LoadedModel {
 pub struct OpenAiBackend {
     config: BackendConfig,
     base: String,
-    label: String,
+    id: Backend,
     http: reqwest::Client,
 }
 
@@ -62,10 +62,13 @@ impl OpenAiBackend {
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
-            .map_err(|e| Error::internal(format!("building the HTTP client: {e}")))?;
+            .map_err(|e| Error::internal_from("building the HTTP client", e))?;
         Ok(Self {
             base: config.base_url.trim_end_matches('/').to_owned(),
-            label: format!("llm backend `{}` ({})", config.name, config.base_url),
+            id: Backend::Model {
+                name: config.name.clone(),
+                url: config.base_url.clone(),
+            },
             config,
             http,
         })
@@ -82,8 +85,8 @@ impl OpenAiBackend {
     }
 
     /// How errors name this backend.
-    pub(crate) fn label(&self) -> &str {
-        &self.label
+    pub fn id(&self) -> &Backend {
+        &self.id
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
@@ -118,17 +121,17 @@ impl OpenAiBackend {
                 // Refused connections, and pooled connections the server closed before
                 // answering: nothing was received, so sending again is safe.
                 Ok(Err(e)) if e.is_connect() || e.is_request() => Err((
-                    Error::unavailable(&self.label, format!("cannot connect: {e}")),
+                    Error::unavailable(self.id.clone(), format!("cannot connect: {e}")),
                     None,
                 )),
-                Ok(Err(e)) => return Err(Error::unavailable(&self.label, e.to_string())),
+                Ok(Err(e)) => return Err(Error::unavailable(self.id.clone(), e.to_string())),
                 Ok(Ok(response)) => match response.status() {
                     status if status.is_success() => return Ok(response),
                     StatusCode::TOO_MANY_REQUESTS => {
                         let retry_after = retry_after(response.headers());
                         Err((
                             Error::RateLimited {
-                                backend: self.label.clone(),
+                                backend: self.id.clone(),
                                 retry_after,
                             },
                             retry_after,
@@ -151,7 +154,7 @@ impl OpenAiBackend {
             if Instant::now() + wait >= deadline {
                 return Err(error);
             }
-            tracing::debug!(backend = %self.label, attempt, ?wait, %error, "retrying");
+            tracing::debug!(backend = %self.id, attempt, ?wait, %error, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
@@ -159,14 +162,14 @@ impl OpenAiBackend {
 
     pub(crate) fn timed_out(&self, waiting_for: &str) -> Error {
         Error::TimedOut {
-            backend: self.label.clone(),
+            backend: self.id.clone(),
             waiting_for: waiting_for.to_owned(),
         }
     }
 
     pub(crate) fn protocol(&self, what: impl Into<String>) -> Error {
         Error::Protocol {
-            backend: self.label.clone(),
+            backend: self.id.clone(),
             what: what.into(),
         }
     }
@@ -188,7 +191,7 @@ impl OpenAiBackend {
                 text
             });
         Error::Backend {
-            backend: self.label.clone(),
+            backend: self.id.clone(),
             status: Some(status),
             message,
         }
@@ -218,7 +221,7 @@ impl OpenAiBackend {
         let bytes = tokio::time::timeout_at(deadline, response.bytes())
             .await
             .map_err(|_| self.timed_out("response"))?
-            .map_err(|e| Error::unavailable(&self.label, format!("reading the answer: {e}")))?;
+            .map_err(|e| Error::unavailable(self.id.clone(), format!("reading the answer: {e}")))?;
         serde_json::from_slice(&bytes)
             .map_err(|e| self.protocol(format!("answer to {path} is not the expected JSON: {e}")))
     }
@@ -349,7 +352,7 @@ impl ChatModel for OpenAiBackend {
             self.model_for(&request),
             true,
         ))
-        .map_err(|e| Error::internal(format!("encoding the request: {e}")))?;
+        .map_err(|e| Error::internal_from("encoding the request", e))?;
         let response = self
             .send(
                 || {

@@ -81,7 +81,7 @@ impl State {
                 }
                 Some(Err(eventsource_stream::EventStreamError::Transport(e))) => {
                     let cause = Error::unavailable(
-                        self.backend.label(),
+                        self.backend.id().clone(),
                         format!("connection lost mid-stream: {e}"),
                     );
                     return Some(Err(self.fail(cause)));
@@ -112,7 +112,7 @@ impl State {
             };
             if let Some(error) = chunk.error {
                 let cause = Error::Backend {
-                    backend: self.backend.label().to_owned(),
+                    backend: self.backend.id().clone(),
                     status: None,
                     message: error.message(),
                 };

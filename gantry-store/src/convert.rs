@@ -1,6 +1,6 @@
 //! Conversions between domain values and what the SQL backends store, shared by both.
 
-use gantry_core::{Error, Result};
+use gantry_core::{Backend, Error, Result};
 use sqlx::error::DatabaseError;
 use time::OffsetDateTime;
 
@@ -74,8 +74,11 @@ pub(crate) fn db_error(error: sqlx::Error) -> Error {
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => Error::unavailable("database", error.to_string()),
-        _ => Error::internal(format!("database: {error}")),
+        | sqlx::Error::WorkerCrashed => {
+            tracing::warn!(%error, "the database cannot be reached");
+            Error::unavailable(Backend::Database, "cannot reach the database")
+        }
+        _ => Error::internal_from("a database query failed", error),
     }
 }
 

@@ -29,7 +29,9 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(|e| gantry_core::Error::unavailable("database", e.to_string()))?;
+            .map_err(|e| {
+                gantry_core::Error::unavailable(gantry_core::Backend::Database, e.to_string())
+            })?;
         sqlx::migrate!("./migrations/postgres")
             .run(&pool)
             .await

@@ -45,7 +45,7 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 gantry_core::Error::unavailable(
-                    "database",
+                    gantry_core::Backend::Database,
                     format!("cannot create directory {}: {e}", dir.display()),
                 )
             })?;
@@ -82,7 +82,9 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|e| gantry_core::Error::unavailable("database", e.to_string()))?;
+            .map_err(|e| {
+                gantry_core::Error::unavailable(gantry_core::Backend::Database, e.to_string())
+            })?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await

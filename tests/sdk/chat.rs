@@ -17,7 +17,8 @@ async fn messages(
     id: gantry::ConversationId,
 ) -> Vec<gantry::model::Message> {
     gantry
-        .messages(user, id, PageRequest::first(100))
+        .for_user(user)
+        .messages(id, PageRequest::first(100))
         .await
         .unwrap()
         .items
@@ -29,17 +30,17 @@ async fn a_fact_said_in_one_conversation_is_retrieved_in_another() {
         return;
     };
     let gantry = &env.gantry;
-    let ada = user(gantry, "ada@example.com").await;
+    let ada = user(&env, "ada@example.com").await;
     let first = conversation(gantry, ada).await;
     let said = "My cat is named Biscuit and she sleeps on the piano all afternoon.";
-    let answer = gantry.ask(ada, first, said).await.unwrap();
+    let answer = gantry.for_user(ada).ask(first, said).await.unwrap();
     assert_eq!(answer.message.status, MessageStatus::Complete);
     assert!(!answer.message.content.is_empty());
-    gantry.idle().await;
-    gantry.indexer().catch_up().await.unwrap();
+    gantry.engine().idle().await;
+    gantry.flush().await.unwrap();
 
     // The new conversation was titled from its first question.
-    let titled = gantry.conversation(ada, first).await.unwrap();
+    let titled = gantry.for_user(ada).conversation(first).await.unwrap();
     assert!(
         titled.title.starts_with("My cat is named Biscuit"),
         "{}",
@@ -48,8 +49,8 @@ async fn a_fact_said_in_one_conversation_is_retrieved_in_another() {
 
     let second = conversation(gantry, ada).await;
     let mut turn = gantry
+        .for_user(ada)
         .chat(
-            ada,
             second,
             "Where does my cat Biscuit sleep?",
             TurnOptions::default(),
@@ -95,10 +96,11 @@ async fn a_fact_said_in_one_conversation_is_retrieved_in_another() {
     assert_eq!(stored[1], done);
 
     // Each answer was counted for the admin's usage view (recorded after the answer).
-    gantry.idle().await;
+    gantry.engine().idle().await;
     let now = OffsetDateTime::now_utc();
     let usage = gantry
-        .my_usage(ada, now - Duration::days(1), now + Duration::days(1))
+        .for_user(ada)
+        .usage(now - Duration::days(1), now + Duration::days(1))
         .await
         .unwrap();
     assert_eq!(usage.iter().map(|u| u.requests).sum::<u64>(), 2);
@@ -110,15 +112,16 @@ async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
         return;
     };
     let gantry = &env.gantry;
-    let ada = user(gantry, "ada@example.com").await;
+    let ada = user(&env, "ada@example.com").await;
     let chat = conversation(gantry, ada).await;
     gantry
-        .ask(ada, chat, "Marguerite works at Quillfeather Press.")
+        .for_user(ada)
+        .ask(chat, "Marguerite works at Quillfeather Press.")
         .await
         .unwrap();
-    gantry.idle().await;
+    gantry.engine().idle().await;
 
-    let memory = gantry.memory(ada).await.unwrap();
+    let memory = gantry.for_user(ada).memory().await.unwrap();
     let fact = memory
         .facts
         .iter()
@@ -128,7 +131,8 @@ async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
 
     let other = conversation(gantry, ada).await;
     let answer = gantry
-        .ask(ada, other, "Where does Marguerite work?")
+        .for_user(ada)
+        .ask(other, "Where does Marguerite work?")
         .await
         .unwrap();
     let cited = answer
@@ -138,10 +142,11 @@ async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
         .unwrap_or_else(|| panic!("the fact is in the context: {:?}", answer.citations));
     assert_eq!(cited.excerpt, "Marguerite works at Quillfeather Press");
 
-    gantry.forget_fact(ada, fact.id).await.unwrap();
+    gantry.for_user(ada).forget_fact(fact.id).await.unwrap();
     assert!(
         gantry
-            .memory(ada)
+            .for_user(ada)
+            .memory()
             .await
             .unwrap()
             .facts
@@ -149,7 +154,8 @@ async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
             .all(|f| f.id != fact.id)
     );
     let answer = gantry
-        .ask(ada, other, "Where does Marguerite work?")
+        .for_user(ada)
+        .ask(other, "Where does Marguerite work?")
         .await
         .unwrap();
     assert!(
@@ -173,11 +179,11 @@ async fn stopping_a_turn_midway_saves_the_partial_answer() {
         return;
     };
     let gantry = &env.gantry;
-    let ada = user(gantry, "ada@example.com").await;
+    let ada = user(&env, "ada@example.com").await;
     let chat = conversation(gantry, ada).await;
     let mut turn = gantry
+        .for_user(ada)
         .chat(
-            ada,
             chat,
             "Count from one to fifty, in words.",
             TurnOptions::default(),
@@ -197,7 +203,7 @@ async fn stopping_a_turn_midway_saves_the_partial_answer() {
     }
     assert_eq!(pieces, 3, "the model streamed");
     drop(turn);
-    gantry.idle().await;
+    gantry.engine().idle().await;
 
     let stored = messages(gantry, ada, chat).await;
     assert_eq!(
@@ -219,9 +225,10 @@ async fn stopping_a_turn_midway_saves_the_partial_answer() {
 
     // The store is consistent: the answer can be regenerated in place, and the answer it
     // replaces is neither kept nor offered to the model as context.
-    gantry.indexer().catch_up().await.unwrap();
+    gantry.flush().await.unwrap();
     let again = gantry
-        .regenerate(ada, chat, TurnOptions::default())
+        .for_user(ada)
+        .regenerate(chat, TurnOptions::default())
         .await
         .unwrap()
         .answer()
@@ -241,7 +248,7 @@ async fn stopping_a_turn_midway_saves_the_partial_answer() {
         again.citations
     );
     assert!(matches!(
-        gantry.store().message(ada, partial.id).await.unwrap_err(),
+        env.store.message(ada, partial.id).await.unwrap_err(),
         Error::NotFound { .. }
     ));
 }
@@ -252,19 +259,21 @@ async fn a_backend_that_is_down_saves_the_error_and_reports_it() {
     // Port 9 (discard) is closed here: every connection is refused.
     let mut config = support::config(&dir, "http://127.0.0.1:9/v1", None);
     config.backends[0].retry.retries = 0;
-    let gantry = Gantry::open(config).await.unwrap();
-    let ada = user(&gantry, "ada@example.com").await;
-    let chat = conversation(&gantry, ada).await;
+    let env = support::open_config(config, dir).await;
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
+    let chat = conversation(gantry, ada).await;
     let error = gantry
-        .chat(ada, chat, "Is anyone there?", TurnOptions::default())
+        .for_user(ada)
+        .chat(chat, "Is anyone there?", TurnOptions::default())
         .await
         .unwrap()
         .answer()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Unavailable { .. }), "{error:?}");
-    gantry.idle().await;
-    let stored = messages(&gantry, ada, chat).await;
+    gantry.engine().idle().await;
+    let stored = messages(gantry, ada, chat).await;
     assert_eq!(stored.len(), 2, "{stored:?}");
     assert_eq!(stored[0].content, "Is anyone there?");
     assert_eq!(stored[1].status, MessageStatus::Error);
@@ -275,19 +284,22 @@ async fn a_backend_that_is_down_saves_the_error_and_reports_it() {
 async fn refused_questions_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let config = support::config(&dir, "http://127.0.0.1:9/v1", None);
-    let gantry = Gantry::open(config).await.unwrap();
-    let ada = user(&gantry, "ada@example.com").await;
-    let bob = user(&gantry, "bob@example.com").await;
-    let chat = conversation(&gantry, ada).await;
+    let env = support::open_config(config, dir).await;
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
+    let bob = user(&env, "bob@example.com").await;
+    let chat = conversation(gantry, ada).await;
 
     let too_long = "word ".repeat(3000);
     let error = gantry
-        .chat(ada, chat, too_long, TurnOptions::default())
+        .for_user(ada)
+        .chat(chat, too_long, TurnOptions::default())
         .await
         .unwrap_err();
     assert_eq!(error.invalid_field(), Some("question"), "{error}");
     let error = gantry
-        .chat(ada, chat, "  ", TurnOptions::default())
+        .for_user(ada)
+        .chat(chat, "  ", TurnOptions::default())
         .await
         .unwrap_err();
     assert_eq!(error.invalid_field(), Some("content"), "{error}");
@@ -295,19 +307,25 @@ async fn refused_questions_change_nothing() {
         temperature: Some(9.0),
         ..TurnOptions::default()
     };
-    let error = gantry.chat(ada, chat, "hello", hot).await.unwrap_err();
+    let error = gantry
+        .for_user(ada)
+        .chat(chat, "hello", hot)
+        .await
+        .unwrap_err();
     assert_eq!(error.invalid_field(), Some("temperature"), "{error}");
     let error = gantry
-        .chat(bob, chat, "hello", TurnOptions::default())
+        .for_user(bob)
+        .chat(chat, "hello", TurnOptions::default())
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
     let error = gantry
-        .regenerate(ada, chat, TurnOptions::default())
+        .for_user(ada)
+        .regenerate(chat, TurnOptions::default())
         .await
         .unwrap_err();
     assert_eq!(error.invalid_field(), Some("conversation"), "{error}");
 
-    assert!(messages(&gantry, ada, chat).await.is_empty());
-    assert_eq!(gantry.stats().await.unwrap().messages, 0);
+    assert!(messages(gantry, ada, chat).await.is_empty());
+    assert_eq!(gantry.operator().stats().await.unwrap().messages, 0);
 }

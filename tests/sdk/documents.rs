@@ -21,14 +21,15 @@ async fn add_abstracts(gantry: &Gantry, owner: UserId) -> Vec<(String, DocumentI
         }
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
         let document = gantry
-            .add_document(owner, &name, "text/plain", std::fs::read(&path).unwrap())
+            .for_user(owner)
+            .add_document(&name, "text/plain", std::fs::read(&path).unwrap())
             .await
             .unwrap();
         assert_eq!(document.status, DocumentStatus::Ready, "{document:?}");
         added.push((name.trim_end_matches(".txt").to_owned(), document.id));
     }
     assert_eq!(added.len(), 4);
-    gantry.indexer().catch_up().await.unwrap();
+    gantry.flush().await.unwrap();
     added
 }
 
@@ -49,13 +50,14 @@ async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
         return;
     };
     let gantry = &env.gantry;
-    let ada = user(gantry, "ada@example.com").await;
+    let ada = user(&env, "ada@example.com").await;
     let abstracts = add_abstracts(gantry, ada).await;
     let aire = abstracts.iter().find(|(id, _)| id == "12580014").unwrap().1;
 
     let chat = conversation(gantry, ada).await;
     let answer = gantry
-        .ask(ada, chat, "Is AIRE expressed in some skin tumors?")
+        .for_user(ada)
+        .ask(chat, "Is AIRE expressed in some skin tumors?")
         .await
         .unwrap();
     let cited = cited_documents(&answer);
@@ -70,7 +72,11 @@ async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
     assert!(citation.excerpt.contains("Aire") || citation.excerpt.contains("AIRE"));
 
     // Cmd+K finds it by content, with a highlighted snippet.
-    let found = gantry.search(ada, "keratin skin tumor", 5).await.unwrap();
+    let found = gantry
+        .for_user(ada)
+        .search("keratin skin tumor", 5)
+        .await
+        .unwrap();
     assert_eq!(found.documents.first().map(|d| d.document.id), Some(aire));
     assert!(
         found.documents[0].snippet.contains("<mark>"),
@@ -78,9 +84,10 @@ async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
         found.documents[0]
     );
 
-    gantry.delete_document(ada, aire).await.unwrap();
+    gantry.for_user(ada).delete_document(aire).await.unwrap();
     let answer = gantry
-        .ask(ada, chat, "Is AIRE expressed in some skin tumors?")
+        .for_user(ada)
+        .ask(chat, "Is AIRE expressed in some skin tumors?")
         .await
         .unwrap();
     assert!(
@@ -88,9 +95,17 @@ async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
         "{:?}",
         answer.citations
     );
-    let found = gantry.search(ada, "keratin skin tumor", 5).await.unwrap();
+    let found = gantry
+        .for_user(ada)
+        .search("keratin skin tumor", 5)
+        .await
+        .unwrap();
     assert!(found.documents.iter().all(|d| d.document.id != aire));
-    let listed = gantry.documents(ada, PageRequest::first(10)).await.unwrap();
+    let listed = gantry
+        .for_user(ada)
+        .documents(PageRequest::first(10))
+        .await
+        .unwrap();
     assert_eq!(listed.items.len(), 3);
 }
 
@@ -100,33 +115,43 @@ async fn a_deleted_conversation_is_never_retrieved_again() {
         return;
     };
     let gantry = &env.gantry;
-    let ada = user(gantry, "ada@example.com").await;
+    let ada = user(&env, "ada@example.com").await;
     let secret = conversation(gantry, ada).await;
     gantry
+        .for_user(ada)
         .ask(
-            ada,
             secret,
             "Lena Okafor lives in Tromsø. Remember the code word: PELICAN-77.",
         )
         .await
         .unwrap();
-    gantry.idle().await;
-    gantry.indexer().catch_up().await.unwrap();
+    gantry.engine().idle().await;
+    gantry.flush().await.unwrap();
     assert!(
-        !gantry.memory(ada).await.unwrap().facts.is_empty(),
+        !gantry
+            .for_user(ada)
+            .memory()
+            .await
+            .unwrap()
+            .facts
+            .is_empty(),
         "a fact was learned"
     );
-    let found = gantry.search(ada, "PELICAN-77", 5).await.unwrap();
+    let found = gantry.for_user(ada).search("PELICAN-77", 5).await.unwrap();
     assert_eq!(
         found.conversations.first().map(|c| c.conversation.id),
         Some(secret)
     );
 
-    gantry.delete_conversation(ada, secret).await.unwrap();
+    gantry
+        .for_user(ada)
+        .delete_conversation(secret)
+        .await
+        .unwrap();
     let other = conversation(gantry, ada).await;
     let answer = gantry
+        .for_user(ada)
         .ask(
-            ada,
             other,
             "What was the code word PELICAN-77 about, and where does Lena Okafor live?",
         )
@@ -138,10 +163,16 @@ async fn a_deleted_conversation_is_never_retrieved_again() {
         answer.citations
     );
     assert!(
-        gantry.memory(ada).await.unwrap().facts.is_empty(),
+        gantry
+            .for_user(ada)
+            .memory()
+            .await
+            .unwrap()
+            .facts
+            .is_empty(),
         "its facts went with it"
     );
-    let found = gantry.search(ada, "PELICAN-77", 5).await.unwrap();
+    let found = gantry.for_user(ada).search("PELICAN-77", 5).await.unwrap();
     assert!(
         found
             .conversations
@@ -155,11 +186,12 @@ async fn unreadable_uploads_fail_with_a_reason_and_oversized_ones_are_refused() 
     let dir = tempfile::tempdir().unwrap();
     let mut config = support::config(&dir, "http://127.0.0.1:9/v1", None);
     config.backends.clear();
-    let gantry = Gantry::open(config).await.unwrap();
-    let ada = user(&gantry, "ada@example.com").await;
+    let env = support::open_config(config, dir).await;
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
     let document = gantry
+        .for_user(ada)
         .add_document(
-            ada,
             "scan.pdf",
             "application/pdf",
             b"%PDF-1.7 not really".to_vec(),
@@ -174,15 +206,17 @@ async fn unreadable_uploads_fail_with_a_reason_and_oversized_ones_are_refused() 
             .is_some_and(|r| !r.is_empty())
     );
 
-    let huge = vec![b'a'; gantry.settings().max_upload_bytes + 1];
+    let huge = vec![b'a'; gantry.engine().settings().max_upload_bytes + 1];
     let error = gantry
-        .add_document(ada, "huge.txt", "text/plain", huge)
+        .for_user(ada)
+        .add_document("huge.txt", "text/plain", huge)
         .await
         .unwrap_err();
     assert_eq!(error.invalid_field(), Some("file"), "{error}");
     assert_eq!(
         gantry
-            .documents(ada, PageRequest::first(10))
+            .for_user(ada)
+            .documents(PageRequest::first(10))
             .await
             .unwrap()
             .items
@@ -197,22 +231,21 @@ async fn a_scoped_conversation_draws_only_on_its_documents_and_reindexing_keeps_
         return;
     };
     let gantry = &env.gantry;
-    let ada = user(gantry, "ada@example.com").await;
+    let ada = user(&env, "ada@example.com").await;
     let abstracts = add_abstracts(gantry, ada).await;
     let id_of = |corpus: &str| abstracts.iter().find(|(id, _)| id == corpus).unwrap().1;
     let (aire, anaemia, prion) = (id_of("12580014"), id_of("18174210"), id_of("13734012"));
     let blood = gantry
-        .create_collection(
-            ada,
-            gantry::model::NewCollection {
-                name: "Blood".into(),
-                description: String::new(),
-            },
-        )
+        .for_user(ada)
+        .create_collection(gantry::model::NewCollection {
+            name: "Blood".into(),
+            description: String::new(),
+        })
         .await
         .unwrap();
     gantry
-        .add_to_collection(ada, blood.id, anaemia)
+        .for_user(ada)
+        .add_to_collection(blood.id, anaemia)
         .await
         .unwrap();
     let chat = conversation(gantry, ada).await;
@@ -220,10 +253,15 @@ async fn a_scoped_conversation_draws_only_on_its_documents_and_reindexing_keeps_
         documents: vec![prion],
         collections: vec![blood.id],
     };
-    gantry.scope_conversation(ada, chat, scope).await.unwrap();
+    gantry
+        .for_user(ada)
+        .scope_conversation(chat, scope)
+        .await
+        .unwrap();
 
     let answer = gantry
-        .ask(ada, chat, "Is AIRE expressed in some skin tumors?")
+        .for_user(ada)
+        .ask(chat, "Is AIRE expressed in some skin tumors?")
         .await
         .unwrap();
     let cited = cited_documents(&answer);
@@ -237,25 +275,22 @@ async fn a_scoped_conversation_draws_only_on_its_documents_and_reindexing_keeps_
 
     // Re-indexing re-embeds the chunks; once caught up, the same question finds them.
     let unscoped = conversation(gantry, ada).await;
-    let before = gantry.store().latest_seq().await.unwrap();
-    let document = gantry.reindex_document(ada, aire).await.unwrap();
+    let before = env.store.latest_seq().await.unwrap();
+    let document = gantry.for_user(ada).reindex_document(aire).await.unwrap();
     assert_eq!(document.status, DocumentStatus::Ready);
-    let chunks = gantry.store().chunks(ada, aire).await.unwrap();
+    let chunks = env.store.chunks(ada, aire).await.unwrap();
     assert!(chunks.iter().all(|c| c.embedding.is_none()));
     // Each chunk went back through the change feed, and the vector index (which embeds
     // chunks stored without a vector) has applied all of it.
-    let after = gantry.store().latest_seq().await.unwrap();
+    let after = env.store.latest_seq().await.unwrap();
     assert_eq!(after - before, chunks.len() as i64);
-    gantry.indexer().catch_up().await.unwrap();
-    let vectors = &gantry.indexer().vectors().unwrap().index;
-    assert_eq!(
-        gantry_memory::VectorIndex::applied_seq(vectors.as_ref())
-            .await
-            .unwrap(),
-        after
-    );
+    gantry.flush().await.unwrap();
+    let status = gantry.index_status().await.unwrap();
+    assert_eq!(status.vectors, Some(after));
+    assert_eq!(status.keywords, Some(after));
     let answer = gantry
-        .ask(ada, unscoped, "Is AIRE expressed in some skin tumors?")
+        .for_user(ada)
+        .ask(unscoped, "Is AIRE expressed in some skin tumors?")
         .await
         .unwrap();
     assert_eq!(

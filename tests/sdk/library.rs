@@ -23,7 +23,8 @@ async fn admin(gantry: &gantry::Gantry) -> gantry::UserId {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_account_is_the_admin_and_passwords_are_hashed() {
-    let (gantry, _dir) = keyword_only().await;
+    let env = keyword_only().await;
+    let gantry = &env.gantry;
     let account = |email: &str| NewAccount {
         email: email.into(),
         display_name: "Someone".into(),
@@ -32,8 +33,8 @@ async fn the_first_account_is_the_admin_and_passwords_are_hashed() {
     let admin = gantry.register(account("root@example.com")).await.unwrap();
     let user = gantry.register(account("ada@example.com")).await.unwrap();
     assert_eq!((admin.role, user.role), (Role::Admin, Role::User));
-    let stored = gantry
-        .store()
+    let stored = env
+        .store
         .credentials("ada@example.com")
         .await
         .unwrap()
@@ -61,11 +62,13 @@ async fn the_first_account_is_the_admin_and_passwords_are_hashed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conversations_are_renamed_pinned_archived_listed_and_deleted() {
-    let (gantry, _dir) = keyword_only().await;
-    let ada = user(&gantry, "ada@example.com").await;
-    let bob = user(&gantry, "bob@example.com").await;
+    let env = keyword_only().await;
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
+    let bob = user(&env, "bob@example.com").await;
     let untitled = gantry
-        .create_conversation(ada, NewConversation::default())
+        .for_user(ada)
+        .create_conversation(NewConversation::default())
         .await
         .unwrap();
     assert_eq!(untitled.title, gantry::engine::DEFAULT_TITLE);
@@ -73,19 +76,26 @@ async fn conversations_are_renamed_pinned_archived_listed_and_deleted() {
     for i in 0..5 {
         ids.push(
             gantry
-                .create_conversation(ada, titled(&format!("chat {i}")))
+                .for_user(ada)
+                .create_conversation(titled(&format!("chat {i}")))
                 .await
                 .unwrap()
                 .id,
         );
     }
     gantry
-        .rename_conversation(ada, ids[0], "Trip to Lisbon")
+        .for_user(ada)
+        .rename_conversation(ids[0], "Trip to Lisbon")
         .await
         .unwrap();
-    gantry.pin_conversation(ada, ids[1], true).await.unwrap();
     gantry
-        .archive_conversation(ada, ids[2], true)
+        .for_user(ada)
+        .pin_conversation(ids[1], true)
+        .await
+        .unwrap();
+    gantry
+        .for_user(ada)
+        .archive_conversation(ids[2], true)
         .await
         .unwrap();
 
@@ -94,7 +104,8 @@ async fn conversations_are_renamed_pinned_archived_listed_and_deleted() {
     let mut page = PageRequest::first(2);
     loop {
         let slice = gantry
-            .conversations(ada, ConversationFilter::default(), page)
+            .for_user(ada)
+            .conversations(ConversationFilter::default(), page)
             .await
             .unwrap();
         listed.extend(slice.items.iter().map(|c| c.id));
@@ -108,8 +119,8 @@ async fn conversations_are_renamed_pinned_archived_listed_and_deleted() {
     assert_eq!(listed[1], ids[0], "the renamed one was active last");
     assert!(!listed.contains(&ids[2]));
     let archive = gantry
+        .for_user(ada)
         .conversations(
-            ada,
             ConversationFilter { archived: true },
             PageRequest::first(10),
         )
@@ -123,35 +134,51 @@ async fn conversations_are_renamed_pinned_archived_listed_and_deleted() {
     // Another user's id answers as if it did not exist, and changes nothing.
     for error in [
         gantry
-            .rename_conversation(bob, ids[0], "mine now")
+            .for_user(bob)
+            .rename_conversation(ids[0], "mine now")
             .await
             .unwrap_err(),
-        gantry.delete_conversation(bob, ids[0]).await.unwrap_err(),
+        gantry
+            .for_user(bob)
+            .delete_conversation(ids[0])
+            .await
+            .unwrap_err(),
     ] {
         assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
     }
     assert_eq!(
-        gantry.conversation(ada, ids[0]).await.unwrap().title,
+        gantry
+            .for_user(ada)
+            .conversation(ids[0])
+            .await
+            .unwrap()
+            .title,
         "Trip to Lisbon"
     );
     let error = gantry
-        .rename_conversation(ada, ids[0], "")
+        .for_user(ada)
+        .rename_conversation(ids[0], "")
         .await
         .unwrap_err();
     assert_eq!(error.invalid_field(), Some("title"));
 
-    gantry.delete_conversation(ada, ids[3]).await.unwrap();
+    gantry
+        .for_user(ada)
+        .delete_conversation(ids[3])
+        .await
+        .unwrap();
     assert!(matches!(
-        gantry.conversation(ada, ids[3]).await.unwrap_err(),
+        gantry.for_user(ada).conversation(ids[3]).await.unwrap_err(),
         Error::NotFound { .. }
     ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn personas_are_global_for_admins_and_own_for_everyone() {
-    let (gantry, _dir) = keyword_only().await;
-    let admin = admin(&gantry).await;
-    let ada = user(&gantry, "ada@example.com").await;
+    let env = keyword_only().await;
+    let gantry = &env.gantry;
+    let admin = admin(gantry).await;
+    let ada = user(&env, "ada@example.com").await;
     let persona = |name: &str, is_default: bool| NewPersona {
         name: name.into(),
         system_prompt: format!("You are {name}."),
@@ -159,21 +186,23 @@ async fn personas_are_global_for_admins_and_own_for_everyone() {
         temperature: Some(0.2),
         is_default,
     };
-    let error = gantry
-        .create_persona(ada, true, persona("Pirate", true))
-        .await
-        .unwrap_err();
+    let error = gantry.admin(ada).await.unwrap_err();
     assert!(matches!(error, Error::Forbidden { .. }), "{error:?}");
     let global = gantry
-        .create_persona(admin, true, persona("Librarian", true))
+        .admin(admin)
+        .await
+        .unwrap()
+        .create_persona(persona("Librarian", true))
         .await
         .unwrap();
     let own = gantry
-        .create_persona(ada, false, persona("Coach", false))
+        .for_user(ada)
+        .create_persona(persona("Coach", false))
         .await
         .unwrap();
     let names: Vec<String> = gantry
-        .personas(ada)
+        .for_user(ada)
+        .personas()
         .await
         .unwrap()
         .into_iter()
@@ -182,7 +211,8 @@ async fn personas_are_global_for_admins_and_own_for_everyone() {
     assert_eq!(names, vec!["Coach", "Librarian"]);
     assert!(
         gantry
-            .personas(admin)
+            .for_user(admin)
+            .personas()
             .await
             .unwrap()
             .iter()
@@ -190,39 +220,52 @@ async fn personas_are_global_for_admins_and_own_for_everyone() {
     );
 
     // A conversation may use a global persona or the user's own, never another user's.
-    let bob = user(&gantry, "bob@example.com").await;
+    let bob = user(&env, "bob@example.com").await;
     let theirs = NewConversation {
         persona_id: Some(own.id),
         ..titled("borrowed")
     };
-    let error = gantry.create_conversation(bob, theirs).await.unwrap_err();
+    let error = gantry
+        .for_user(bob)
+        .create_conversation(theirs)
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
     let shared = NewConversation {
         persona_id: Some(global.id),
         ..titled("shared")
     };
-    gantry.create_conversation(bob, shared).await.unwrap();
+    gantry
+        .for_user(bob)
+        .create_conversation(shared)
+        .await
+        .unwrap();
+    // A user's own scope never reaches a global persona: it reads as missing.
     let error = gantry
-        .delete_persona(ada, true, global.id)
+        .for_user(ada)
+        .delete_persona(global.id)
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Forbidden { .. }), "{error:?}");
+    assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_finds_titles_and_messages_of_the_user_only() {
-    let (gantry, _dir) = keyword_only().await;
-    let ada = user(&gantry, "ada@example.com").await;
-    let bob = user(&gantry, "bob@example.com").await;
+    let env = keyword_only().await;
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
+    let bob = user(&env, "bob@example.com").await;
     let lisbon = gantry
-        .create_conversation(ada, titled("Trip to Lisbon"))
+        .for_user(ada)
+        .create_conversation(titled("Trip to Lisbon"))
         .await
         .unwrap();
     let tiles = gantry
-        .create_conversation(ada, titled("Kitchen"))
+        .for_user(ada)
+        .create_conversation(titled("Kitchen"))
         .await
         .unwrap();
-    let store = gantry.store();
+    let store = &env.store;
     store
         .append_message(
             ada,
@@ -235,12 +278,13 @@ async fn search_finds_titles_and_messages_of_the_user_only() {
         .await
         .unwrap();
     let bobs = gantry
-        .create_conversation(bob, titled("Lisbon <script> notes"))
+        .for_user(bob)
+        .create_conversation(titled("Lisbon <script> notes"))
         .await
         .unwrap();
-    gantry.indexer().catch_up().await.unwrap();
+    gantry.flush().await.unwrap();
 
-    let found = gantry.search(ada, "lisbon", 10).await.unwrap();
+    let found = gantry.for_user(ada).search("lisbon", 10).await.unwrap();
     let ids: Vec<_> = found
         .conversations
         .iter()
@@ -251,7 +295,7 @@ async fn search_finds_titles_and_messages_of_the_user_only() {
         found.conversations[0].snippet,
         "Trip to <mark>Lisbon</mark>"
     );
-    let found = gantry.search(ada, "azulejo", 10).await.unwrap();
+    let found = gantry.for_user(ada).search("azulejo", 10).await.unwrap();
     assert_eq!(found.conversations.len(), 1);
     assert_eq!(found.conversations[0].conversation.id, tiles.id);
     assert!(
@@ -259,7 +303,7 @@ async fn search_finds_titles_and_messages_of_the_user_only() {
             .snippet
             .contains("<mark>azulejo</mark>")
     );
-    let found = gantry.search(bob, "lisbon", 10).await.unwrap();
+    let found = gantry.for_user(bob).search("lisbon", 10).await.unwrap();
     assert_eq!(found.conversations.len(), 1);
     assert_eq!(found.conversations[0].conversation.id, bobs.id);
     assert_eq!(
@@ -269,7 +313,8 @@ async fn search_finds_titles_and_messages_of_the_user_only() {
 
     assert_eq!(
         gantry
-            .search(ada, "   ", 10)
+            .for_user(ada)
+            .search("   ", 10)
             .await
             .unwrap_err()
             .invalid_field(),
@@ -277,7 +322,8 @@ async fn search_finds_titles_and_messages_of_the_user_only() {
     );
     assert_eq!(
         gantry
-            .search(ada, "x", 0)
+            .for_user(ada)
+            .search("x", 0)
             .await
             .unwrap_err()
             .invalid_field(),
@@ -287,11 +333,11 @@ async fn search_finds_titles_and_messages_of_the_user_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_is_for_admins_and_each_user_sees_their_own() {
-    let (gantry, _dir) = keyword_only().await;
-    let admin = admin(&gantry).await;
-    let ada = user(&gantry, "ada@example.com").await;
-    gantry
-        .store()
+    let env = keyword_only().await;
+    let gantry = &env.gantry;
+    let admin = admin(gantry).await;
+    let ada = user(&env, "ada@example.com").await;
+    env.store
         .record_usage(gantry::model::NewUsage {
             user_id: ada,
             model: "smollm2".into(),
@@ -303,9 +349,10 @@ async fn usage_is_for_admins_and_each_user_sees_their_own() {
         .unwrap();
     let now = OffsetDateTime::now_utc();
     let (from, to) = (now - Duration::days(1), now + Duration::days(1));
-    let error = gantry.usage(ada, None, from, to).await.unwrap_err();
+    let error = gantry.admin(ada).await.unwrap_err();
     assert!(matches!(error, Error::Forbidden { .. }), "{error:?}");
-    let all = gantry.usage(admin, None, from, to).await.unwrap();
+    let admin_scope = gantry.admin(admin).await.unwrap();
+    let all = admin_scope.usage(None, from, to).await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(
         (
@@ -315,11 +362,18 @@ async fn usage_is_for_admins_and_each_user_sees_their_own() {
         ),
         (ada, 120, 30)
     );
-    assert_eq!(gantry.my_usage(ada, from, to).await.unwrap(), all);
-    assert!(gantry.my_usage(admin, from, to).await.unwrap().is_empty());
-    assert_eq!(
+    assert_eq!(gantry.for_user(ada).usage(from, to).await.unwrap(), all);
+    assert!(
         gantry
-            .usage(admin, None, to, from)
+            .for_user(admin)
+            .usage(from, to)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        admin_scope
+            .usage(None, to, from)
             .await
             .unwrap_err()
             .invalid_field(),

@@ -1,18 +1,34 @@
 //! `Gantry::open` on a fresh data directory: the store, the indexes in step with it, and
 //! search; again after closing, and with the local embedder when its model is available.
 
-use gantry::index::SearchFilter;
-use gantry::model::{MessageRole, NewConversation, NewMessage, NewUser, Role};
-use gantry::{Config, Gantry};
-use gantry_memory::HybridOptions;
+use std::sync::Arc;
 
-async fn say(gantry: &Gantry, text: &str) -> gantry::UserId {
-    let store = gantry.store();
+use gantry::model::{MessageRole, NewConversation, NewMessage, NewUser, Role};
+use gantry::{Config, Gantry, SqliteStore, Store, UserId};
+
+/// Opens Gantry over a store the test holds too, to write what no API writes without a
+/// model (a user's message).
+async fn open(config: &Config) -> (Gantry, Arc<dyn Store>) {
+    std::fs::create_dir_all(&config.data_dir).unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(config.data_dir.join("gantry.db"))
+            .await
+            .unwrap(),
+    );
+    let gantry = Gantry::builder(config.clone())
+        .store(store.clone())
+        .open()
+        .await
+        .unwrap();
+    (gantry, store)
+}
+
+async fn say(store: &dyn Store, text: &str) -> UserId {
     let user = store
         .create_user(NewUser {
             email: format!("{}@example.com", text.len()),
             display_name: "t".into(),
-            password_hash: "x".into(),
+            password_hash: gantry_test::fake_hash(),
             role: Role::User,
         })
         .await
@@ -22,8 +38,7 @@ async fn say(gantry: &Gantry, text: &str) -> gantry::UserId {
             user.id,
             NewConversation {
                 title: "t".into(),
-                persona_id: None,
-                model: None,
+                ..NewConversation::default()
             },
         )
         .await
@@ -35,12 +50,14 @@ async fn say(gantry: &Gantry, text: &str) -> gantry::UserId {
     user.id
 }
 
-fn filter(owner: gantry::UserId) -> SearchFilter {
-    SearchFilter {
-        owner_id: owner,
-        kind: None,
-        parents: vec![],
-    }
+/// How many conversations a search finds by what was said in them (not by title).
+async fn found_by_content(gantry: &Gantry, user: UserId, query: &str) -> usize {
+    let found = gantry.for_user(user).search(query, 10).await.unwrap();
+    found
+        .conversations
+        .iter()
+        .filter(|c| c.message_id.is_some())
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,40 +67,62 @@ async fn opens_on_embedded_defaults_and_finds_what_was_said() {
         data_dir: dir.path().join("data"),
         ..Config::default()
     };
-    let gantry = Gantry::open(config.clone()).await.unwrap();
-    assert!(gantry.embedder().is_none() && !gantry.hybrid().has_vectors());
-    let ada = say(&gantry, "My bicycle is a green Bianchi from 1987.").await;
-    gantry.indexer().catch_up().await.unwrap();
-    let found = gantry
-        .hybrid()
-        .search("bianchi bicycle", &filter(ada), &HybridOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(found.hits.len(), 1);
+    let (gantry, store) = open(&config).await;
+    assert!(gantry.embedder_id().is_none());
+    let ada = say(&*store, "My bicycle is a green Bianchi from 1987.").await;
+    gantry.flush().await.unwrap();
+    assert_eq!(found_by_content(&gantry, ada, "bianchi bicycle").await, 1);
+    let copy = gantry.clone();
     gantry.close().await.unwrap();
+    copy.close().await.unwrap(); // closing again, from another handle, does nothing
+    drop((gantry, copy, store));
 
     // Reopened: the store kept it and the keyword index did not need rebuilding.
-    let gantry = Gantry::open(config).await.unwrap();
-    let found = gantry
-        .hybrid()
-        .search("green bicycle", &filter(ada), &HybridOptions::default())
+    let (gantry, _store) = open(&config).await;
+    let status = gantry.index_status().await.unwrap();
+    assert_eq!(status.keywords, Some(status.store_seq), "saved in step");
+    assert_eq!(found_by_content(&gantry, ada, "green bicycle").await, 1);
+    assert_eq!(gantry.operator().stats().await.unwrap().messages, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_only_handle_loads_nothing_and_manages_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        minilm_dir: Some(dir.path().join("no-model-here")),
+        ..Config::default()
+    };
+    // A model directory that does not exist would fail a full open; a store-only handle
+    // never looks at it, and opens no index.
+    let gantry = Gantry::builder(config.clone())
+        .store_only()
+        .open()
         .await
         .unwrap();
-    assert_eq!(found.hits.len(), 1);
-    assert_eq!(gantry.store().stats().await.unwrap().messages, 1);
+    assert!(!gantry.has_chat_model() && gantry.embedder_id().is_none());
+    let root = gantry
+        .register(gantry::NewAccount::new(
+            "root@example.com",
+            "Root",
+            "a long passphrase",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(root.role, Role::Admin);
+    let status = gantry.index_status().await.unwrap();
+    assert_eq!((status.vectors, status.keywords), (None, None));
+    assert!(!config.data_dir.join("index").exists(), "no index files");
+    gantry.close().await.unwrap();
+    assert!(
+        Gantry::open(config).await.is_err(),
+        "the full stack needs the model"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_local_embedder_search_uses_meaning_too() {
-    let Some(dir) = std::env::var("GANTRY_MINILM_DIR")
-        .ok()
-        .filter(|d| !d.trim().is_empty())
-    else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "GANTRY_MINILM_DIR is not set: run the tests through scripts/test"
-        );
-        eprintln!("SKIPPED: local embedder test (set GANTRY_MINILM_DIR)");
+    let Some(dir) = gantry_test::service("GANTRY_MINILM_DIR", "local embedder test") else {
         return;
     };
     let data = tempfile::tempdir().unwrap();
@@ -92,24 +131,19 @@ async fn with_the_local_embedder_search_uses_meaning_too() {
         minilm_dir: Some(dir.into()),
         ..Config::default()
     };
-    let gantry = Gantry::open(config.clone()).await.unwrap();
-    assert!(gantry.hybrid().has_vectors());
+    let (gantry, store) = open(&config).await;
+    assert!(gantry.embedder_id().is_some());
     let ada = say(
-        &gantry,
+        &*store,
         "My dog is terrified of fireworks on New Year's Eve.",
     )
     .await;
-    gantry.indexer().catch_up().await.unwrap();
-    let found = gantry
-        .hybrid()
-        .search(
-            "which pet gets scared by loud bangs?",
-            &filter(ada),
-            &HybridOptions::default(),
-        )
-        .await
-        .unwrap();
-    assert!(found.hits[0].vector.is_some(), "found by meaning");
+    gantry.flush().await.unwrap();
+    // No word of the question is in the message: only its meaning can find it.
+    assert_eq!(
+        found_by_content(&gantry, ada, "which pet gets scared by loud bangs?").await,
+        1
+    );
     gantry.close().await.unwrap();
     assert!(
         data.path().join("index/vectors.gvec").exists(),

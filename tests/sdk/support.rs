@@ -1,30 +1,41 @@
 //! Shared by the suites: a Gantry on a temporary directory, wired to the real services.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use gantry::model::{NewConversation, NewUser, Role};
-use gantry::{Chat, Config, ConversationId, Extraction, Gantry, UserId};
-use gantry_llm::{BackendConfig, BackendKind};
+use gantry::{
+    BackendConfig, BackendKind, Chat, Config, ConversationId, Extraction, Gantry, SignupPolicy,
+    SqliteStore, Store, UserId,
+};
 use tempfile::TempDir;
 
-/// An open Gantry and the directory it lives in (removed on drop).
+/// An open Gantry, the store under it (for tests that check what was written, or write
+/// what no API writes, such as an account with a placeholder password), and the directory
+/// they live in (removed on drop).
 pub(crate) struct Env {
     pub(crate) gantry: Gantry,
+    pub(crate) store: Arc<dyn Store>,
     _dir: TempDir,
 }
 
-/// The real service a test needs, from the environment `scripts/test` sets up; `None`
-/// (said loudly) when it is missing, except under CI, where that is a failure.
-pub(crate) fn service(var: &str, test: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(value) if !value.trim().is_empty() => Some(value),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("{var} is not set: run the tests through scripts/test")
-        }
-        _ => {
-            eprintln!("SKIPPED: {test} (needs {var}; run scripts/test)");
-            None
-        }
+/// Opens Gantry on `config` over a SQLite store the test also holds.
+pub(crate) async fn open_config(config: Config, dir: TempDir) -> Env {
+    std::fs::create_dir_all(&config.data_dir).unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(config.data_dir.join("gantry.db"))
+            .await
+            .unwrap(),
+    );
+    let gantry = Gantry::builder(config)
+        .store(store.clone())
+        .open()
+        .await
+        .unwrap();
+    Env {
+        gantry,
+        store,
+        _dir: dir,
     }
 }
 
@@ -46,6 +57,10 @@ pub(crate) fn config(dir: &TempDir, llm_url: &str, vectors: Option<PathBuf>) -> 
             title_with_model: false,
             ..Chat::default()
         },
+        accounts: gantry::Accounts {
+            signup: SignupPolicy::Open,
+            ..gantry::Accounts::default()
+        },
         ..Config::default()
     }
 }
@@ -57,29 +72,30 @@ pub(crate) async fn open(test: &str) -> Option<Env> {
 
 /// Like [`open`], with the settings changed by `adjust`.
 pub(crate) async fn open_with(test: &str, adjust: impl FnOnce(&mut Config)) -> Option<Env> {
-    let url = service("GANTRY_LLM_URL", test)?;
-    let minilm = service("GANTRY_MINILM_DIR", test)?;
+    let url = gantry_test::service("GANTRY_LLM_URL", test)?;
+    let minilm = gantry_test::service("GANTRY_MINILM_DIR", test)?;
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(&dir, &url, Some(PathBuf::from(minilm)));
     adjust(&mut config);
-    let gantry = Gantry::open(config).await.unwrap();
-    Some(Env { gantry, _dir: dir })
+    Some(open_config(config, dir).await)
 }
 
-/// A Gantry on embedded defaults without a model or embedder: keyword retrieval alone.
-pub(crate) async fn keyword_only() -> (Gantry, TempDir) {
+/// A Gantry on embedded defaults without a model or embedder: keyword retrieval alone,
+/// open sign-up.
+pub(crate) async fn keyword_only() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
+    let mut config = Config {
         data_dir: dir.path().join("data"),
         ..Config::default()
     };
-    (Gantry::open(config).await.unwrap(), dir)
+    config.accounts.signup = SignupPolicy::Open;
+    open_config(config, dir).await
 }
 
-/// A new ordinary account (with a placeholder hash: signing in is not under test).
-pub(crate) async fn user(gantry: &Gantry, email: &str) -> UserId {
-    gantry
-        .store()
+/// A new ordinary account (with a placeholder hash: signing in is not under test, and
+/// hashing a real password for every account would slow the suites down).
+pub(crate) async fn user(env: &Env, email: &str) -> UserId {
+    env.store
         .create_user(NewUser {
             email: email.into(),
             display_name: email.into(),
@@ -94,7 +110,8 @@ pub(crate) async fn user(gantry: &Gantry, email: &str) -> UserId {
 /// A new conversation with the default title.
 pub(crate) async fn conversation(gantry: &Gantry, user: UserId) -> ConversationId {
     gantry
-        .create_conversation(user, NewConversation::default())
+        .for_user(user)
+        .create_conversation(NewConversation::default())
         .await
         .unwrap()
         .id

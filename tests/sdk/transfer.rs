@@ -20,21 +20,24 @@ fn without_ids(mut export: ConversationExport) -> ConversationExport {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conversation_exported_as_json_imports_back_exactly() {
-    let (gantry, _dir) = keyword_only().await;
-    let ada = user(&gantry, "ada@example.com").await;
-    let bob = user(&gantry, "bob@example.com").await;
+    let env = keyword_only().await;
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
+    let bob = user(&env, "bob@example.com").await;
     let chat = gantry
-        .create_conversation(
-            ada,
-            NewConversation {
-                title: "Crème brûlée «notes» 🍮".into(),
-                ..NewConversation::default()
-            },
-        )
+        .for_user(ada)
+        .create_conversation(NewConversation {
+            title: "Crème brûlée «notes» 🍮".into(),
+            ..NewConversation::default()
+        })
         .await
         .unwrap();
-    gantry.pin_conversation(ada, chat.id, true).await.unwrap();
-    let store = gantry.store();
+    gantry
+        .for_user(ada)
+        .pin_conversation(chat.id, true)
+        .await
+        .unwrap();
+    let store = &env.store;
     store
         .append_message(
             ada,
@@ -51,12 +54,18 @@ async fn a_conversation_exported_as_json_imports_back_exactly() {
     store.append_message(ada, chat.id, partial).await.unwrap();
 
     let json = gantry
-        .export_conversation(ada, chat.id, ExportFormat::Json)
+        .for_user(ada)
+        .export_conversation(chat.id, ExportFormat::Json)
         .await
         .unwrap();
-    let copy = gantry.import_conversation(bob, &json).await.unwrap();
+    let copy = gantry
+        .for_user(bob)
+        .import_conversation(json.clone())
+        .await
+        .unwrap();
     let again = gantry
-        .export_conversation(bob, copy.id, ExportFormat::Json)
+        .for_user(bob)
+        .export_conversation(copy.id, ExportFormat::Json)
         .await
         .unwrap();
     let (first, second) = (
@@ -71,30 +80,35 @@ async fn a_conversation_exported_as_json_imports_back_exactly() {
     );
 
     let markdown = gantry
-        .export_conversation(ada, chat.id, ExportFormat::Markdown)
+        .for_user(ada)
+        .export_conversation(chat.id, ExportFormat::Markdown)
         .await
         .unwrap();
     let markdown = String::from_utf8(markdown).unwrap();
     assert!(markdown.contains("Crème brûlée") && markdown.contains("About forty min"));
     let pdf = gantry
-        .export_conversation(ada, chat.id, ExportFormat::Pdf)
+        .for_user(ada)
+        .export_conversation(chat.id, ExportFormat::Pdf)
         .await
         .unwrap();
     assert!(pdf.starts_with(b"%PDF"));
 
     // Someone else's conversation cannot be exported; a damaged file imports nothing.
     let error = gantry
-        .export_conversation(bob, chat.id, ExportFormat::Json)
+        .for_user(bob)
+        .export_conversation(chat.id, ExportFormat::Json)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
     let error = gantry
-        .import_conversation(bob, &json[..json.len() / 2])
+        .for_user(bob)
+        .import_conversation(json[..json.len() / 2].to_vec())
         .await
         .unwrap_err();
     assert!(error.invalid_field().is_some(), "{error:?}");
     let listed = gantry
-        .conversations(bob, Default::default(), PageRequest::first(10))
+        .for_user(bob)
+        .conversations(Default::default(), PageRequest::first(10))
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 1);
@@ -102,7 +116,8 @@ async fn a_conversation_exported_as_json_imports_back_exactly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_export_archives_and_chatgpt_exports_import() {
-    let (gantry, _dir) = keyword_only().await;
+    let env = keyword_only().await;
+    let gantry = &env.gantry;
     let admin = gantry
         .register(NewAccount::new(
             "root@example.com",
@@ -112,18 +127,26 @@ async fn admins_export_archives_and_chatgpt_exports_import() {
         .await
         .unwrap()
         .id;
-    let ada = user(&gantry, "ada@example.com").await;
+    let ada = user(&env, "ada@example.com").await;
     let fixture = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/chatgpt-conversations.json"
     ))
     .unwrap();
-    let report = gantry.import_chatgpt(ada, &fixture).await.unwrap();
+    let report = gantry
+        .for_user(ada)
+        .import_chatgpt(fixture.clone())
+        .await
+        .unwrap();
     let expected = gantry::export::parse_chatgpt(&fixture).unwrap();
     assert_eq!(report.imported.len(), expected.conversations.len());
     assert_eq!(report.skipped, expected.skipped);
     for (conversation, export) in report.imported.iter().zip(&expected.conversations) {
-        let stored = gantry.all_messages(ada, conversation.id).await.unwrap();
+        let stored = gantry
+            .for_user(ada)
+            .all_messages(conversation.id)
+            .await
+            .unwrap();
         let contents: Vec<&str> = stored.iter().map(|m| m.content.as_str()).collect();
         let wanted: Vec<&str> = export.messages.iter().map(|m| m.content.as_str()).collect();
         assert_eq!(contents, wanted);
@@ -131,13 +154,13 @@ async fn admins_export_archives_and_chatgpt_exports_import() {
 
     let now = OffsetDateTime::now_utc();
     let (from, to) = (now - Duration::days(36_500), now + Duration::days(1));
-    let error = gantry
-        .export_archive(ada, None, from, to)
-        .await
-        .unwrap_err();
+    let error = gantry.admin(ada).await.unwrap_err();
     assert!(matches!(error, Error::Forbidden { .. }), "{error:?}");
     let zip = gantry
-        .export_archive(admin, Some(ada), from, to)
+        .admin(admin)
+        .await
+        .unwrap()
+        .export_archive(Some(ada), from, to)
         .await
         .unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();

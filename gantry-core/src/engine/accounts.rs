@@ -1,11 +1,42 @@
-//! Accounts, personas and usage: who may do what, and what it cost.
+//! Accounts and the ways a caller proves who they are: registration, sign-in sessions, API
+//! keys, password changes, and an admin's management of accounts.
+//!
+//! Secrets never leave this module in the clear except once, to the person who asked for
+//! them (a new session token, a new API key); the store only sees their hashes.
+
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::Engine;
-use crate::ids::{PersonaId, UserId};
-use crate::model::{NewPersona, NewUser, Persona, Role, UsageSummary, User};
+use super::{AdminScope, Engine, UserScope};
+use crate::ids::{ApiKeyId, UserId};
+use crate::model::{ApiKey, NewUser, Role, Session, StoreStats, User};
+use crate::store::{Page, PageRequest};
 use crate::{Error, Result, auth, validate};
+
+/// What every API key starts with, so a leaked key is recognisable (and never mistaken for
+/// a session token).
+pub const API_KEY_PREFIX: &str = "gk_";
+/// How many characters of a key are kept in the clear, to tell keys apart.
+const SHOWN_KEY_CHARS: usize = API_KEY_PREFIX.len() + 8;
+/// The longest token or key looked up; anything longer is refused without a query.
+const MAX_TOKEN_BYTES: usize = 256;
+/// The answer to every failed sign-in, whatever was wrong.
+const BAD_CREDENTIALS: &str = "wrong email or password";
+
+/// Who may create their own account with [`Engine::register`]. The first account of an
+/// installation can always be created (it becomes the admin); admins can always create
+/// accounts ([`AdminScope::create_user`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupPolicy {
+    /// Only admins create accounts (after the first).
+    #[default]
+    Closed,
+    /// Anyone who can reach Gantry may register.
+    Open,
+}
 
 /// A new account, with its password in the clear (hashed before it is stored).
 #[derive(Clone)]
@@ -31,6 +62,20 @@ impl NewAccount {
             password: password.into(),
         }
     }
+
+    /// Checks the fields and hashes the password, in that order: a bad email costs no
+    /// hashing time.
+    fn into_user(self, role: Role) -> Result<NewUser> {
+        validate::email(&self.email)?;
+        validate::required("display_name", &self.display_name, validate::MAX_NAME_BYTES)?;
+        let password_hash = auth::hash_password(&self.password)?;
+        Ok(NewUser {
+            email: self.email,
+            display_name: self.display_name,
+            password_hash,
+            role,
+        })
+    }
 }
 
 impl std::fmt::Debug for NewAccount {
@@ -42,31 +87,112 @@ impl std::fmt::Debug for NewAccount {
     }
 }
 
+/// A new sign-in session. `token` is the only copy of the secret: hand it to the client
+/// (a cookie, a config file) and present it to [`Engine::authenticate`].
+#[derive(Clone)]
+pub struct SignedIn {
+    /// The bearer token.
+    pub token: String,
+    /// The session, as stored.
+    pub session: Session,
+    /// Who signed in.
+    pub user: User,
+}
+
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("session", &self.session)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new API key. `key` is the only copy of the secret: show it to its owner once.
+#[derive(Clone)]
+pub struct NewApiKey {
+    /// The key, starting with [`API_KEY_PREFIX`].
+    pub key: String,
+    /// The key as stored (name, prefix, times).
+    pub info: ApiKey,
+}
+
+impl std::fmt::Debug for NewApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewApiKey")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a caller proved who they are.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Credential {
+    /// A sign-in session (a browser's cookie, say).
+    Session(Session),
+    /// An API key (a program's `Authorization: Bearer`).
+    ApiKey(ApiKey),
+}
+
+/// An authenticated caller: who they are, how they proved it, and their scope.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The account, as it is now (enabled).
+    pub user: User,
+    /// The session or key presented.
+    pub credential: Credential,
+    scope: UserScope,
+}
+
+impl Caller {
+    /// What the caller may do as themself.
+    pub fn scope(&self) -> &UserScope {
+        &self.scope
+    }
+
+    /// What the caller may do as an admin: refused (`Forbidden`) unless they are one.
+    pub fn admin(&self) -> Result<AdminScope> {
+        if self.user.role != Role::Admin {
+            return Err(Error::forbidden("only an admin may do this"));
+        }
+        Ok(AdminScope {
+            engine: self.scope.engine.clone(),
+            admin: Some(self.user.clone()),
+        })
+    }
+}
+
+/// A hash that matches no password, verified when an email is unknown so that a sign-in
+/// takes the same time whether or not the account exists.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| {
+        auth::hash_password("gantry decoy password, never a real one").unwrap_or_default()
+    })
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
 impl Engine {
-    /// Creates an account; the first account of a store becomes its admin.
+    /// Creates an account for someone signing up. The first account of an installation
+    /// becomes its admin, whatever the policy; after that, the [`SignupPolicy`] decides
+    /// (`Forbidden` when sign-up is closed).
     pub async fn register(&self, account: NewAccount) -> Result<User> {
-        let password_hash = auth::hash_password(&account.password)?;
-        let role = if self.inner.store.count_users().await? == 0 {
-            Role::Admin
-        } else {
-            Role::User
-        };
-        let new = NewUser {
-            email: account.email,
-            display_name: account.display_name,
-            password_hash,
-            role,
-        };
-        new.validate()?;
+        let first = self.inner.store.count_users().await? == 0;
+        if !first && self.inner.settings.signup == SignupPolicy::Closed {
+            return Err(Error::forbidden(
+                "sign-up is closed: ask an admin for an account",
+            ));
+        }
+        let role = if first { Role::Admin } else { Role::User };
+        let new = account.into_user(role)?;
         let user = self.inner.store.create_user(new).await?;
         if user.role == Role::Admin {
             // Two accounts made at once on an empty store both saw zero: only the earliest
             // keeps the admin role.
-            let first = self
-                .inner
-                .store
-                .list_users(crate::store::PageRequest::first(1))
-                .await?;
+            let first = self.inner.store.list_users(PageRequest::first(1)).await?;
             if first.items.first().is_some_and(|u| u.id != user.id) {
                 return self.inner.store.set_role(user.id, Role::User).await;
             }
@@ -74,120 +200,217 @@ impl Engine {
         Ok(user)
     }
 
-    /// The account with this email (in any case), if there is one.
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        Ok(self.inner.store.credentials(email).await?.map(|c| c.user))
+    /// Signs in with an email (in any case) and password, starting a session that lasts
+    /// the configured lifetime. A wrong password, an unknown email and a disabled account
+    /// all answer the same `Unauthenticated` error, after the same work.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<SignedIn> {
+        if email.len() > validate::MAX_EMAIL_BYTES
+            || password.len() > *validate::PASSWORD_BYTES.end()
+        {
+            return Err(Error::unauthenticated(BAD_CREDENTIALS));
+        }
+        let found = self.inner.store.credentials(email).await?;
+        let stored = found.as_ref().map(|c| c.password_hash.clone());
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || {
+            let hash = stored.as_deref().unwrap_or_else(|| decoy_hash());
+            auth::verify_password(&password, hash)
+        })
+        .await
+        .map_err(|e| Error::internal_from("checking a password", e))?;
+        match found {
+            Some(credentials) if matches && !credentials.user.disabled => {
+                self.start_session(credentials.user).await
+            }
+            _ => Err(Error::unauthenticated(BAD_CREDENTIALS)),
+        }
+    }
+
+    /// Who presents `token`: a session token from [`Self::sign_in`] or an API key. Refused
+    /// (`Unauthenticated`) when it is unknown, expired, revoked, or its account is disabled.
+    pub async fn authenticate(&self, token: &str) -> Result<Caller> {
+        let token = token.trim();
+        if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::unauthenticated("no valid session or API key"));
+        }
+        let hash = auth::hash_token(token);
+        let (user, credential) = if token.starts_with(API_KEY_PREFIX) {
+            let (key, user) = self
+                .inner
+                .store
+                .api_key_by_hash(&hash, now())
+                .await?
+                .ok_or_else(|| Error::unauthenticated("the API key is unknown or revoked"))?;
+            (user, Credential::ApiKey(key))
+        } else {
+            let (session, user) = self
+                .inner
+                .store
+                .session_by_token(&hash, now())
+                .await?
+                .ok_or_else(|| Error::unauthenticated("the session has expired or ended"))?;
+            (user, Credential::Session(session))
+        };
+        if user.disabled {
+            return Err(Error::unauthenticated("the account is disabled"));
+        }
+        Ok(Caller {
+            scope: self.for_user(user.id),
+            user,
+            credential,
+        })
+    }
+
+    /// Ends the session `token` stands for. An unknown or expired token is already signed
+    /// out, so that is not an error.
+    pub async fn sign_out(&self, token: &str) -> Result<()> {
+        match self.authenticate(token).await {
+            Ok(Caller {
+                user,
+                credential: Credential::Session(session),
+                ..
+            }) => match self.inner.store.delete_session(user.id, session.id).await {
+                Ok(()) | Err(Error::NotFound { .. }) => Ok(()),
+                Err(error) => Err(error),
+            },
+            Ok(_) | Err(Error::Unauthenticated { .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn start_session(&self, user: User) -> Result<SignedIn> {
+        let token = auth::new_token()?;
+        let lifetime = self.inner.settings.session_lifetime;
+        let expires_at = now() + lifetime;
+        let session = self
+            .inner
+            .store
+            .create_session(user.id, &auth::hash_token(&token), expires_at)
+            .await?;
+        Ok(SignedIn {
+            token,
+            session,
+            user,
+        })
+    }
+}
+
+impl UserScope {
+    /// Changes the user's password after checking the current one. Every session of the
+    /// account ends (another device signed in with the old password is signed out) and a
+    /// new one starts for the caller.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<SignedIn> {
+        validate::password(new)?;
+        let user = self.me().await?;
+        let credentials = self
+            .store()
+            .credentials(&user.email)
+            .await?
+            .ok_or_else(|| Error::not_found(self.user.describe()))?;
+        let current = current.to_owned();
+        let new = new.to_owned();
+        let hashed = tokio::task::spawn_blocking(move || {
+            if !auth::verify_password(&current, &credentials.password_hash) {
+                return Err(Error::invalid("current_password", "is not your password"));
+            }
+            auth::hash_password(&new)
+        })
+        .await
+        .map_err(|e| Error::internal_from("hashing a password", e))??;
+        self.store().set_password_hash(self.user, &hashed).await?;
+        self.engine.start_session(user).await
+    }
+
+    /// Creates an API key that acts as this user, named so its owner can tell it apart.
+    /// The key is in the answer once and never again.
+    pub async fn create_api_key(&self, name: &str) -> Result<NewApiKey> {
+        let key = format!("{API_KEY_PREFIX}{}", auth::new_token()?);
+        let shown = &key[..SHOWN_KEY_CHARS];
+        let info = self
+            .store()
+            .create_api_key(self.user, name.trim(), shown, &auth::hash_token(&key))
+            .await?;
+        Ok(NewApiKey { key, info })
+    }
+
+    /// The user's API keys, newest first (names and prefixes, never the keys).
+    pub async fn api_keys(&self) -> Result<Vec<ApiKey>> {
+        self.store().list_api_keys(self.user).await
+    }
+
+    /// Revokes one of the user's API keys: it stops working at once.
+    pub async fn revoke_api_key(&self, id: ApiKeyId) -> Result<()> {
+        self.store().delete_api_key(self.user, id).await
+    }
+}
+
+impl AdminScope {
+    /// Accounts in order of creation, a page at a time.
+    pub async fn users(&self, page: PageRequest) -> Result<Page<User>> {
+        self.store().list_users(page).await
     }
 
     /// One account.
     pub async fn user(&self, id: UserId) -> Result<User> {
-        self.inner.store.user(id).await
+        self.store().user(id).await
     }
 
-    /// Refuses (`Forbidden`) unless `actor` is an enabled admin; returns the admin. For
-    /// front ends guarding admin-only actions of their own.
-    pub async fn require_admin(&self, actor: UserId) -> Result<User> {
-        let user = self.inner.store.user(actor).await?;
-        if user.role != Role::Admin || user.disabled {
-            return Err(Error::forbidden("only an admin may do this"));
+    /// The account with this email (in any case), if there is one.
+    pub async fn find_user(&self, email: &str) -> Result<Option<User>> {
+        Ok(self.store().credentials(email).await?.map(|c| c.user))
+    }
+
+    /// Creates an account with the given role, whatever the sign-up policy.
+    pub async fn create_user(&self, account: NewAccount, role: Role) -> Result<User> {
+        let new = account.into_user(role)?;
+        self.store().create_user(new).await
+    }
+
+    /// Makes an account an admin or an ordinary user. An admin cannot change their own
+    /// role (so there is always an admin left).
+    pub async fn set_role(&self, id: UserId, role: Role) -> Result<User> {
+        self.not_myself(id, "change their own role")?;
+        self.store().set_role(id, role).await
+    }
+
+    /// Disables an account (its sessions and API keys stop working at once) or enables it
+    /// again. An admin cannot disable themself.
+    pub async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<User> {
+        self.not_myself(id, "disable themself")?;
+        self.store().set_disabled(id, disabled).await
+    }
+
+    /// Sets a new password for an account and ends all its sessions.
+    pub async fn reset_password(&self, id: UserId, password: &str) -> Result<()> {
+        validate::password(password)?;
+        let password = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+            .await
+            .map_err(|e| Error::internal_from("hashing a password", e))??;
+        self.store().set_password_hash(id, &hash).await
+    }
+
+    /// Deletes an account and everything it owns (conversations, documents, memory, usage,
+    /// sessions, keys); nothing of it is retrieved once this returns. An admin cannot
+    /// delete themself.
+    pub async fn delete_user(&self, id: UserId) -> Result<()> {
+        self.not_myself(id, "delete themself")?;
+        self.store().delete_user(id).await?;
+        self.engine.forgot(id).await
+    }
+
+    /// Counts of what the installation holds.
+    pub async fn stats(&self) -> Result<StoreStats> {
+        self.store().stats().await
+    }
+
+    fn not_myself(&self, id: UserId, action: &str) -> Result<()> {
+        if self.admin.as_ref().is_some_and(|admin| admin.id == id) {
+            return Err(Error::forbidden(format!("an admin cannot {action}")));
         }
-        Ok(user)
-    }
-
-    /// Creates a persona: the user's own, or (`global`, admins only) one everybody sees.
-    /// Marking it the default replaces the previous default of the same scope.
-    pub async fn create_persona(
-        &self,
-        actor: UserId,
-        global: bool,
-        new: NewPersona,
-    ) -> Result<Persona> {
-        new.validate()?;
-        let owner = self.persona_scope(actor, global).await?;
-        self.inner.store.create_persona(owner, new).await
-    }
-
-    /// The global personas and the user's own, by name.
-    pub async fn personas(&self, user: UserId) -> Result<Vec<Persona>> {
-        self.inner.store.list_personas(user).await
-    }
-
-    /// Replaces a persona of the given scope (`global`: admins only).
-    pub async fn update_persona(
-        &self,
-        actor: UserId,
-        global: bool,
-        id: PersonaId,
-        new: NewPersona,
-    ) -> Result<Persona> {
-        new.validate()?;
-        let owner = self.persona_scope(actor, global).await?;
-        self.inner.store.update_persona(owner, id, new).await
-    }
-
-    /// Deletes a persona of the given scope (`global`: admins only); conversations that used
-    /// it fall back to the default.
-    pub async fn delete_persona(&self, actor: UserId, global: bool, id: PersonaId) -> Result<()> {
-        let owner = self.persona_scope(actor, global).await?;
-        self.inner.store.delete_persona(owner, id).await
-    }
-
-    /// The persona a conversation uses: its own when set and still there, else the user's
-    /// default, else the global default, else none (the built-in system prompt).
-    pub(crate) async fn effective_persona(
-        &self,
-        user: UserId,
-        chosen: Option<PersonaId>,
-    ) -> Result<Option<Persona>> {
-        if let Some(id) = chosen {
-            match self.inner.store.persona(user, id).await {
-                Ok(persona) => return Ok(Some(persona)),
-                Err(Error::NotFound { .. }) => {}
-                Err(error) => return Err(error),
-            }
-        }
-        let personas = self.inner.store.list_personas(user).await?;
-        let own = personas
-            .iter()
-            .find(|p| p.is_default && p.owner_id == Some(user));
-        let global = personas
-            .iter()
-            .find(|p| p.is_default && p.owner_id.is_none());
-        Ok(own.or(global).cloned())
-    }
-
-    async fn persona_scope(&self, actor: UserId, global: bool) -> Result<Option<UserId>> {
-        if global {
-            self.require_admin(actor).await?;
-            Ok(None)
-        } else {
-            self.inner.store.user(actor).await?;
-            Ok(Some(actor))
-        }
-    }
-
-    /// Token usage and latency per user, model and UTC day in `[from, to)`, for everyone or
-    /// one user: the admin's view.
-    pub async fn usage(
-        &self,
-        actor: UserId,
-        user: Option<UserId>,
-        from: OffsetDateTime,
-        to: OffsetDateTime,
-    ) -> Result<Vec<UsageSummary>> {
-        self.require_admin(actor).await?;
-        validate::time_range(from, to)?;
-        self.inner.store.usage_summary(user, from, to).await
-    }
-
-    /// The user's own usage per model and day in `[from, to)`.
-    pub async fn my_usage(
-        &self,
-        user: UserId,
-        from: OffsetDateTime,
-        to: OffsetDateTime,
-    ) -> Result<Vec<UsageSummary>> {
-        validate::time_range(from, to)?;
-        self.inner.store.usage_summary(Some(user), from, to).await
+        Ok(())
     }
 }
+
+/// How long sessions last unless configured: a day, as people expect of a chat site.
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);

@@ -1,66 +1,50 @@
 //! Conversations and their messages.
 
-use super::{DEFAULT_TITLE, Engine};
+use super::{DEFAULT_TITLE, Engine, UserScope};
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::model::{Conversation, ConversationPatch, Message, NewConversation};
 use crate::store::{ConversationFilter, Page, PageRequest};
 use crate::{Error, Result};
 
-impl Engine {
+impl UserScope {
     /// Starts a conversation. An empty title becomes "New conversation", which the first
     /// turn replaces; a persona must be global or the user's own.
-    pub async fn create_conversation(
-        &self,
-        user: UserId,
-        mut new: NewConversation,
-    ) -> Result<Conversation> {
+    pub async fn create_conversation(&self, mut new: NewConversation) -> Result<Conversation> {
         if new.title.trim().is_empty() {
             DEFAULT_TITLE.clone_into(&mut new.title);
         }
-        new.validate()?;
-        if let Some(persona) = new.persona_id {
-            self.inner.store.persona(user, persona).await?;
-        }
-        self.inner.store.create_conversation(user, new).await
+        self.store().create_conversation(self.user, new).await
     }
 
     /// One conversation.
-    pub async fn conversation(&self, user: UserId, id: ConversationId) -> Result<Conversation> {
-        self.inner.store.conversation(user, id).await
+    pub async fn conversation(&self, id: ConversationId) -> Result<Conversation> {
+        self.store().conversation(self.user, id).await
     }
 
     /// Pinned first, then the most recently active, a page at a time (keyset pagination:
     /// pass `next` back to continue, unaffected by conversations added meanwhile).
     pub async fn conversations(
         &self,
-        user: UserId,
         filter: ConversationFilter,
         page: PageRequest,
     ) -> Result<Page<Conversation>> {
-        self.inner
-            .store
-            .list_conversations(user, filter, page)
+        self.store()
+            .list_conversations(self.user, filter, page)
             .await
     }
 
     /// Renames, pins, archives, or changes persona or model.
     pub async fn update_conversation(
         &self,
-        user: UserId,
         id: ConversationId,
         patch: ConversationPatch,
     ) -> Result<Conversation> {
-        patch.validate()?;
-        if let Some(Some(persona)) = patch.persona_id {
-            self.inner.store.persona(user, persona).await?;
-        }
-        self.inner.store.update_conversation(user, id, patch).await
+        self.store().update_conversation(self.user, id, patch).await
     }
 
     /// Renames a conversation.
     pub async fn rename_conversation(
         &self,
-        user: UserId,
         id: ConversationId,
         title: impl Into<String>,
     ) -> Result<Conversation> {
@@ -68,27 +52,21 @@ impl Engine {
             title: Some(title.into()),
             ..ConversationPatch::default()
         };
-        self.update_conversation(user, id, patch).await
+        self.update_conversation(id, patch).await
     }
 
     /// Pins or unpins a conversation (pinned ones head the list).
-    pub async fn pin_conversation(
-        &self,
-        user: UserId,
-        id: ConversationId,
-        pinned: bool,
-    ) -> Result<Conversation> {
+    pub async fn pin_conversation(&self, id: ConversationId, pinned: bool) -> Result<Conversation> {
         let patch = ConversationPatch {
             pinned: Some(pinned),
             ..ConversationPatch::default()
         };
-        self.update_conversation(user, id, patch).await
+        self.update_conversation(id, patch).await
     }
 
     /// Moves a conversation to or from the archive.
     pub async fn archive_conversation(
         &self,
-        user: UserId,
         id: ConversationId,
         archived: bool,
     ) -> Result<Conversation> {
@@ -96,59 +74,43 @@ impl Engine {
             archived: Some(archived),
             ..ConversationPatch::default()
         };
-        self.update_conversation(user, id, patch).await
+        self.update_conversation(id, patch).await
     }
 
     /// Deletes a conversation: its messages, the facts they taught the knowledge graph, and
     /// (before this returns) every index entry, so nothing of it is retrieved again.
-    pub async fn delete_conversation(&self, user: UserId, id: ConversationId) -> Result<()> {
-        self.inner.store.delete_conversation(user, id).await?;
-        self.forgot(user).await
+    pub async fn delete_conversation(&self, id: ConversationId) -> Result<()> {
+        self.store().delete_conversation(self.user, id).await?;
+        self.engine.forgot(self.user).await
     }
 
     /// A conversation's messages, the latest `page.limit` first page (oldest first within
     /// it); `next` pages back towards the start.
     pub async fn messages(
         &self,
-        user: UserId,
         conversation: ConversationId,
         page: PageRequest,
     ) -> Result<Page<Message>> {
-        self.inner
-            .store
-            .list_messages(user, conversation, page)
+        self.store()
+            .list_messages(self.user, conversation, page)
             .await
     }
 
     /// Deletes one message (and the facts it taught); retrieval no longer finds it once
     /// this returns.
-    pub async fn delete_message(&self, user: UserId, id: MessageId) -> Result<()> {
-        self.inner.store.delete_message(user, id).await?;
-        self.forgot(user).await
-    }
-
-    /// After the store dropped something of `user`'s: the cached graph is reloaded and the
-    /// indexes apply the tombstones now.
-    pub(crate) async fn forgot(&self, user: UserId) -> Result<()> {
-        if let Some(graph) = &self.inner.graph {
-            graph.invalidate(user);
-        }
-        self.inner.index.sync().await
+    pub async fn delete_message(&self, id: MessageId) -> Result<()> {
+        self.store().delete_message(self.user, id).await?;
+        self.engine.forgot(self.user).await
     }
 
     /// Every message of a conversation, oldest first (for export and regeneration).
-    pub async fn all_messages(
-        &self,
-        user: UserId,
-        conversation: ConversationId,
-    ) -> Result<Vec<Message>> {
+    pub async fn all_messages(&self, conversation: ConversationId) -> Result<Vec<Message>> {
         let mut pages = Vec::new();
         let mut request = PageRequest::first(crate::validate::MAX_PAGE);
         loop {
             let page = self
-                .inner
-                .store
-                .list_messages(user, conversation, request)
+                .store()
+                .list_messages(self.user, conversation, request)
                 .await?;
             pages.push(page.items);
             match page.next {
@@ -158,6 +120,17 @@ impl Engine {
         }
         // Pages come newest first, each oldest first within.
         Ok(pages.into_iter().rev().flatten().collect())
+    }
+}
+
+impl Engine {
+    /// After the store dropped something of `user`'s: the cached graph is reloaded and the
+    /// indexes apply the tombstones now.
+    pub(crate) async fn forgot(&self, user: UserId) -> Result<()> {
+        if let Some(graph) = &self.inner.graph {
+            graph.invalidate(user);
+        }
+        self.inner.index.sync().await
     }
 }
 

@@ -1,26 +1,25 @@
 //! The Knowledge Vault: documents a user uploads, read into chunks that retrieval draws on.
 
-use super::Engine;
+use super::UserScope;
 use super::ports::DocumentReader;
-use crate::ids::{DocumentId, UserId};
+use crate::ids::DocumentId;
 use crate::model::{Document, DocumentStatus, NewDocument};
 use crate::store::{Page, PageRequest};
-use crate::{Error, Result};
+use crate::{Backend, Error, Result};
 
-impl Engine {
+impl UserScope {
     /// Adds a document and reads it before returning: the document comes back `ready`, or
     /// `failed` with a reason a person understands. Its chunks are searchable soon after
     /// (at once after [`crate::engine::IndexSync::sync`]).
     pub async fn add_document(
         &self,
-        user: UserId,
         filename: &str,
         content_type: &str,
         bytes: Vec<u8>,
     ) -> Result<Document> {
-        let (reader, document) = self.accept(user, filename, content_type, &bytes).await?;
-        let document = reader.read(user, document.id, filename, bytes).await?;
-        self.inner.index.nudge();
+        let (reader, document) = self.accept(filename, content_type, &bytes).await?;
+        let document = reader.read(self.user, document.id, filename, bytes).await?;
+        self.engine.inner.index.nudge();
         Ok(document)
     }
 
@@ -28,15 +27,14 @@ impl Engine {
     /// [`Self::document`] for `ready` or `failed`).
     pub async fn upload_document(
         &self,
-        user: UserId,
         filename: &str,
         content_type: &str,
         bytes: Vec<u8>,
     ) -> Result<Document> {
-        let (reader, document) = self.accept(user, filename, content_type, &bytes).await?;
-        let engine = self.clone();
+        let (reader, document) = self.accept(filename, content_type, &bytes).await?;
+        let (engine, user) = (self.engine.clone(), self.user);
         let (id, filename) = (document.id, filename.to_owned());
-        self.inner.background.spawn(async move {
+        self.engine.inner.background.spawn(async move {
             match reader.read(user, id, &filename, bytes).await {
                 Ok(_) => engine.inner.index.nudge(),
                 Err(error) => {
@@ -61,16 +59,14 @@ impl Engine {
     /// Checks an upload and records it as `processing`.
     async fn accept(
         &self,
-        user: UserId,
         filename: &str,
         content_type: &str,
         bytes: &[u8],
     ) -> Result<(std::sync::Arc<dyn DocumentReader>, Document)> {
-        let reader =
-            self.inner.documents.clone().ok_or_else(|| {
-                Error::unavailable("documents", "no document reader is configured")
-            })?;
-        let max = self.inner.settings.max_upload_bytes;
+        let reader = self.engine.inner.documents.clone().ok_or_else(|| {
+            Error::unavailable(Backend::Component("document reader"), "none is configured")
+        })?;
+        let max = self.engine.inner.settings.max_upload_bytes;
         if bytes.len() > max {
             return Err(Error::invalid(
                 "file",
@@ -89,25 +85,25 @@ impl Engine {
             size_bytes: bytes.len() as u64,
         };
         new.validate()?;
-        let document = self.inner.store.create_document(user, new).await?;
+        let document = self.store().create_document(self.user, new).await?;
         Ok((reader, document))
     }
 
     /// One document.
-    pub async fn document(&self, user: UserId, id: DocumentId) -> Result<Document> {
-        self.inner.store.document(user, id).await
+    pub async fn document(&self, id: DocumentId) -> Result<Document> {
+        self.store().document(self.user, id).await
     }
 
     /// The user's documents, newest first, a page at a time.
-    pub async fn documents(&self, user: UserId, page: PageRequest) -> Result<Page<Document>> {
-        self.inner.store.list_documents(user, page).await
+    pub async fn documents(&self, page: PageRequest) -> Result<Page<Document>> {
+        self.store().list_documents(self.user, page).await
     }
 
     /// Re-indexes a document's chunks (after the embedder changed, say): every index takes
     /// them again, the vector index embedding them anew. Returns the document, whose chunks
     /// are searchable as before once the background indexer has caught up.
-    pub async fn reindex_document(&self, user: UserId, id: DocumentId) -> Result<Document> {
-        let document = self.inner.store.document(user, id).await?;
+    pub async fn reindex_document(&self, id: DocumentId) -> Result<Document> {
+        let document = self.store().document(self.user, id).await?;
         if document.status != DocumentStatus::Ready {
             return Err(Error::conflict(format!(
                 "{} is {}; only a ready document can be re-indexed",
@@ -115,14 +111,14 @@ impl Engine {
                 document.status
             )));
         }
-        self.inner.store.reindex_chunks(user, id).await?;
-        self.inner.index.nudge();
+        self.store().reindex_chunks(self.user, id).await?;
+        self.engine.inner.index.nudge();
         Ok(document)
     }
 
     /// Deletes a document and its chunks; retrieval no longer finds it once this returns.
-    pub async fn delete_document(&self, user: UserId, id: DocumentId) -> Result<()> {
-        self.inner.store.delete_document(user, id).await?;
-        self.inner.index.sync().await
+    pub async fn delete_document(&self, id: DocumentId) -> Result<()> {
+        self.store().delete_document(self.user, id).await?;
+        self.engine.inner.index.sync().await
     }
 }

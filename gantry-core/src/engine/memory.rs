@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::Engine;
+use super::UserScope;
 use crate::Result;
-use crate::ids::{EntityId, MessageId, RelationId, UserId};
+use crate::graph::Subgraph;
+use crate::ids::{EntityId, MessageId, RelationId};
 use crate::model::Entity;
 
 /// A remembered fact, spelled out.
@@ -35,13 +36,13 @@ pub struct MemoryView {
     pub facts: Vec<Fact>,
 }
 
-impl Engine {
+impl UserScope {
     /// What Gantry remembers about the user: the entities and current facts of their
     /// knowledge graph. (Their messages are remembered too; they are listed and deleted
     /// through their conversations.)
-    pub async fn memory(&self, user: UserId) -> Result<MemoryView> {
-        let entities = self.inner.store.entities(user).await?;
-        let relations = self.inner.store.relations(user, false).await?;
+    pub async fn memory(&self) -> Result<MemoryView> {
+        let entities = self.store().entities(self.user).await?;
+        let relations = self.store().relations(self.user, false).await?;
         let names: std::collections::HashMap<_, _> =
             entities.iter().map(|e| (e.id, e.name.clone())).collect();
         let mut facts: Vec<Fact> = relations
@@ -62,18 +63,28 @@ impl Engine {
     }
 
     /// Forgets one fact; the next turn no longer sees it.
-    pub async fn forget_fact(&self, user: UserId, id: RelationId) -> Result<()> {
-        match &self.inner.graph {
-            Some(graph) => graph.forget_relation(user, id).await,
-            None => self.inner.store.delete_relation(user, id).await,
+    pub async fn forget_fact(&self, id: RelationId) -> Result<()> {
+        match &self.engine.inner.graph {
+            Some(graph) => graph.forget_relation(self.user, id).await,
+            None => self.store().delete_relation(self.user, id).await,
         }
     }
 
     /// Forgets an entity and every fact about it.
-    pub async fn forget_entity(&self, user: UserId, id: EntityId) -> Result<()> {
-        match &self.inner.graph {
-            Some(graph) => graph.forget_entity(user, id).await,
-            None => self.inner.store.delete_entity(user, id).await,
+    pub async fn forget_entity(&self, id: EntityId) -> Result<()> {
+        match &self.engine.inner.graph {
+            Some(graph) => graph.forget_entity(self.user, id).await,
+            None => self.store().delete_entity(self.user, id).await,
+        }
+    }
+
+    /// The part of the user's knowledge graph within `hops` relations of `entity` (at most
+    /// 4 hops): for a picture of what Gantry knows around it. Empty when no graph is
+    /// configured.
+    pub async fn neighbourhood(&self, entity: EntityId, hops: u32) -> Result<Subgraph> {
+        match &self.engine.inner.graph {
+            Some(graph) => graph.neighbourhood(self.user, entity, hops).await,
+            None => Ok(Subgraph::default()),
         }
     }
 }

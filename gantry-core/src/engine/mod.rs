@@ -1,9 +1,12 @@
 //! The engine: chat with memory, documents, personas, search and usage, over the traits.
 //!
 //! Every front end (the Rust SDK, the HTTP server, the CLI, Python) goes through
-//! [`Engine`], so the rules live in one place: each call names the acting user and is
-//! scoped to them (another user's id answers [`Error::NotFound`](crate::Error)), input is
-//! validated before anything changes, the store is written first and the indexes follow.
+//! [`Engine`], so the rules live in one place. Work on user data goes through a scoped
+//! handle: [`UserScope`] (from [`Engine::for_user`] or [`Engine::authenticate`]) or
+//! [`AdminScope`] (from [`Engine::admin`]), so every call has an acting user and is scoped
+//! to them (another user's id answers [`Error::NotFound`](crate::Error)). The store
+//! validates everything it writes and the engine decides who may do what; the store is
+//! written first and the indexes follow.
 //!
 //! The engine is cheap to clone; clones share one set of parts and background tasks.
 
@@ -12,9 +15,13 @@ mod collections;
 mod conversations;
 mod documents;
 mod memory;
+mod personas;
 pub mod ports;
+mod scope;
 mod search;
+mod transfer;
 mod turn;
+mod usage;
 
 use std::sync::Arc;
 
@@ -24,10 +31,15 @@ use crate::graph::KnowledgeGraph;
 use crate::llm::ChatModel;
 use crate::{Error, Result, Store};
 
-pub use accounts::NewAccount;
+pub use accounts::{
+    API_KEY_PREFIX, Caller, Credential, DEFAULT_SESSION_LIFETIME, NewAccount, NewApiKey, SignedIn,
+    SignupPolicy,
+};
 pub use memory::{Fact, MemoryView};
-pub use ports::{DocumentReader, FactLearner, IndexSync, Retrieved, Retriever};
+pub use ports::{DocumentReader, FactLearner, IndexSync, NoIndexes, Retrieved, Retriever};
+pub use scope::{AdminScope, UserScope};
 pub use search::{ConversationMatch, DocumentMatch, MAX_SEARCH_RESULTS, SearchResults};
+pub use transfer::{ChatGptReport, ExportFormat};
 pub use turn::{Answer, Citation, Turn, TurnEvent, TurnOptions};
 
 /// Counts the tokens of a text for prompt budgeting: the model's tokenizer where one is at
@@ -59,6 +71,10 @@ pub struct EngineSettings {
     /// The model used when neither the turn, the conversation nor its persona names one
     /// (`None`: the backend's default).
     pub default_model: Option<String>,
+    /// Who may create their own account.
+    pub signup: SignupPolicy,
+    /// How long a sign-in session lasts.
+    pub session_lifetime: std::time::Duration,
 }
 
 impl Default for EngineSettings {
@@ -72,6 +88,8 @@ impl Default for EngineSettings {
             title_with_model: true,
             max_upload_bytes: 50 * 1024 * 1024,
             default_model: None,
+            signup: SignupPolicy::default(),
+            session_lifetime: DEFAULT_SESSION_LIFETIME,
         }
     }
 }
@@ -111,22 +129,29 @@ impl EngineSettings {
         if self.max_upload_bytes == 0 {
             return Err(Error::invalid("max_upload_bytes", "must be above zero"));
         }
+        if self.session_lifetime < std::time::Duration::from_secs(60) {
+            return Err(Error::invalid(
+                "session_lifetime",
+                "must be at least a minute",
+            ));
+        }
         Ok(())
     }
 }
 
-/// The parts an [`Engine`] is built from. Only the store, a retriever and an index sync are
-/// required; without a chat model turns are refused, without a graph no facts are used,
-/// without a document reader uploads are refused.
+/// The parts an [`Engine`] is built from. Only the store is required: without a chat model
+/// turns are refused, without a retriever and index sync nothing is retrieved (accounts,
+/// conversations and documents still work: an admin tool needs no indexes), without a
+/// graph no facts are used, without a document reader uploads are refused.
 pub struct EngineParts {
     /// The store: the truth everything else is derived from.
     pub store: Arc<dyn Store>,
     /// Answers questions.
     pub chat: Option<Arc<dyn ChatModel>>,
     /// Finds earlier messages and document chunks.
-    pub retriever: Arc<dyn Retriever>,
+    pub retriever: Option<Arc<dyn Retriever>>,
     /// Keeps the indexes in step with the store.
-    pub index: Arc<dyn IndexSync>,
+    pub index: Option<Arc<dyn IndexSync>>,
     /// The knowledge graph, for facts about what a question names.
     pub graph: Option<Arc<dyn KnowledgeGraph>>,
     /// Learns facts from what users say, after each turn.
@@ -144,6 +169,7 @@ impl std::fmt::Debug for EngineParts {
         f.debug_struct("EngineParts")
             .field("store", &self.store.backend())
             .field("chat", &self.chat.is_some())
+            .field("retriever", &self.retriever.is_some())
             .field("graph", &self.graph.is_some())
             .field("learner", &self.learner.is_some())
             .field("documents", &self.documents.is_some())
@@ -203,8 +229,8 @@ impl Engine {
             inner: Arc::new(Inner {
                 store: parts.store,
                 chat: parts.chat,
-                retriever: parts.retriever,
-                index: parts.index,
+                retriever: parts.retriever.unwrap_or_else(|| Arc::new(NoIndexes)),
+                index: parts.index.unwrap_or_else(|| Arc::new(NoIndexes)),
                 graph: parts.graph,
                 learner: parts.learner,
                 documents: parts.documents,
@@ -214,11 +240,6 @@ impl Engine {
                 idling: tokio::sync::Mutex::new(()),
             }),
         })
-    }
-
-    /// The store.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.inner.store
     }
 
     /// The settings in use.
@@ -243,8 +264,8 @@ impl Engine {
         self.inner.index.sync().await
     }
 
-    /// The store's counts, for a status line.
-    pub async fn stats(&self) -> Result<crate::model::StoreStats> {
-        self.inner.store.stats().await
+    /// Which store backend holds the data: `sqlite` or `postgres`.
+    pub fn database(&self) -> &'static str {
+        self.inner.store.backend()
     }
 }

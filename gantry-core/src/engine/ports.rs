@@ -46,6 +46,32 @@ pub trait IndexSync: Send + Sync {
     async fn sync(&self) -> Result<()>;
 }
 
+/// No indexes: nothing is retrieved and there is nothing to keep in step. What an engine
+/// opened without indexes uses (an admin tool, or a front end that only manages accounts).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoIndexes;
+
+#[async_trait]
+impl Retriever for NoIndexes {
+    async fn retrieve(
+        &self,
+        _query: &str,
+        _filter: &SearchFilter,
+        _k: usize,
+    ) -> Result<Vec<Retrieved>> {
+        Ok(Vec::new())
+    }
+}
+
+#[async_trait]
+impl IndexSync for NoIndexes {
+    fn nudge(&self) {}
+
+    async fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
 /// Learns facts for the knowledge graph from what a user says.
 #[async_trait]
 pub trait FactLearner: Send + Sync {

@@ -6,11 +6,12 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Engine;
+use super::UserScope;
 use super::conversations::check_query;
 use crate::Error;
 use crate::Result;
-use crate::ids::{ChunkId, ConversationId, DocumentId, MessageId, UserId};
+use crate::html::highlight;
+use crate::ids::{ChunkId, ConversationId, DocumentId, MessageId};
 use crate::index::SearchFilter;
 use crate::model::{Conversation, Document};
 use crate::store::ChangeKind;
@@ -49,10 +50,10 @@ pub struct SearchResults {
     pub documents: Vec<DocumentMatch>,
 }
 
-impl Engine {
+impl UserScope {
     /// Searches the user's conversations and documents: titles and file names by substring,
     /// messages and document text by hybrid retrieval. At most `limit` (1 to 50) of each.
-    pub async fn search(&self, user: UserId, query: &str, limit: usize) -> Result<SearchResults> {
+    pub async fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
         let query = check_query(query)?;
         if limit == 0 || limit > MAX_SEARCH_RESULTS {
             return Err(Error::invalid(
@@ -64,9 +65,8 @@ impl Engine {
         let mut seen = HashSet::new();
 
         let titled = self
-            .inner
-            .store
-            .search_conversations(user, query, limit as u32)
+            .store()
+            .search_conversations(self.user, query, limit as u32)
             .await?;
         for conversation in titled {
             seen.insert(conversation.id.0);
@@ -78,7 +78,7 @@ impl Engine {
         }
         if results.conversations.len() < limit {
             let hits = self
-                .retrieve_kind(user, query, ChangeKind::Message, limit * 3)
+                .retrieve_kind(query, ChangeKind::Message, limit * 3)
                 .await?;
             for hit in hits {
                 if results.conversations.len() >= limit {
@@ -88,9 +88,8 @@ impl Engine {
                     continue;
                 }
                 let Ok(conversation) = self
-                    .inner
-                    .store
-                    .conversation(user, ConversationId(hit.item.parent_id))
+                    .store()
+                    .conversation(self.user, ConversationId(hit.item.parent_id))
                     .await
                 else {
                     continue;
@@ -105,9 +104,8 @@ impl Engine {
 
         let mut seen = HashSet::new();
         let named = self
-            .inner
-            .store
-            .search_documents(user, query, limit as u32)
+            .store()
+            .search_documents(self.user, query, limit as u32)
             .await?;
         for document in named {
             seen.insert(document.id.0);
@@ -119,7 +117,7 @@ impl Engine {
         }
         if results.documents.len() < limit {
             let hits = self
-                .retrieve_kind(user, query, ChangeKind::Chunk, limit * 3)
+                .retrieve_kind(query, ChangeKind::Chunk, limit * 3)
                 .await?;
             for hit in hits {
                 if results.documents.len() >= limit {
@@ -129,9 +127,8 @@ impl Engine {
                     continue;
                 }
                 let Ok(document) = self
-                    .inner
-                    .store
-                    .document(user, DocumentId(hit.item.parent_id))
+                    .store()
+                    .document(self.user, DocumentId(hit.item.parent_id))
                     .await
                 else {
                     continue;
@@ -148,71 +145,19 @@ impl Engine {
 
     async fn retrieve_kind(
         &self,
-        user: UserId,
         query: &str,
         kind: ChangeKind,
         k: usize,
     ) -> Result<Vec<super::Retrieved>> {
         let filter = SearchFilter {
-            owner_id: user,
+            owner_id: self.user,
             kind: Some(kind),
             parents: Vec::<Uuid>::new(),
         };
-        self.inner.retriever.retrieve(query, &filter, k).await
-    }
-}
-
-/// `text` as HTML with every case-insensitive occurrence of `query` in `<mark>`.
-pub(crate) fn highlight(text: &str, query: &str) -> String {
-    let lower = text.to_lowercase();
-    let needle = query.to_lowercase();
-    // Lower-casing can change byte lengths; mark nothing rather than cut a character.
-    if needle.is_empty() || lower.len() != text.len() {
-        return escape(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut at = 0;
-    while let Some(found) = lower[at..].find(&needle) {
-        let start = at + found;
-        let end = start + needle.len();
-        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-            break;
-        }
-        out.push_str(&escape(&text[at..start]));
-        out.push_str("<mark>");
-        out.push_str(&escape(&text[start..end]));
-        out.push_str("</mark>");
-        at = end;
-    }
-    out.push_str(&escape(&text[at..]));
-    out
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::highlight;
-
-    #[test]
-    fn highlights_every_occurrence_and_escapes_the_rest() {
-        assert_eq!(
-            highlight("Rust <tips> & rust", "rust"),
-            "<mark>Rust</mark> &lt;tips&gt; &amp; <mark>rust</mark>"
-        );
-        assert_eq!(highlight("plain", "zzz"), "plain");
+        self.engine
+            .inner
+            .retriever
+            .retrieve(query, &filter, k)
+            .await
     }
 }

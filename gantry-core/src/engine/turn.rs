@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::{DEFAULT_TITLE, Engine};
+use super::{DEFAULT_TITLE, Engine, UserScope};
 use crate::ids::{ConversationId, DocumentId, MessageId, UserId};
 use crate::index::SearchFilter;
 use crate::llm::{ChatEvent, ChatMessage, ChatModel, ChatRequest, TokenUsage};
@@ -25,7 +25,7 @@ use crate::model::{
 };
 use crate::prompt::{BuiltPrompt, ContextItem, PromptBudget, Source, build_prompt};
 use crate::store::PageRequest;
-use crate::{Error, Result, validate};
+use crate::{Backend, Error, Result, validate};
 
 /// Facts from the knowledge graph put in front of the model at most.
 const MAX_FACTS: usize = 8;
@@ -162,39 +162,36 @@ enum Ending {
     Failed(Error),
 }
 
-impl Engine {
+impl UserScope {
     /// Asks `content` in a conversation. Returns once the question is saved; the answer
     /// streams from the returned [`Turn`]. Refused, with nothing saved, when the text is
     /// empty or too long for the model, the conversation is not the user's, or no chat
     /// model is configured.
     pub async fn chat(
         &self,
-        user: UserId,
         conversation: ConversationId,
         content: impl Into<String>,
         options: TurnOptions,
     ) -> Result<Turn> {
         let new = NewMessage::new(MessageRole::User, content);
         new.validate()?;
-        let mut plan = self.plan(user, conversation, &options).await?;
-        self.check_fits(&plan.system_prompt, &new.content)?;
+        let mut plan = self.engine.plan(self.user, conversation, &options).await?;
+        self.engine.check_fits(&plan.system_prompt, &new.content)?;
         plan.question = self
-            .inner
-            .store
-            .append_message(user, conversation, new)
+            .store()
+            .append_message(self.user, conversation, new)
             .await?;
-        self.inner.index.nudge();
-        Ok(self.start(plan))
+        self.engine.inner.index.nudge();
+        Ok(self.engine.start(plan))
     }
 
     /// Asks `content` and waits for the whole answer (see [`Self::chat`] to stream it).
     pub async fn ask(
         &self,
-        user: UserId,
         conversation: ConversationId,
         content: impl Into<String>,
     ) -> Result<Answer> {
-        self.chat(user, conversation, content, TurnOptions::default())
+        self.chat(conversation, content, TurnOptions::default())
             .await?
             .answer()
             .await
@@ -204,15 +201,13 @@ impl Engine {
     /// one streams. Refused when the conversation has no question.
     pub async fn regenerate(
         &self,
-        user: UserId,
         conversation: ConversationId,
         options: TurnOptions,
     ) -> Result<Turn> {
-        let mut plan = self.plan(user, conversation, &options).await?;
+        let mut plan = self.engine.plan(self.user, conversation, &options).await?;
         let latest = self
-            .inner
-            .store
-            .list_messages(user, conversation, PageRequest::first(2))
+            .store()
+            .list_messages(self.user, conversation, PageRequest::first(2))
             .await?
             .items;
         let (question, replaces) = match latest.as_slice() {
@@ -229,15 +224,21 @@ impl Engine {
                 ));
             }
         };
-        self.check_fits(&plan.system_prompt, &question.content)?;
+        self.engine
+            .check_fits(&plan.system_prompt, &question.content)?;
         plan.question = question;
         plan.replaces = replaces;
-        Ok(self.start(plan))
+        Ok(self.engine.start(plan))
     }
+}
 
+impl Engine {
     fn chat_model(&self) -> Result<std::sync::Arc<dyn ChatModel>> {
         self.inner.chat.clone().ok_or_else(|| {
-            Error::unavailable("llm", "no chat backend is configured (set GANTRY_LLM_URL)")
+            Error::unavailable(
+                Backend::Component("chat model"),
+                "no chat model is configured",
+            )
         })
     }
 
@@ -450,7 +451,7 @@ impl Engine {
             Ending::Complete if text.trim().is_empty() => (
                 MessageStatus::Error,
                 Some(Error::Protocol {
-                    backend: "llm".to_owned(),
+                    backend: Backend::Component("chat model"),
                     what: "the model returned an empty answer".to_owned(),
                 }),
             ),

@@ -137,7 +137,7 @@ impl MiniLmEmbedder {
         let encodings = inner
             .tokenizer
             .encode_batch(texts.iter().map(String::as_str).collect::<Vec<_>>(), true)
-            .map_err(|e| Error::internal(format!("tokenizing: {e}")))?;
+            .map_err(|e| Error::internal_from("tokenizing", e))?;
         // Longest first, so batches hold texts of similar length and pad little.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].get_ids().len()));
@@ -184,7 +184,7 @@ impl MiniLmEmbedder {
         });
         let mut out = vec![Vec::new(); texts.len()];
         for result in results {
-            for (i, vector) in result.map_err(|e| Error::internal(format!("embedding: {e}")))? {
+            for (i, vector) in result.map_err(|e| Error::internal_from("embedding", e))? {
                 out[i] = vector;
             }
         }
@@ -216,7 +216,7 @@ impl Embedder for MiniLmEmbedder {
         let texts = texts.to_vec();
         tokio::task::spawn_blocking(move || this.embed_blocking(&texts))
             .await
-            .map_err(|e| Error::internal(format!("embedding task failed: {e}")))?
+            .map_err(|e| Error::internal_from("the embedding task failed", e))?
     }
 
     fn dimension(&self) -> usize {

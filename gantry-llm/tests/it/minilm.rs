@@ -5,16 +5,7 @@ use gantry_core::llm::Embedder;
 use gantry_llm::{MiniLmEmbedder, MiniLmOptions};
 
 fn model_dir() -> Option<String> {
-    match std::env::var("GANTRY_MINILM_DIR") {
-        Ok(dir) if !dir.trim().is_empty() => Some(dir),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("GANTRY_MINILM_DIR is not set: run the tests through scripts/test")
-        }
-        _ => {
-            eprintln!("SKIPPED: MiniLM test (run scripts/fetch-models and set GANTRY_MINILM_DIR)");
-            None
-        }
-    }
+    gantry_test::service("GANTRY_MINILM_DIR", "MiniLM test")
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {

@@ -11,18 +11,7 @@ use gantry_llm::{BackendConfig, BackendKind, Backends, HttpEmbedder, LoadedModel
 /// The real server's base URL, or `None` (said loudly) when it is not running. Under CI a
 /// missing server is a failure, not a skip.
 fn server_url() -> Option<String> {
-    match std::env::var("GANTRY_LLM_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("GANTRY_LLM_URL is not set: run the tests through scripts/test")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: real llama-server test (start one with scripts/llm-server start and set GANTRY_LLM_URL)"
-            );
-            None
-        }
-    }
+    gantry_test::service("GANTRY_LLM_URL", "real llama-server test")
 }
 
 /// llama-server decodes concurrent requests in one batch, and batching changes the

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use gantry_core::llm::{ChatMessage, ChatModel, ChatRequest};
 use gantry_core::model::MessageRole;
-use gantry_core::{Error, Result};
+use gantry_core::{Backend, Error, Result};
 
 use super::facts::{ExtractedFacts, MAX_EXTRACTED};
 
@@ -121,7 +121,7 @@ impl LlmExtractor {
         parse_answer(&second)
             .map(ExtractedFacts::validated)
             .map_err(|reason| Error::Protocol {
-                backend: "fact extraction model".to_owned(),
+                backend: Backend::Component("fact extraction model"),
                 what: format!("no usable facts JSON after one retry: {reason}"),
             })
     }

@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use gantry_core::html::escape_into;
 use serde::{Deserialize, Serialize};
 use tantivy::snippet::SnippetGenerator;
 
@@ -30,27 +31,14 @@ impl Snippet {
             ) else {
                 continue;
             };
-            escape_html(before, &mut html);
+            escape_into(before, &mut html);
             html.push_str("<mark>");
-            escape_html(marked, &mut html);
+            escape_into(marked, &mut html);
             html.push_str("</mark>");
             at = range.end;
         }
-        escape_html(self.fragment.get(at..).unwrap_or_default(), &mut html);
+        escape_into(self.fragment.get(at..).unwrap_or_default(), &mut html);
         html
-    }
-}
-
-fn escape_html(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
     }
 }
 

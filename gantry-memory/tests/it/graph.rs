@@ -740,12 +740,12 @@ impl ScriptedModel {
 impl ChatModel for ScriptedModel {
     async fn complete(&self, request: ChatRequest) -> Result<ChatResponse> {
         self.requests.lock().unwrap().push(request);
-        let text = self
-            .answers
-            .lock()
-            .unwrap()
-            .pop_front()
-            .ok_or_else(|| Error::unavailable("scripted model", "no answers left"))?;
+        let text = self.answers.lock().unwrap().pop_front().ok_or_else(|| {
+            Error::unavailable(
+                gantry_core::Backend::Component("scripted model"),
+                "no answers left",
+            )
+        })?;
         Ok(ChatResponse {
             text,
             model: "scripted".into(),

@@ -21,6 +21,7 @@
 // Both backends include this module on purpose: that is how one SQL text serves both.
 #![allow(clippy::duplicate_mod)]
 
+mod api_keys;
 mod changes;
 mod collections;
 mod conversations;

@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod api_keys;
 mod changes;
 mod collections;
 mod conversations;

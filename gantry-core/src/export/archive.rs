@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::io::{Seek, Write};
 
-use gantry_core::{Error, Result};
+use crate::{Error, Result};
 use serde::Serialize;
 use time::OffsetDateTime;
 use zip::write::SimpleFileOptions;
@@ -181,7 +181,10 @@ fn options(modified: OffsetDateTime, size: usize) -> SimpleFileOptions {
 }
 
 fn io_error(error: std::io::Error) -> Error {
-    Error::unavailable("export output", error.to_string())
+    Error::unavailable(
+        crate::Backend::Component("export output"),
+        error.to_string(),
+    )
 }
 
 fn zip_error(error: zip::result::ZipError) -> Error {

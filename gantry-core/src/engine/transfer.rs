@@ -3,16 +3,28 @@
 
 use std::io::Cursor;
 
-use gantry_core::model::{Conversation, ImportedConversation};
-use gantry_core::store::{ConversationFilter, PageRequest};
-use gantry_core::validate::MAX_PAGE;
-use gantry_core::{ConversationId, Result, UserId};
 use time::OffsetDateTime;
 
-use crate::Gantry;
+use super::{AdminScope, UserScope};
 use crate::export::{
     ConversationExport, SkippedConversation, parse_chatgpt, to_markdown, to_pdf, write_zip,
 };
+use crate::ids::{ConversationId, UserId};
+use crate::model::{Conversation, ImportedConversation};
+use crate::store::{ConversationFilter, PageRequest};
+use crate::validate::MAX_PAGE;
+use crate::{Error, Result};
+
+/// Runs CPU-heavy format work (parsing, PDF, ZIP) on the blocking pool, so a big export or
+/// import never stalls the async workers other requests run on.
+async fn off_the_workers<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::internal_from(what, e))?
+}
 
 /// How one conversation is exported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,48 +66,84 @@ pub struct ChatGptReport {
     pub skipped: Vec<SkippedConversation>,
 }
 
-impl Gantry {
+impl UserScope {
     /// One of the user's conversations, with every message, as a file.
     pub async fn export_conversation(
         &self,
-        user: UserId,
         id: ConversationId,
         format: ExportFormat,
     ) -> Result<Vec<u8>> {
-        let export = self.collect(user, id).await?;
-        match format {
+        let export = collect(self, id).await?;
+        off_the_workers("exporting a conversation", move || match format {
             ExportFormat::Json => export.to_json(),
             ExportFormat::Markdown => Ok(to_markdown(&export).into_bytes()),
             ExportFormat::Pdf => Ok(to_pdf(&export)),
-        }
+        })
+        .await
     }
 
-    /// (Admins.) A ZIP of JSON files: every conversation of `user` (or of everyone) active
-    /// in `[from, to)`, archived ones included.
+    /// Imports a conversation exported as Gantry JSON into the user's account, all or
+    /// nothing, under new ids (its times, flags and messages as they were).
+    pub async fn import_conversation(&self, json: Vec<u8>) -> Result<Conversation> {
+        let export = off_the_workers("reading an import", move || {
+            ConversationExport::from_json(&json)
+        })
+        .await?;
+        let conversation = self
+            .store()
+            .import_conversation(self.user, imported(&export))
+            .await?;
+        self.engine.inner.index.nudge();
+        Ok(conversation)
+    }
+
+    /// Imports ChatGPT's `conversations.json`: each conversation on the branch its user last
+    /// saw. Conversations that cannot be read are skipped and reported, not fatal.
+    pub async fn import_chatgpt(&self, json: Vec<u8>) -> Result<ChatGptReport> {
+        let parsed =
+            off_the_workers("reading a ChatGPT export", move || parse_chatgpt(&json)).await?;
+        let mut report = ChatGptReport {
+            imported: Vec::with_capacity(parsed.conversations.len()),
+            skipped: parsed.skipped,
+        };
+        for export in &parsed.conversations {
+            let conversation = self
+                .store()
+                .import_conversation(self.user, imported(export))
+                .await?;
+            report.imported.push(conversation);
+        }
+        self.engine.inner.index.nudge();
+        Ok(report)
+    }
+}
+
+impl AdminScope {
+    /// A ZIP of JSON files: every conversation of `user` (or of everyone) active in
+    /// `[from, to)`, archived ones included.
     pub async fn export_archive(
         &self,
-        admin: UserId,
         user: Option<UserId>,
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<u8>> {
-        self.require_admin(admin).await?;
-        gantry_core::validate::time_range(from, to)?;
+        crate::validate::time_range(from, to)?;
         let users = match user {
             Some(user) => vec![self.user(user).await?.id],
             None => self.all_users().await?,
         };
         let mut exports = Vec::new();
         for owner in users {
+            let owner = self.engine.for_user(owner);
             for archived in [false, true] {
                 let mut page = PageRequest::first(MAX_PAGE);
                 loop {
-                    let slice = self
-                        .conversations(owner, ConversationFilter { archived }, page)
+                    let slice = owner
+                        .conversations(ConversationFilter { archived }, page)
                         .await?;
                     for conversation in slice.items {
                         if conversation.updated_at >= from && conversation.updated_at < to {
-                            exports.push(self.collect(owner, conversation.id).await?);
+                            exports.push(collect(&owner, conversation.id).await?);
                         }
                     }
                     match slice.next {
@@ -105,53 +153,19 @@ impl Gantry {
                 }
             }
         }
-        let mut zip = Cursor::new(Vec::new());
-        write_zip(exports, &mut zip)?;
-        Ok(zip.into_inner())
-    }
-
-    /// Imports a conversation exported as Gantry JSON into the user's account, all or
-    /// nothing, under new ids (its times, flags and messages as they were).
-    pub async fn import_conversation(&self, user: UserId, json: &[u8]) -> Result<Conversation> {
-        let export = ConversationExport::from_json(json)?;
-        let conversation = self
-            .store()
-            .import_conversation(user, imported(&export))
-            .await?;
-        self.indexer().nudge();
-        Ok(conversation)
-    }
-
-    /// Imports ChatGPT's `conversations.json`: each conversation on the branch its user last
-    /// saw. Conversations that cannot be read are skipped and reported, not fatal.
-    pub async fn import_chatgpt(&self, user: UserId, json: &[u8]) -> Result<ChatGptReport> {
-        let parsed = parse_chatgpt(json)?;
-        let mut report = ChatGptReport {
-            imported: Vec::with_capacity(parsed.conversations.len()),
-            skipped: parsed.skipped,
-        };
-        for export in &parsed.conversations {
-            let conversation = self
-                .store()
-                .import_conversation(user, imported(export))
-                .await?;
-            report.imported.push(conversation);
-        }
-        self.indexer().nudge();
-        Ok(report)
-    }
-
-    async fn collect(&self, user: UserId, id: ConversationId) -> Result<ConversationExport> {
-        let conversation = self.conversation(user, id).await?;
-        let messages = self.all_messages(user, id).await?;
-        Ok(ConversationExport::new(&conversation, &messages))
+        off_the_workers("writing a ZIP export", move || {
+            let mut zip = Cursor::new(Vec::new());
+            write_zip(exports, &mut zip)?;
+            Ok(zip.into_inner())
+        })
+        .await
     }
 
     async fn all_users(&self) -> Result<Vec<UserId>> {
         let mut users = Vec::new();
         let mut page = PageRequest::first(MAX_PAGE);
         loop {
-            let slice = self.store().list_users(page).await?;
+            let slice = self.users(page).await?;
             users.extend(slice.items.into_iter().map(|u| u.id));
             match slice.next {
                 Some(next) => page = PageRequest::after(MAX_PAGE, next),
@@ -159,6 +173,12 @@ impl Gantry {
             }
         }
     }
+}
+
+async fn collect(scope: &UserScope, id: ConversationId) -> Result<ConversationExport> {
+    let conversation = scope.conversation(id).await?;
+    let messages = scope.all_messages(id).await?;
+    Ok(ConversationExport::new(&conversation, &messages))
 }
 
 /// An export as the store recreates it.

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use gantry_core::model::MessageStatus;
+use crate::model::MessageStatus;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag};
 
 use super::{ConversationExport, human_time, role_label};

@@ -5,7 +5,7 @@
 //! before anything else (so a wrong file gets a plain answer, not a parser complaint), and
 //! every other problem names the place it was found, like `messages[3].role`.
 
-use gantry_core::{Error, Result};
+use crate::{Error, Result};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{

@@ -17,9 +17,9 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use gantry_core::model::{MessageRole, MessageStatus};
-use gantry_core::validate::{MAX_MESSAGE_BYTES, MAX_MODEL_BYTES, MAX_TITLE_BYTES};
-use gantry_core::{ConversationId, Error, MessageId, Result};
+use crate::model::{MessageRole, MessageStatus};
+use crate::validate::{MAX_MESSAGE_BYTES, MAX_MODEL_BYTES, MAX_TITLE_BYTES};
+use crate::{ConversationId, Error, MessageId, Result};
 use serde::Deserializer as _;
 use serde::de::{SeqAccess, Visitor};
 use serde_json::{Map, Value};

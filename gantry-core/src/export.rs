@@ -11,10 +11,10 @@
 //! every reader caps its input's size and counts, and refuses with an
 //! [`Error::InvalidInput`](crate::Error::InvalidInput) that says what was wrong and where.
 
-use gantry_core::model::{
+use crate::model::{
     Conversation, Message, MessageRole, MessageStatus, NewConversation, NewMessage,
 };
-use gantry_core::{ConversationId, Error, MessageId, PersonaId, Result};
+use crate::{ConversationId, Error, MessageId, PersonaId, Result};
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
@@ -40,8 +40,8 @@ pub const VERSION: u32 = 1;
 /// Largest conversation JSON [`ConversationExport::from_json`] reads (50 MiB), so a
 /// hostile upload cannot exhaust memory.
 pub const MAX_EXPORT_BYTES: usize = 50 * 1024 * 1024;
-/// Most messages one conversation export may hold.
-pub const MAX_EXPORT_MESSAGES: usize = 100_000;
+/// Most messages one conversation export may hold: as many as an import accepts.
+pub use crate::validate::MAX_IMPORT_MESSAGES as MAX_EXPORT_MESSAGES;
 
 /// One conversation with its messages, as it leaves Gantry or arrives from elsewhere.
 ///
@@ -170,8 +170,8 @@ impl ConversationExport {
 }
 
 impl ExportedConversation {
-    /// What a store needs to recreate this conversation on import. Pinned and archived
-    /// are set afterwards with a [`ConversationPatch`](gantry_core::model::ConversationPatch).
+    /// The conversation's fields that [`NewConversation::validate`] checks (title,
+    /// persona, model); an import also restores its flags and times.
     pub fn new_conversation(&self) -> NewConversation {
         NewConversation {
             title: self.title.clone(),

@@ -1,20 +1,20 @@
 //! Gantry's store on its own: open the embedded SQLite store, make an account, keep a
 //! conversation, and read it back. Run: `cargo run --example store_basics`.
 
-use gantry::model::{MessageRole, NewConversation, NewMessage, NewUser, Role};
-use gantry::prelude::*;
-use gantry::store::PageRequest;
+use gantry_core::model::{MessageRole, NewConversation, NewMessage, NewUser, Role};
+use gantry_core::store::PageRequest;
+use gantry_core::store::prelude::*;
 
 #[tokio::main]
-async fn main() -> gantry::Result<()> {
+async fn main() -> gantry_core::Result<()> {
     let dir = std::env::temp_dir().join(format!("gantry-example-{}", std::process::id()));
-    let store = gantry::SqliteStore::open(dir.join("gantry.db")).await?;
+    let store = gantry_store::SqliteStore::open(dir.join("gantry.db")).await?;
 
     let ada = store
         .create_user(NewUser {
             email: "ada@example.com".into(),
             display_name: "Ada".into(),
-            password_hash: gantry::auth::hash_password("correct horse battery staple")?,
+            password_hash: gantry_core::auth::hash_password("correct horse battery staple")?,
             role: Role::Admin,
         })
         .await?;

@@ -11,8 +11,8 @@
 
 use std::io::Write;
 
-use gantry_core::model::{MessageRole, MessageStatus};
-use gantry_core::{Error, Result};
+use crate::model::{MessageRole, MessageStatus};
+use crate::{Error, Result};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use super::{ConversationExport, human_time, role_label};
@@ -24,7 +24,12 @@ pub const REPLACEMENT_CHARACTER: char = '?';
 pub fn write_pdf(export: &ConversationExport, out: &mut impl Write) -> Result<()> {
     out.write_all(&to_pdf(export))
         .and_then(|()| out.flush())
-        .map_err(|error| Error::unavailable("export output", error.to_string()))
+        .map_err(|error| {
+            Error::unavailable(
+                crate::Backend::Component("export output"),
+                error.to_string(),
+            )
+        })
 }
 
 /// The export as PDF bytes. The same export always gives the same bytes.
