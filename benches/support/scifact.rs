@@ -1,4 +1,4 @@
-//! The BEIR SciFact set (../shared/data/scifact, or `GANTRY_SCIFACT_DIR`), for benchmarks
+//! The BEIR SciFact set (`benches/data/scifact`, or `GANTRY_SCIFACT_DIR`), for benchmarks
 //! and evaluations: abstracts, their sentences, queries and relevance judgments.
 #![allow(
     dead_code,
@@ -22,7 +22,7 @@ pub struct Doc {
 /// Where the data set lives.
 pub fn dir() -> PathBuf {
     std::env::var_os("GANTRY_SCIFACT_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/scifact"),
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/data/scifact"),
         PathBuf::from,
     )
 }
