@@ -1,0 +1,299 @@
+//! What a turn draws on: the conversation's history, facts from the knowledge graph and
+//! retrieved messages and document chunks, labelled and built into the prompt with the
+//! numbered citations.
+
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use super::{Citation, Job, Plan};
+use crate::Result;
+use crate::engine::{Engine, Retrieved};
+use crate::ids::{ConversationId, DocumentId, UserId};
+use crate::index::SearchFilter;
+use crate::llm::ChatMessage;
+use crate::model::{Message, MessageRole, MessageStatus};
+use crate::prompt::{BuiltPrompt, ContextItem, Source, build_prompt};
+use crate::store::{ChangeKind, PageRequest};
+
+/// Facts from the knowledge graph put in front of the model at most.
+const MAX_FACTS: usize = 8;
+/// The longest excerpt of a cited item sent with the context event.
+const EXCERPT_CHARS: usize = 300;
+
+impl Engine {
+    /// History, context and the prompt built from them, with the numbered citations.
+    pub(super) async fn prompt(&self, job: &Job) -> Result<(BuiltPrompt, Vec<Citation>)> {
+        // The history, the graph facts and the retrieval are independent: run them together.
+        let (history, facts, hits) =
+            tokio::join!(self.history(job), self.facts(job), self.hits(job));
+        let history = history?;
+        let mut context = facts;
+        context.extend(self.label_hits(job, hits, &history).await);
+        let chat_history: Vec<ChatMessage> = history
+            .iter()
+            .map(|m| ChatMessage {
+                role: m.role,
+                content: m.content.clone(),
+            })
+            .collect();
+        let items: Vec<ContextItem> = context.iter().map(|(item, _)| item.clone()).collect();
+        let built = build_prompt(
+            &job.plan.system_prompt,
+            &items,
+            &chat_history,
+            &job.question.content,
+            &self.budget(),
+            &*self.inner.count_tokens,
+        )?;
+        let labels: HashMap<Source, String> = context
+            .into_iter()
+            .map(|(item, label)| (item.source, label))
+            .collect();
+        let citations = citations(&built, &labels);
+        Ok((built, citations))
+    }
+
+    /// The conversation's latest messages before the question, oldest first: the
+    /// candidates for the prompt's history. Failed answers with no text are left out.
+    async fn history(&self, job: &Job) -> Result<Vec<Message>> {
+        let page = self
+            .inner
+            .store
+            .list_messages(
+                job.plan.user,
+                job.plan.conversation.id,
+                PageRequest::first(self.inner.settings.history_messages),
+            )
+            .await?;
+        let mut history = Vec::with_capacity(page.items.len());
+        for message in page.items {
+            if message.id == job.question.id {
+                break;
+            }
+            let failed_empty =
+                message.status == MessageStatus::Error && message.content.trim().is_empty();
+            if !failed_empty && message.role != MessageRole::System {
+                history.push(message);
+            }
+        }
+        Ok(history)
+    }
+
+    /// Facts from the user's graph about what the question names, labelled "Memory".
+    /// Graph trouble never fails a turn: it is logged and the turn goes on without.
+    async fn facts(&self, job: &Job) -> Vec<(ContextItem, String)> {
+        let mut context = Vec::new();
+        let Some(graph) = &self.inner.graph else {
+            return context;
+        };
+        match graph
+            .facts_about(job.plan.user, &job.question.content)
+            .await
+        {
+            Ok(subgraph) => {
+                let names: HashMap<_, _> = subgraph
+                    .entities
+                    .iter()
+                    .map(|e| (e.id, e.name.as_str()))
+                    .collect();
+                for relation in subgraph.relations.iter().take(MAX_FACTS) {
+                    let (Some(subject), Some(object)) = (
+                        names.get(&relation.subject_id),
+                        names.get(&relation.object_id),
+                    ) else {
+                        continue;
+                    };
+                    let text = format!(
+                        "{subject} {} {object}",
+                        relation.predicate.replace('_', " ")
+                    );
+                    context.push((
+                        ContextItem {
+                            source: Source::Fact { id: relation.id.0 },
+                            text,
+                        },
+                        "Memory".to_owned(),
+                    ));
+                }
+            }
+            Err(error) => tracing::warn!(%error, "graph facts unavailable for this turn"),
+        }
+        context
+    }
+
+    /// The best matching earlier messages and document chunks (those of the conversation's
+    /// scope, when it has one), twice as many as a turn uses, since some may turn out to
+    /// be in the history already. Retrieval trouble never fails a turn.
+    async fn hits(&self, job: &Job) -> Vec<Retrieved> {
+        let k = self.inner.settings.retrieval_k * 2;
+        match self.retrieve_for(&job.plan, &job.question.content, k).await {
+            Ok(hits) => hits,
+            Err(error) => {
+                tracing::warn!(%error, "retrieval unavailable for this turn");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The first `retrieval_k` hits not already in the prompt's history (nor the question,
+    /// nor an answer being replaced), each labelled with its conversation's title or its
+    /// document's name. The labels are looked up in the store as the user, so a hit that
+    /// is not theirs, or was deleted since it was indexed, is dropped here.
+    async fn label_hits(
+        &self,
+        job: &Job,
+        hits: Vec<Retrieved>,
+        history: &[Message],
+    ) -> Vec<(ContextItem, String)> {
+        let seen: HashSet<Uuid> = history
+            .iter()
+            .map(|m| m.id.0)
+            .chain([job.question.id.0])
+            .chain(job.replaces.map(|m| m.0))
+            .collect();
+        let hits: Vec<Retrieved> = hits
+            .into_iter()
+            .filter(|h| !seen.contains(&h.item.id))
+            .take(self.inner.settings.retrieval_k)
+            .collect();
+        let mut parents: Vec<(ChangeKind, Uuid)> = Vec::new();
+        for hit in &hits {
+            let parent = (hit.item.kind, hit.item.parent_id);
+            if !parents.contains(&parent) {
+                parents.push(parent);
+            }
+        }
+        let lookups = parents
+            .iter()
+            .map(|&(kind, id)| self.label(job.plan.user, kind, id));
+        let labels: HashMap<Uuid, String> = futures::future::join_all(lookups)
+            .await
+            .into_iter()
+            .zip(&parents)
+            .filter_map(|(label, &(_, id))| label.map(|l| (id, l)))
+            .collect();
+        hits.into_iter()
+            .filter_map(|hit| {
+                let label = labels.get(&hit.item.parent_id)?.clone();
+                let source = match hit.item.kind {
+                    ChangeKind::Message => Source::Message {
+                        id: hit.item.id,
+                        conversation_id: hit.item.parent_id,
+                    },
+                    ChangeKind::Chunk => Source::Chunk {
+                        id: hit.item.id,
+                        document_id: hit.item.parent_id,
+                    },
+                };
+                Some((
+                    ContextItem {
+                        source,
+                        text: hit.text,
+                    },
+                    label,
+                ))
+            })
+            .collect()
+    }
+
+    /// A conversation's title or a document's file name, if the user has it.
+    async fn label(&self, user: UserId, kind: ChangeKind, id: Uuid) -> Option<String> {
+        let store = &self.inner.store;
+        match kind {
+            ChangeKind::Message => store
+                .conversation(user, ConversationId(id))
+                .await
+                .ok()
+                .map(|c| c.title),
+            ChangeKind::Chunk => store
+                .document(user, DocumentId(id))
+                .await
+                .ok()
+                .map(|d| d.filename),
+        }
+    }
+
+    /// Retrieval for a turn: everything of the user's, or, in a scoped conversation, the
+    /// user's messages and the chunks of the chosen documents.
+    async fn retrieve_for(&self, plan: &Plan, question: &str, k: usize) -> Result<Vec<Retrieved>> {
+        let scope = self
+            .inner
+            .store
+            .scope_documents(plan.user, plan.conversation.id)
+            .await?;
+        let Some(documents) = scope else {
+            let everything = SearchFilter {
+                owner_id: plan.user,
+                kind: None,
+                parents: Vec::new(),
+            };
+            return self
+                .inner
+                .retriever
+                .retrieve(question, &everything, k)
+                .await;
+        };
+        // Scoped: the user's messages, and the chunks of the chosen documents, merged by
+        // rank so neither list crowds out the other.
+        let messages = SearchFilter {
+            owner_id: plan.user,
+            kind: Some(ChangeKind::Message),
+            parents: Vec::new(),
+        };
+        let chunks = SearchFilter {
+            owner_id: plan.user,
+            kind: Some(ChangeKind::Chunk),
+            parents: documents.iter().map(|d| d.0).collect(),
+        };
+        let from_messages = self
+            .inner
+            .retriever
+            .retrieve(question, &messages, k)
+            .await?;
+        let from_documents = if documents.is_empty() {
+            Vec::new()
+        } else {
+            self.inner.retriever.retrieve(question, &chunks, k).await?
+        };
+        Ok(interleave(from_documents, from_messages, k))
+    }
+}
+
+/// The first `k` of two ranked lists taken in turns, `first` leading.
+fn interleave<T>(first: Vec<T>, second: Vec<T>, k: usize) -> Vec<T> {
+    let mut out = Vec::with_capacity(k);
+    let (mut a, mut b) = (first.into_iter(), second.into_iter());
+    while out.len() < k {
+        match (a.next(), b.next()) {
+            (None, None) => break,
+            (x, y) => out.extend(x.into_iter().chain(y)),
+        }
+    }
+    out.truncate(k);
+    out
+}
+
+/// The numbered citations for the context a prompt kept.
+fn citations(built: &BuiltPrompt, labels: &HashMap<Source, String>) -> Vec<Citation> {
+    built
+        .cited
+        .iter()
+        .enumerate()
+        .map(|(i, item)| Citation {
+            number: i + 1,
+            source: item.source,
+            label: labels.get(&item.source).cloned().unwrap_or_default(),
+            excerpt: excerpt(&item.text),
+        })
+        .collect()
+}
+
+fn excerpt(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}

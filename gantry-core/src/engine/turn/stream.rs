@@ -1,0 +1,263 @@
+//! Answering a turn: a task of its own runs the model, feeds the caller's [`Turn`] and
+//! saves the answer however the stream ends, then does the work after the turn.
+
+use std::time::Instant;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use super::{Job, Turn, TurnEvent};
+use crate::engine::Engine;
+use crate::llm::{ChatEvent, ChatRequest, TokenUsage};
+use crate::model::{Message, MessageRole, MessageStatus, NewMessage, NewUsage};
+use crate::{Backend, Error, Result, validate};
+
+/// Events buffered between the generating task and a slow reader.
+const EVENT_BUFFER: usize = 64;
+
+/// What arrived from the model.
+#[derive(Default)]
+struct Streamed {
+    /// The answer so far, NUL-free and capped at the longest message.
+    text: String,
+    usage: Option<TokenUsage>,
+    /// When the model was asked.
+    started: Option<Instant>,
+    /// Whether the model answered at all (a call that never connected costs nothing).
+    reached: bool,
+}
+
+impl Streamed {
+    fn push(&mut self, piece: &str) {
+        if self.text.len() < validate::MAX_MESSAGE_BYTES {
+            self.text.push_str(&storable(piece));
+            truncate_bytes(&mut self.text, validate::MAX_MESSAGE_BYTES);
+        }
+    }
+}
+
+/// How the model's stream ended.
+enum Ending {
+    Complete,
+    Stopped,
+    Failed(Error),
+}
+
+impl Engine {
+    /// Starts answering on a task of its own; the returned [`Turn`] reads what it sends.
+    pub(super) fn start(&self, job: Job) -> Turn {
+        let (sender, events) = mpsc::channel(EVENT_BUFFER);
+        let question = job.question.clone();
+        let engine = self.clone();
+        self.inner.background.spawn(async move {
+            engine.run(job, sender).await;
+        });
+        Turn { question, events }
+    }
+
+    async fn run(self, job: Job, events: mpsc::Sender<Result<TurnEvent>>) {
+        let (outcome, usage) = self.answer(&job, &events).await;
+        // The reader may be gone (stopped); the answer is saved either way.
+        let _ = events.send(outcome.map(TurnEvent::Done)).await;
+        drop(events);
+        if let Some(usage) = usage
+            && let Err(error) = self.inner.store.record_usage(usage).await
+        {
+            tracing::warn!(%error, "could not record token usage");
+        }
+        self.after_turn(&job).await;
+    }
+
+    async fn answer(
+        &self,
+        job: &Job,
+        events: &mpsc::Sender<Result<TurnEvent>>,
+    ) -> (Result<Message>, Option<NewUsage>) {
+        let built = match self.prompt(job).await {
+            Ok(built) => built,
+            // Nothing reached the model; the failure is still saved with the question.
+            Err(error) => {
+                return self
+                    .save_answer(job, 0, Streamed::default(), Ending::Failed(error))
+                    .await;
+            }
+        };
+        let (built, citations) = built;
+        let prompt_tokens = built.tokens;
+        if events
+            .send(Ok(TurnEvent::Context(citations)))
+            .await
+            .is_err()
+        {
+            // Stopped before the model was asked: an empty partial answer records it.
+            return self
+                .save_answer(job, prompt_tokens, Streamed::default(), Ending::Stopped)
+                .await;
+        }
+        let plan = &job.plan;
+        let request = ChatRequest {
+            model: plan.model.clone(),
+            messages: built.messages,
+            temperature: plan.temperature,
+            max_tokens: u32::try_from(self.inner.settings.answer_tokens).ok(),
+            ..ChatRequest::default()
+        };
+        let mut streamed = Streamed {
+            started: Some(Instant::now()),
+            ..Streamed::default()
+        };
+        let opened = tokio::select! {
+            biased;
+            () = events.closed() => None,
+            opened = plan.chat.stream(request) => Some(opened),
+        };
+        let ending = match opened {
+            None => Ending::Stopped,
+            Some(Err(error)) => Ending::Failed(error),
+            Some(Ok(mut stream)) => {
+                streamed.reached = true;
+                loop {
+                    tokio::select! {
+                        biased;
+                        () = events.closed() => break Ending::Stopped,
+                        next = stream.next() => match next {
+                            None => break Ending::Complete,
+                            Some(Ok(ChatEvent::Token(piece))) => {
+                                streamed.push(&piece);
+                                if events.send(Ok(TurnEvent::Token(piece))).await.is_err() {
+                                    break Ending::Stopped;
+                                }
+                            }
+                            Some(Ok(ChatEvent::Usage(counted))) => streamed.usage = Some(counted),
+                            Some(Err(error)) => break Ending::Failed(error),
+                        },
+                    }
+                }
+            }
+        };
+        self.save_answer(job, prompt_tokens, streamed, ending).await
+    }
+
+    /// Saves the answer as it ended; a regenerated answer then replaces the old one. A
+    /// failure is returned (typed) after the partial text and the error are saved. Also
+    /// returns the usage to record (off the response path), for calls that reached the
+    /// model.
+    async fn save_answer(
+        &self,
+        job: &Job,
+        prompt_tokens: usize,
+        streamed: Streamed,
+        ending: Ending,
+    ) -> (Result<Message>, Option<NewUsage>) {
+        let plan = &job.plan;
+        let Streamed {
+            text,
+            usage,
+            started,
+            reached,
+        } = streamed;
+        let usage = usage.unwrap_or_else(|| TokenUsage {
+            prompt_tokens: saturate(prompt_tokens),
+            completion_tokens: saturate((self.inner.count_tokens)(&text)),
+        });
+        let (status, failure) = match ending {
+            Ending::Complete if text.trim().is_empty() => (
+                MessageStatus::Error,
+                Some(Error::Protocol {
+                    backend: Backend::Component("chat model"),
+                    what: "the model returned an empty answer".to_owned(),
+                }),
+            ),
+            Ending::Complete => (MessageStatus::Complete, None),
+            Ending::Stopped => (MessageStatus::Partial, None),
+            Ending::Failed(error) => (MessageStatus::Error, Some(error)),
+        };
+        let mut error_text = failure.as_ref().map(|e| storable(&e.to_string()));
+        if let Some(reason) = error_text.as_mut() {
+            truncate_bytes(reason, validate::MAX_REASON_BYTES);
+        }
+        let new = NewMessage {
+            role: MessageRole::Assistant,
+            content: text,
+            status,
+            model: plan.model.clone(),
+            prompt_tokens: Some(usage.prompt_tokens),
+            completion_tokens: Some(usage.completion_tokens),
+            error: error_text,
+        };
+        let saved = match self
+            .inner
+            .store
+            .append_message(plan.user, plan.conversation.id, new)
+            .await
+        {
+            Ok(saved) => saved,
+            Err(error) => return (Err(error), None),
+        };
+        if let Some(old) = job.replaces {
+            match self.inner.store.delete_message(plan.user, old).await {
+                Ok(()) | Err(Error::NotFound { .. }) => {}
+                Err(error) => tracing::warn!(%error, "could not remove the replaced answer"),
+            }
+        }
+        // Only calls that reached the model cost anything.
+        let record = match (reached, started) {
+            (true, Some(started)) => Some(NewUsage {
+                user_id: plan.user,
+                model: plan.model.clone().unwrap_or_else(|| "default".to_owned()),
+                prompt_tokens: usage.prompt_tokens,
+                completion_tokens: usage.completion_tokens,
+                latency_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+            }),
+            _ => None,
+        };
+        match failure {
+            Some(error) => (Err(error), record),
+            None => (Ok(saved), record),
+        }
+    }
+
+    /// The work after a turn, off the response path: index both messages, learn facts
+    /// from the question, and title a conversation that still has the default title.
+    async fn after_turn(&self, job: &Job) {
+        self.inner.index.nudge();
+        if let (Some(learner), None) = (&self.inner.learner, job.replaces) {
+            // A regenerated turn's question was learned from the first time.
+            learner.learn(job.plan.user, &job.question).await;
+        }
+        self.title_new_conversation(job).await;
+    }
+}
+
+/// Text as the store accepts it: without NUL characters (PostgreSQL cannot hold them).
+fn storable(text: &str) -> String {
+    text.replace('\0', "")
+}
+
+/// Cuts `text` to at most `max` bytes, at a character boundary.
+fn truncate_bytes(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+/// A count as a `u32`, the largest one when it does not fit.
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_keeps_whole_characters() {
+        let mut text = "héllo".to_owned();
+        truncate_bytes(&mut text, 2);
+        assert_eq!(text, "h");
+    }
+}
