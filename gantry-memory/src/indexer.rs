@@ -245,9 +245,7 @@ impl Indexer {
                     snapshot.save(&path).map(|()| snapshot.applied_seq)
                 })
                 .await
-                .map_err(|e| {
-                    gantry_core::Error::internal(format!("saving the vector index: {e}"))
-                })??;
+                .map_err(|e| gantry_core::Error::internal_from("saving the vector index", e))??;
             }
         }
         if let Some(index) = &self.keywords {

@@ -125,7 +125,7 @@ async fn save_chunks(
     }
     producer
         .await
-        .map_err(|e| Failure::Store(Error::internal(format!("chunking stopped: {e}"))))?
+        .map_err(|e| Failure::Store(Error::internal_from("chunking stopped", e)))?
         .map_err(Failure::Store)?;
     Ok(saved)
 }

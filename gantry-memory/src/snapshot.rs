@@ -54,7 +54,7 @@ impl Snapshot {
             applied_seq: self.applied_seq,
             count: self.items.len(),
         })
-        .map_err(|e| Error::internal(format!("encoding a snapshot header: {e}")))?;
+        .map_err(|e| Error::internal_from("encoding a snapshot header", e))?;
         let mut bytes = Vec::with_capacity(
             16 + header.len() + self.items.len() * ITEM_BYTES + self.vectors.len() * 4,
         );

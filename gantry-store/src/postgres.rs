@@ -35,7 +35,7 @@ impl PostgresStore {
         sqlx::migrate!("./migrations/postgres")
             .run(&pool)
             .await
-            .map_err(|e| gantry_core::Error::internal(format!("migrating PostgreSQL: {e}")))?;
+            .map_err(|e| gantry_core::Error::internal_from("migrating PostgreSQL", e))?;
         Ok(Self { pool })
     }
 

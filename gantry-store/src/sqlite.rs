@@ -88,7 +88,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await
-            .map_err(|e| gantry_core::Error::internal(format!("migrating SQLite: {e}")))?;
+            .map_err(|e| gantry_core::Error::internal_from("migrating SQLite", e))?;
         Ok(Self { pool })
     }
 

@@ -69,7 +69,7 @@ pub fn write_zip(
         conversations: entries,
     };
     let json = serde_json::to_vec_pretty(&manifest)
-        .map_err(|error| Error::internal(format!("writing the manifest failed: {error}")))?;
+        .map_err(|error| Error::internal_from("writing the manifest failed", error))?;
     zip.start_file(MANIFEST_FILE, options(generated_at, json.len()))
         .map_err(zip_error)?;
     zip.write_all(&json).map_err(io_error)?;
@@ -190,7 +190,7 @@ fn io_error(error: std::io::Error) -> Error {
 fn zip_error(error: zip::result::ZipError) -> Error {
     match error {
         zip::result::ZipError::Io(error) => io_error(error),
-        other => Error::internal(format!("writing the ZIP failed: {other}")),
+        other => Error::internal_from("writing the ZIP failed", other),
     }
 }
 

@@ -53,7 +53,7 @@ const MAX_QUERY_TERMS: usize = 256;
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
 
 fn internal(context: &str) -> impl FnOnce(TantivyError) -> Error + '_ {
-    move |e| Error::internal(format!("keyword index: {context}: {e}"))
+    move |e| Error::internal_from(format!("keyword index: {context}"), e)
 }
 
 /// A search result with its text and a highlighted excerpt.
@@ -127,7 +127,7 @@ impl OpenFailure {
     /// For a fresh index, where there is nothing left to wipe.
     fn into_error(self) -> Error {
         match self {
-            Self::Corrupt(reason) => Error::internal(format!("keyword index: {reason}")),
+            Self::Corrupt(reason) => Error::internal_from("keyword index", reason),
             Self::Fatal(e) => e,
         }
     }
@@ -141,7 +141,7 @@ impl TantivyIndex {
     pub fn open(dir: &Path) -> Result<Self> {
         let where_ = dir.display();
         std::fs::create_dir_all(dir)
-            .map_err(|e| Error::internal(format!("keyword index: creating {where_}: {e}")))?;
+            .map_err(|e| Error::internal_from(format!("keyword index: creating {where_}"), e))?;
         match Self::open_existing(dir) {
             Ok(Some(index)) => return Ok(index),
             Ok(None) => {}
@@ -350,7 +350,7 @@ fn first_bytes(column: &BytesColumn, field: &str, doc: DocId) -> Result<Vec<u8>>
     let mut bytes = Vec::with_capacity(16);
     column
         .ord_to_bytes(ord, &mut bytes)
-        .map_err(|e| Error::internal(format!("keyword index: reading {field}: {e}")))?;
+        .map_err(|e| Error::internal_from(format!("keyword index: reading {field}"), e))?;
     Ok(bytes)
 }
 
@@ -555,7 +555,7 @@ impl KeywordIndex for TantivyIndex {
         // A commit syncs files to disk: keep it off the async workers.
         tokio::task::spawn_blocking(move || inner.apply(items, &[], None))
             .await
-            .map_err(|e| Error::internal(format!("keyword index: upsert task: {e}")))?
+            .map_err(|e| Error::internal_from("keyword index: upsert task", e))?
     }
 
     async fn remove(&self, ids: &[Uuid]) -> Result<()> {
@@ -563,7 +563,7 @@ impl KeywordIndex for TantivyIndex {
         let ids = ids.to_vec();
         tokio::task::spawn_blocking(move || inner.apply(Vec::new(), &ids, None))
             .await
-            .map_err(|e| Error::internal(format!("keyword index: remove task: {e}")))?
+            .map_err(|e| Error::internal_from("keyword index: remove task", e))?
     }
 
     async fn search(&self, query: &str, k: usize, filter: &SearchFilter) -> Result<Vec<Hit>> {
@@ -589,7 +589,7 @@ impl KeywordIndex for TantivyIndex {
         let index = self.clone();
         tokio::task::spawn_blocking(move || index.set_applied_seq(seq))
             .await
-            .map_err(|e| Error::internal(format!("keyword index: commit task: {e}")))?
+            .map_err(|e| Error::internal_from("keyword index: commit task", e))?
     }
 
     /// One commit for the whole batch and its change number.
@@ -603,6 +603,6 @@ impl KeywordIndex for TantivyIndex {
         let removals = removals.to_vec();
         tokio::task::spawn_blocking(move || index.apply_blocking(upserts, &removals, seq))
             .await
-            .map_err(|e| Error::internal(format!("keyword index: apply task: {e}")))?
+            .map_err(|e| Error::internal_from("keyword index: apply task", e))?
     }
 }
