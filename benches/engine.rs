@@ -208,16 +208,8 @@ async fn setup() -> Setup {
         Some(keywords as Arc<dyn KeywordIndex>),
     ));
     let graph = Arc::new(GraphMemory::new(store.clone()));
-    // Fused as `Gantry` fuses by default (`gantry::Retrieval`).
-    let fusion = gantry::Retrieval::default();
-    let options = HybridOptions {
-        depth: fusion.depth,
-        rrf_k: fusion.rrf_k,
-        vector_weight: fusion.vector_weight,
-        keyword_weight: fusion.keyword_weight,
-        ..HybridOptions::default()
-    };
-    let retriever = Arc::new(HybridRetriever::new(search, options));
+    // Fused as `Gantry` fuses by default.
+    let retriever = Arc::new(HybridRetriever::new(search, HybridOptions::default()));
     let engine = Engine::new(EngineParts {
         store: store.clone(),
         chat: Some(Arc::new(InstantModel)),

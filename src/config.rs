@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use gantry_core::engine::SignupPolicy;
 use gantry_core::{Error, Result};
 use gantry_llm::{BackendConfig, BackendKind};
+use gantry_memory::HybridOptions;
 use serde::{Deserialize, Serialize};
 
 /// How chat turns learn facts for the knowledge graph.
@@ -37,36 +38,6 @@ pub enum Extraction {
     Deterministic,
     /// One call to the chat model per turn, off the response path.
     Llm,
-}
-
-/// How questions draw on memory and documents.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Retrieval {
-    /// Pieces of context put in front of the model per question (1 to 100).
-    pub k: usize,
-    /// Reciprocal rank fusion constant (larger flattens the top ranks).
-    pub rrf_k: f32,
-    /// Weight of the vector (meaning) list in the fusion.
-    pub vector_weight: f32,
-    /// Weight of the keyword (BM25) list in the fusion.
-    pub keyword_weight: f32,
-    /// How many items each list (vector, keyword) contributes before fusing (1 to 1,000).
-    /// Deeper is slightly better and slower: on SciFact nDCG@10 is 0.712 at 20, 0.716 at
-    /// 50, and reading 50 from BM25 costs about a millisecond more on 100,000 chunks.
-    pub depth: usize,
-}
-
-impl Default for Retrieval {
-    fn default() -> Self {
-        Self {
-            k: 8,
-            rrf_k: 60.0,
-            vector_weight: 1.0,
-            keyword_weight: 1.0,
-            depth: 20,
-        }
-    }
 }
 
 /// How chat turns are sized and finished.
@@ -143,8 +114,9 @@ pub struct Config {
     pub embedding_model: Option<String>,
     /// Fact extraction for the knowledge graph. `GANTRY_EXTRACTION`.
     pub extraction: Extraction,
-    /// Retrieval settings (file or code only).
-    pub retrieval: Retrieval,
+    /// Retrieval settings, `[retrieval]` (file or code only): `k`, `depth`, `rrf_k`,
+    /// `vector_weight`, `keyword_weight`.
+    pub retrieval: HybridOptions,
     /// Prompt sizes and turn behaviour (file or code; `GANTRY_CONTEXT_LENGTH`).
     pub chat: Chat,
     /// Sign-up policy and session lifetime (file or code; `GANTRY_SIGNUP`).
@@ -160,7 +132,7 @@ impl Default for Config {
             minilm_dir: None,
             embedding_model: None,
             extraction: Extraction::default(),
-            retrieval: Retrieval::default(),
+            retrieval: HybridOptions::default(),
             chat: Chat::default(),
             accounts: Accounts::default(),
         }
@@ -315,22 +287,10 @@ impl Config {
         if self.data_dir.as_os_str().is_empty() {
             return Err(bad("data_dir", "must not be empty"));
         }
-        let r = &self.retrieval;
-        if !(1..=100).contains(&r.k) {
-            return Err(bad("retrieval.k", "must be 1 to 100"));
-        }
-        if !(1..=1_000).contains(&r.depth) {
-            return Err(bad("retrieval.depth", "must be 1 to 1,000"));
-        }
-        for (field, value) in [
-            ("retrieval.rrf_k", r.rrf_k),
-            ("retrieval.vector_weight", r.vector_weight),
-            ("retrieval.keyword_weight", r.keyword_weight),
-        ] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(bad(field, "must be a finite number, 0 or more"));
-            }
-        }
+        self.retrieval.validate().map_err(|error| match error {
+            Error::InvalidInput { field, reason } => bad(retrieval_field(field), reason),
+            other => other,
+        })?;
         self.engine_settings()
             .validate()
             .map_err(|error| match error {
@@ -379,6 +339,18 @@ fn parse_kind(kind: &str) -> Result<BackendKind> {
                 format!("`{kind}` is not one of openai, tabbyapi, llamacpp, ollama, vllm"),
             )
         })
+}
+
+/// The setting a retrieval option is read from.
+fn retrieval_field(field: &'static str) -> &'static str {
+    match field {
+        "k" => "retrieval.k",
+        "depth" => "retrieval.depth",
+        "rrf_k" => "retrieval.rrf_k",
+        "vector_weight" => "retrieval.vector_weight",
+        "keyword_weight" => "retrieval.keyword_weight",
+        other => other,
+    }
 }
 
 /// The setting an engine-settings field comes from.

@@ -38,7 +38,8 @@ pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
 
 mod config;
 mod sdk;
-pub use config::{Accounts, Chat, Config, ENV_VARS, Extraction, Retrieval};
+pub use config::{Accounts, Chat, Config, ENV_VARS, Extraction};
+pub use gantry_memory::HybridOptions;
 pub use sdk::{Gantry, GantryBuilder, IndexStatus};
 
 /// What most programs need in scope: `use gantry::prelude::*;`.

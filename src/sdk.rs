@@ -9,16 +9,15 @@ use gantry_core::engine::{
     AdminScope, Caller, Engine, EngineParts, NewAccount, SignedIn, UserScope,
 };
 use gantry_core::ids::UserId;
-use gantry_core::index::{KeywordIndex, VectorIndex};
+use gantry_core::index::VectorIndex;
 use gantry_core::llm::{ChatModel, Embedder, ModelInfo};
 use gantry_core::model::User;
 use gantry_core::store::GraphStore;
 use gantry_core::{Error, Result, Store};
 use gantry_llm::{Backends, HttpEmbedder, MiniLmEmbedder};
 use gantry_memory::{
-    ExtractionMode, GraphLearner, GraphMemory, HnswIndex, HnswParams, HybridOptions,
-    HybridRetriever, HybridSearch, Indexer, IngestOptions, Ingestor, LlmExtractor, Opened,
-    TantivyIndex, VectorSide, approx_tokens,
+    ExtractionMode, GraphLearner, GraphMemory, Indexer, IngestOptions, Ingestor, LlmExtractor,
+    RetrievalStack, approx_tokens,
 };
 
 use crate::config::{Config, Extraction};
@@ -184,39 +183,13 @@ impl GantryBuilder {
             None => configured_embedder(&config, backends.as_deref()).await?,
         };
 
-        let index_dir = config.data_dir.join("index");
-        let keywords = Arc::new(TantivyIndex::open(&index_dir.join("keyword"))?);
-        let vectors = match &embedder {
-            Some(embedder) => {
-                let path = index_dir.join("vectors.gvec");
-                let (model, dimension) = (embedder.model_id().to_owned(), embedder.dimension());
-                let file = path.clone();
-                let (index, opened) = tokio::task::spawn_blocking(move || {
-                    HnswIndex::open(&file, &model, dimension, HnswParams::default())
-                })
-                .await
-                .map_err(|e| Error::internal_from("loading the vector index", e))??;
-                if let Opened::Empty { reason } = &opened {
-                    tracing::info!(%reason, "vector index starts empty and is rebuilt from the store");
-                }
-                Some(VectorSide {
-                    index: Arc::new(index),
-                    embedder: embedder.clone(),
-                    path: Some(path),
-                })
-            }
-            None => None,
-        };
-        let indexer = Arc::new(Indexer::new(
+        let stack = RetrievalStack::open(
+            &config.data_dir.join("index"),
             store.clone(),
-            vectors.clone(),
-            Some(keywords.clone() as Arc<dyn KeywordIndex>),
-        ));
-        let search = Arc::new(HybridSearch::new(
             embedder.clone(),
-            vectors.map(|side| side.index as Arc<dyn VectorIndex>),
-            keywords,
-        ));
+            config.retrieval,
+        )
+        .await?;
         let graph = Arc::new(GraphMemory::new(store.clone() as Arc<dyn GraphStore>));
         let mode = match (config.extraction, &chat) {
             (Extraction::Off, _) => ExtractionMode::Off,
@@ -232,21 +205,11 @@ impl GantryBuilder {
                 ));
             }
         };
-        let retrieval = config.retrieval;
         let engine = Engine::new(EngineParts {
             store: store.clone(),
             chat: chat.clone(),
-            retriever: Some(Arc::new(HybridRetriever::new(
-                search,
-                HybridOptions {
-                    k: retrieval.k,
-                    rrf_k: retrieval.rrf_k,
-                    vector_weight: retrieval.vector_weight,
-                    keyword_weight: retrieval.keyword_weight,
-                    depth: retrieval.depth,
-                },
-            ))),
-            index: Some(indexer.clone()),
+            retriever: Some(stack.retriever),
+            index: Some(stack.indexer.clone()),
             graph: Some(graph.clone()),
             learner: Some(Arc::new(GraphLearner::new(graph, mode))),
             documents: Some(Arc::new(Ingestor::new(
@@ -259,6 +222,7 @@ impl GantryBuilder {
         })?;
         // Catching up can mean embedding a whole store (a new embedder, a lost index):
         // the background task does it, starting now, so opening stays quick.
+        let indexer = stack.indexer;
         let background = indexer.spawn(INDEX_EVERY, SAVE_EVERY);
         indexer.nudge();
         Ok(Gantry::from_parts(

@@ -18,12 +18,16 @@ use uuid::Uuid;
 
 use crate::keyword::{Snippet, TantivyIndex};
 
-/// How a hybrid search ranks and how deep it looks.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// How a hybrid search ranks and how deep it looks: the one set of retrieval settings
+/// (`[retrieval]` in Gantry's configuration, with these defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct HybridOptions {
-    /// Results returned, 1 to 1,000.
+    /// Results returned (for a chat turn: the pieces of context put in front of the
+    /// model), 1 to 1,000.
     pub k: usize,
-    /// Items taken from each list before fusing (at least `k`), up to 1,000.
+    /// Items taken from each list before fusing (at least `k` are), 1 to 1,000. Deeper is
+    /// slightly better and slower (BENCHMARKS.md has the SciFact figures per depth).
     pub depth: usize,
     /// The fusion constant: larger flattens the advantage of the top ranks.
     pub rrf_k: f32,
@@ -36,8 +40,8 @@ pub struct HybridOptions {
 impl Default for HybridOptions {
     fn default() -> Self {
         Self {
-            k: 10,
-            depth: 50,
+            k: 8,
+            depth: 20,
             rrf_k: 60.0,
             vector_weight: 1.0,
             keyword_weight: 1.0,
@@ -51,8 +55,8 @@ impl HybridOptions {
         if !(1..=1_000).contains(&self.k) {
             return Err(Error::invalid("k", "must be 1 to 1,000"));
         }
-        if self.depth > 1_000 {
-            return Err(Error::invalid("depth", "must be at most 1,000"));
+        if !(1..=1_000).contains(&self.depth) {
+            return Err(Error::invalid("depth", "must be 1 to 1,000"));
         }
         if !(self.rrf_k.is_finite() && self.rrf_k >= 0.0) {
             return Err(Error::invalid(

@@ -25,6 +25,7 @@ mod keyword;
 mod ports;
 mod quant;
 mod snapshot;
+mod stack;
 mod vector;
 
 // Vector search.
@@ -61,3 +62,4 @@ pub use ingest::{IngestOptions, ingest};
 
 // The engine's ports.
 pub use ports::{GraphLearner, HybridRetriever, Ingestor};
+pub use stack::RetrievalStack;
