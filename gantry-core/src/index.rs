@@ -24,6 +24,24 @@ pub struct IndexedItem {
     pub parent_id: Uuid,
 }
 
+impl IndexedItem {
+    /// What the item is, with typed ids: indexes keep raw UUIDs (their files and filters
+    /// need no more), and this is where the engine gets the typed view back.
+    pub fn source(&self) -> crate::prompt::Source {
+        use crate::ids::{ChunkId, ConversationId, DocumentId, MessageId};
+        match self.kind {
+            ChangeKind::Message => crate::prompt::Source::Message {
+                id: MessageId(self.id),
+                conversation_id: ConversationId(self.parent_id),
+            },
+            ChangeKind::Chunk => crate::prompt::Source::Chunk {
+                id: ChunkId(self.id),
+                document_id: DocumentId(self.parent_id),
+            },
+        }
+    }
+}
+
 /// Which items a search may return. The owner is always required.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchFilter {

@@ -8,34 +8,35 @@
 //! history first, then the lowest-ranked context; the question and system prompt never are.
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
+use crate::ids::{ChunkId, ConversationId, DocumentId, MessageId, RelationId};
 use crate::llm::ChatMessage;
 use crate::model::MessageRole;
 use crate::{Error, Result};
 
-/// Where a piece of context came from, so an answer can cite it.
+/// Where a piece of context came from, so an answer can cite it: typed ids, so a message's
+/// id can never be taken for a chunk's (serialised as plain UUID strings with a `kind`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     /// An earlier message of the user's, in this or another conversation.
     Message {
         /// The message.
-        id: Uuid,
+        id: MessageId,
         /// Its conversation.
-        conversation_id: Uuid,
+        conversation_id: ConversationId,
     },
     /// A chunk of one of the user's documents.
     Chunk {
         /// The chunk.
-        id: Uuid,
+        id: ChunkId,
         /// Its document.
-        document_id: Uuid,
+        document_id: DocumentId,
     },
     /// A fact from the user's knowledge graph.
     Fact {
         /// The relation.
-        id: Uuid,
+        id: RelationId,
     },
 }
 
@@ -169,6 +170,8 @@ pub fn build_prompt(
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
 
     /// One token per word: easy to reason about in tests.
@@ -186,8 +189,8 @@ mod tests {
     fn item(n: u128, text: &str) -> ContextItem {
         ContextItem {
             source: Source::Chunk {
-                id: Uuid::from_u128(n),
-                document_id: Uuid::nil(),
+                id: ChunkId(Uuid::from_u128(n)),
+                document_id: DocumentId(Uuid::nil()),
             },
             text: text.to_owned(),
         }

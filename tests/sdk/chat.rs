@@ -74,7 +74,7 @@ async fn a_fact_said_in_one_conversation_is_retrieved_in_another() {
     let context = context.expect("a context event");
     let recalled = context
         .iter()
-        .find(|c| matches!(c.source, Source::Message { conversation_id, .. } if conversation_id == first.0))
+        .find(|c| matches!(c.source, Source::Message { conversation_id, .. } if conversation_id == first))
         .unwrap_or_else(|| panic!("the first conversation is cited: {context:?}"));
     assert!(recalled.excerpt.contains("Biscuit"), "{recalled:?}");
     assert_eq!(recalled.label, titled.title);
@@ -138,7 +138,7 @@ async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
     let cited = answer
         .citations
         .iter()
-        .find(|c| c.source == Source::Fact { id: fact.id.0 })
+        .find(|c| c.source == Source::Fact { id: fact.id })
         .unwrap_or_else(|| panic!("the fact is in the context: {:?}", answer.citations));
     assert_eq!(cited.excerpt, "Marguerite works at Quillfeather Press");
 
@@ -239,8 +239,8 @@ async fn stopping_a_turn_midway_saves_the_partial_answer() {
     assert_eq!(stored[1].id, again.message.id);
     assert_eq!(stored[1].status, MessageStatus::Complete);
     let replaced = Source::Message {
-        id: partial.id.0,
-        conversation_id: chat.0,
+        id: partial.id,
+        conversation_id: chat,
     };
     assert!(
         again.citations.iter().all(|c| c.source != replaced),

@@ -33,7 +33,7 @@ async fn add_abstracts(gantry: &Gantry, owner: UserId) -> Vec<(String, DocumentI
     added
 }
 
-fn cited_documents(answer: &gantry::Answer) -> Vec<uuid::Uuid> {
+fn cited_documents(answer: &gantry::Answer) -> Vec<gantry::DocumentId> {
     answer
         .citations
         .iter()
@@ -63,7 +63,7 @@ async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
     let cited = cited_documents(&answer);
     assert_eq!(
         cited.first(),
-        Some(&aire.0),
+        Some(&aire),
         "the AIRE abstract is cited first: {:?}",
         answer.citations
     );
@@ -91,7 +91,7 @@ async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
         .await
         .unwrap();
     assert!(
-        !cited_documents(&answer).contains(&aire.0),
+        !cited_documents(&answer).contains(&aire),
         "{:?}",
         answer.citations
     );
@@ -267,11 +267,11 @@ async fn a_scoped_conversation_draws_only_on_its_documents_and_reindexing_keeps_
     let cited = cited_documents(&answer);
     assert!(!cited.is_empty(), "{:?}", answer.citations);
     assert!(
-        cited.iter().all(|d| *d == anaemia.0 || *d == prion.0),
+        cited.iter().all(|d| *d == anaemia || *d == prion),
         "only the scoped documents: {:?}",
         answer.citations
     );
-    assert!(!cited.contains(&aire.0));
+    assert!(!cited.contains(&aire));
 
     // Re-indexing re-embeds the chunks; once caught up, the same question finds them.
     let unscoped = conversation(gantry, ada).await;
@@ -295,7 +295,7 @@ async fn a_scoped_conversation_draws_only_on_its_documents_and_reindexing_keeps_
         .unwrap();
     assert_eq!(
         cited_documents(&answer).first(),
-        Some(&aire.0),
+        Some(&aire),
         "{:?}",
         answer.citations
     );

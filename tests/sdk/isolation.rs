@@ -48,18 +48,14 @@ fn case() -> impl Strategy<Value = Case> {
 async fn is_theirs(env: &Env, owner: UserId, source: Source) -> bool {
     let store = &env.store;
     match source {
-        Source::Message { id, .. } => store.message(owner, gantry::MessageId(id)).await.is_ok(),
-        Source::Chunk { id, .. } => !store
-            .chunks_by_id(owner, &[gantry::ChunkId(id)])
-            .await
-            .unwrap()
-            .is_empty(),
+        Source::Message { id, .. } => store.message(owner, id).await.is_ok(),
+        Source::Chunk { id, .. } => !store.chunks_by_id(owner, &[id]).await.unwrap().is_empty(),
         Source::Fact { id } => store
             .relations(owner, true)
             .await
             .unwrap()
             .iter()
-            .any(|r| r.id.0 == id),
+            .any(|r| r.id == id),
     }
 }
 

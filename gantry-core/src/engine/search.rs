@@ -11,9 +11,10 @@ use super::conversations::check_query;
 use crate::Error;
 use crate::Result;
 use crate::html::highlight;
-use crate::ids::{ChunkId, ConversationId, DocumentId, MessageId};
+use crate::ids::{ChunkId, MessageId};
 use crate::index::SearchFilter;
 use crate::model::{Conversation, Document};
+use crate::prompt::Source;
 use crate::store::ChangeKind;
 
 /// The most results of each kind one search returns.
@@ -87,16 +88,20 @@ impl UserScope {
                 if !seen.insert(hit.item.parent_id) {
                     continue;
                 }
-                let Ok(conversation) = self
-                    .store()
-                    .conversation(self.user, ConversationId(hit.item.parent_id))
-                    .await
+                let Source::Message {
+                    id: message_id,
+                    conversation_id,
+                } = hit.item.source()
+                else {
+                    continue;
+                };
+                let Ok(conversation) = self.store().conversation(self.user, conversation_id).await
                 else {
                     continue;
                 };
                 results.conversations.push(ConversationMatch {
                     conversation,
-                    message_id: Some(MessageId(hit.item.id)),
+                    message_id: Some(message_id),
                     snippet: hit.snippet,
                 });
             }
@@ -126,16 +131,19 @@ impl UserScope {
                 if !seen.insert(hit.item.parent_id) {
                     continue;
                 }
-                let Ok(document) = self
-                    .store()
-                    .document(self.user, DocumentId(hit.item.parent_id))
-                    .await
+                let Source::Chunk {
+                    id: chunk_id,
+                    document_id,
+                } = hit.item.source()
                 else {
+                    continue;
+                };
+                let Ok(document) = self.store().document(self.user, document_id).await else {
                     continue;
                 };
                 results.documents.push(DocumentMatch {
                     document,
-                    chunk_id: Some(ChunkId(hit.item.id)),
+                    chunk_id: Some(chunk_id),
                     snippet: hit.snippet,
                 });
             }

@@ -110,7 +110,7 @@ impl Engine {
                     );
                     context.push((
                         ContextItem {
-                            source: Source::Fact { id: relation.id.0 },
+                            source: Source::Fact { id: relation.id },
                             text,
                         },
                         "Memory".to_owned(),
@@ -176,16 +176,7 @@ impl Engine {
         hits.into_iter()
             .filter_map(|hit| {
                 let label = labels.get(&hit.item.parent_id)?.clone();
-                let source = match hit.item.kind {
-                    ChangeKind::Message => Source::Message {
-                        id: hit.item.id,
-                        conversation_id: hit.item.parent_id,
-                    },
-                    ChangeKind::Chunk => Source::Chunk {
-                        id: hit.item.id,
-                        document_id: hit.item.parent_id,
-                    },
-                };
+                let source = hit.item.source();
                 Some((
                     ContextItem {
                         source,
