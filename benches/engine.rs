@@ -30,12 +30,13 @@ use gantry::llm::{
 use gantry::model::{MessageRole, NewConversation, NewDocument, NewMessage, NewUser, Role};
 use gantry::store::prelude::*;
 use gantry::{ConversationId, SqliteStore, TurnOptions, UserId};
-use gantry_core::index::{IndexedItem, KeywordIndex, VectorIndex};
+use gantry_core::index::IndexedItem;
 use gantry_core::store::ChangeKind;
 use gantry_memory::{
     ExtractionMode, GraphLearner, GraphMemory, HnswIndex, HnswParams, HybridOptions,
     HybridRetriever, HybridSearch, Indexer, TantivyIndex, VectorSide, approx_tokens,
 };
+use gantry_memory::{KeywordIndex, VectorIndex};
 
 const CHUNKS: usize = 100_000;
 const CHUNKS_PER_DOCUMENT: usize = 8;

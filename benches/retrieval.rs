@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gantry_core::ids::UserId;
-use gantry_core::index::{IndexedItem, KeywordIndex, SearchFilter, VectorIndex};
+use gantry_core::index::{IndexedItem, SearchFilter};
 use gantry_core::store::ChangeKind;
 use gantry_memory::{HnswIndex, HnswParams, HybridOptions, HybridSearch, TantivyIndex};
+use gantry_memory::{KeywordIndex, VectorIndex};
 use uuid::Uuid;
 
 const CHUNKS: usize = 100_000;

@@ -23,8 +23,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gantry_core::ids::UserId;
-use gantry_core::index::{IndexedItem, SearchFilter, VectorIndex};
+use gantry_core::index::{IndexedItem, SearchFilter};
 use gantry_core::store::ChangeKind;
+use gantry_memory::VectorIndex;
 use gantry_memory::{ExactIndex, HnswIndex, HnswParams};
 use uuid::Uuid;
 

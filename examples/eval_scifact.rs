@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use gantry_core::ids::UserId;
-use gantry_core::index::{IndexedItem, KeywordIndex, SearchFilter, VectorIndex};
+use gantry_core::index::{IndexedItem, SearchFilter};
 use gantry_core::store::ChangeKind;
 use gantry_memory::{HnswIndex, HnswParams, HybridOptions, HybridSearch, TantivyIndex};
+use gantry_memory::{KeywordIndex, VectorIndex};
 use uuid::Uuid;
 
 /// nDCG@10 with binary relevance.

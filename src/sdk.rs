@@ -9,12 +9,12 @@ use gantry_core::engine::{
     AdminScope, Caller, Engine, EngineParts, NewAccount, SignedIn, UserScope,
 };
 use gantry_core::ids::UserId;
-use gantry_core::index::VectorIndex;
 use gantry_core::llm::{ChatModel, Embedder, ModelInfo};
 use gantry_core::model::User;
 use gantry_core::store::GraphStore;
 use gantry_core::{Error, Result, Store};
 use gantry_llm::{Backends, HttpEmbedder, MiniLmEmbedder};
+use gantry_memory::VectorIndex;
 use gantry_memory::{
     ExtractionMode, GraphLearner, GraphMemory, Indexer, IngestOptions, Ingestor, LlmExtractor,
     RetrievalStack, approx_tokens,

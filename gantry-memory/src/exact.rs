@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
+use crate::index::VectorIndex;
 use async_trait::async_trait;
 use gantry_core::Result;
-use gantry_core::index::{Hit, IndexedItem, SearchFilter, VectorIndex};
+use gantry_core::index::{Hit, IndexedItem, SearchFilter};
 use uuid::Uuid;
 
 use crate::vector::{Allowed, TopK, check_dimension, dot, normalise};

@@ -19,9 +19,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::index::VectorIndex;
 use async_trait::async_trait;
 use gantry_core::ids::UserId;
-use gantry_core::index::{Hit, IndexedItem, SearchFilter, VectorIndex};
+use gantry_core::index::{Hit, IndexedItem, SearchFilter};
 use gantry_core::{Error, Result};
 use hnsw_rs::hnsw::Hnsw;
 use uuid::Uuid;

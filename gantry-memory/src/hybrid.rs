@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gantry_core::index::{Hit, IndexedItem, KeywordIndex, SearchFilter, VectorIndex};
+use crate::index::{KeywordIndex, VectorIndex};
+use gantry_core::index::{Hit, IndexedItem, SearchFilter};
 use gantry_core::llm::Embedder;
 use gantry_core::{Error, Result};
 use serde::{Deserialize, Serialize};

@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::index::{KeywordIndex, VectorIndex};
 use gantry_core::Result;
-use gantry_core::index::{IndexedItem, KeywordIndex, VectorIndex};
+use gantry_core::index::IndexedItem;
 use gantry_core::llm::Embedder;
 use gantry_core::model::MessageRole;
 use gantry_core::store::{Change, ChangeFeed, ChangeKind};

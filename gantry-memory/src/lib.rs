@@ -19,6 +19,7 @@ mod extract;
 mod graph;
 mod hnsw;
 mod hybrid;
+mod index;
 mod indexer;
 mod ingest;
 mod keyword;
@@ -30,8 +31,8 @@ mod vector;
 
 // Vector search.
 pub use exact::ExactIndex;
-pub use gantry_core::index::{KeywordIndex, VectorIndex};
 pub use hnsw::{HnswIndex, HnswParams, Opened};
+pub use index::{KeywordIndex, VectorIndex};
 pub use quant::QuantisedCosine;
 pub use snapshot::Snapshot;
 pub use vector::{dot, normalise};

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use gantry_core::index::{KeywordIndex, VectorIndex};
+use crate::index::{KeywordIndex, VectorIndex};
 use gantry_core::llm::Embedder;
 use gantry_core::store::ChangeFeed;
 use gantry_core::{Error, Result};

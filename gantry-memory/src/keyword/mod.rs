@@ -19,8 +19,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use crate::index::KeywordIndex;
 use async_trait::async_trait;
-use gantry_core::index::{Hit, IndexedItem, KeywordIndex, SearchFilter};
+use gantry_core::index::{Hit, IndexedItem, SearchFilter};
 use gantry_core::store::ChangeKind;
 use gantry_core::{Error, Result, UserId};
 use serde::{Deserialize, Serialize};

@@ -2,8 +2,9 @@
 //! person would expect from a search.
 
 use gantry_core::UserId;
-use gantry_core::index::{IndexedItem, SearchFilter, VectorIndex};
+use gantry_core::index::{IndexedItem, SearchFilter};
 use gantry_core::store::ChangeKind;
+use gantry_memory::VectorIndex;
 use gantry_memory::{ExactIndex, HnswIndex, HnswParams};
 use proptest::prelude::*;
 use uuid::Uuid;

@@ -6,11 +6,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use gantry_core::UserId;
-use gantry_core::index::KeywordIndex;
-use gantry_core::index::{SearchFilter, VectorIndex};
+use gantry_core::index::SearchFilter;
 use gantry_core::llm::Embedder;
 use gantry_core::model::{MessageRole, NewChunk, NewConversation, NewDocument, NewMessage};
 use gantry_core::store::prelude::*;
+use gantry_memory::KeywordIndex;
+use gantry_memory::VectorIndex;
 use gantry_memory::{HnswIndex, HnswParams, Indexer, Opened, TantivyIndex, VectorSide};
 use gantry_store::SqliteStore;
 use uuid::Uuid;

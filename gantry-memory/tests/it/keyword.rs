@@ -2,8 +2,9 @@
 //! would notice.
 
 use gantry_core::UserId;
-use gantry_core::index::{IndexedItem, KeywordIndex, SearchFilter};
+use gantry_core::index::{IndexedItem, SearchFilter};
 use gantry_core::store::ChangeKind;
+use gantry_memory::KeywordIndex;
 use gantry_memory::{MAX_QUERY_BYTES, MAX_TEXT_BYTES, Snippet, TantivyIndex};
 use proptest::prelude::*;
 use uuid::Uuid;
