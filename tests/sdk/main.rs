@@ -4,7 +4,6 @@
 
 mod support;
 
-mod accounts;
 mod chat;
 mod documents;
 mod isolation;

@@ -1,30 +1,36 @@
 //! Accounts as every front end sees them, on SQLite and on PostgreSQL: signing up under a
 //! policy, signing in and out, sessions, API keys, password changes, disabled accounts and
-//! an admin's management of accounts. Each test opens a store-only Gantry (no model, no
-//! indexes) on a fresh store.
+//! an admin's management of accounts.
 
-use gantry::model::{NewConversation, Role};
-use gantry::store::PageRequest;
-use gantry::{API_KEY_PREFIX, Config, Credential, Error, Gantry, NewAccount, SignupPolicy, UserId};
+use gantry_core::engine::{
+    API_KEY_PREFIX, Caller, Credential, Engine, EngineParts, EngineSettings, NewAccount,
+    SignupPolicy,
+};
+use gantry_core::model::{NewConversation, Role};
+use gantry_core::store::PageRequest;
+use gantry_core::{Error, UserId, auth};
 use gantry_test::TestStore;
 use time::{Duration, OffsetDateTime};
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn open(store: &TestStore, signup: SignupPolicy) -> (Gantry, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config {
-        data_dir: dir.path().join("data"),
-        ..Config::default()
-    };
-    config.accounts.signup = signup;
-    let gantry = Gantry::builder(config)
-        .store(store.store.clone())
-        .store_only()
-        .open()
-        .await
-        .unwrap();
-    (gantry, dir)
+/// An engine over `store` alone: no model, no indexes (nothing is retrieved).
+fn open(store: &TestStore, signup: SignupPolicy) -> Engine {
+    Engine::new(EngineParts {
+        store: store.store.clone(),
+        chat: None,
+        retriever: None,
+        index: None,
+        graph: None,
+        learner: None,
+        documents: None,
+        count_tokens: None,
+        settings: EngineSettings {
+            signup,
+            ..EngineSettings::default()
+        },
+    })
+    .unwrap()
 }
 
 fn account(email: &str) -> NewAccount {
@@ -32,9 +38,9 @@ fn account(email: &str) -> NewAccount {
 }
 
 /// The first account (the admin) and an ordinary one, made by the admin.
-async fn admin_and_user(gantry: &Gantry) -> (UserId, UserId) {
-    let root = gantry.register(account("root@example.com")).await.unwrap();
-    let ada = gantry
+async fn admin_and_user(engine: &Engine) -> (UserId, UserId) {
+    let root = engine.register(account("root@example.com")).await.unwrap();
+    let ada = engine
         .admin(root.id)
         .await
         .unwrap()
@@ -44,41 +50,41 @@ async fn admin_and_user(gantry: &Gantry) -> (UserId, UserId) {
     (root.id, ada.id)
 }
 
-fn is_unauthenticated(result: &gantry::Result<gantry::Caller>) -> bool {
+fn is_unauthenticated(result: &gantry_core::Result<Caller>) -> bool {
     matches!(result, Err(Error::Unauthenticated { .. }))
 }
 
 async fn signup_follows_the_policy_and_the_first_account_is_the_admin(store: TestStore) {
-    let (gantry, _dir) = open(&store, SignupPolicy::Closed).await;
-    let root = gantry.register(account("root@example.com")).await.unwrap();
+    let engine = open(&store, SignupPolicy::Closed);
+    let root = engine.register(account("root@example.com")).await.unwrap();
     assert_eq!(root.role, Role::Admin);
-    let refused = gantry
+    let refused = engine
         .register(account("ada@example.com"))
         .await
         .unwrap_err();
     assert!(matches!(refused, Error::Forbidden { .. }), "{refused:?}");
-    assert_eq!(gantry.operator().stats().await.unwrap().users, 1);
+    assert_eq!(engine.operator().stats().await.unwrap().users, 1);
 
-    let (gantry, _dir) = open(&store, SignupPolicy::Open).await;
-    let ada = gantry.register(account("ada@example.com")).await.unwrap();
+    let engine = open(&store, SignupPolicy::Open);
+    let ada = engine.register(account("ada@example.com")).await.unwrap();
     assert_eq!(ada.role, Role::User);
     // A bad email is refused before any hashing, naming the field; nothing is created.
-    let bad = gantry
+    let bad = engine
         .register(NewAccount::new("not an email", "X", PASSWORD))
         .await
         .unwrap_err();
     assert_eq!(bad.invalid_field(), Some("email"));
-    assert_eq!(gantry.operator().stats().await.unwrap().users, 2);
+    assert_eq!(engine.operator().stats().await.unwrap().users, 2);
 }
 
 async fn signing_in_starts_a_session_and_signing_out_ends_it(store: TestStore) {
-    let (gantry, _dir) = open(&store, SignupPolicy::Closed).await;
-    let (_, ada) = admin_and_user(&gantry).await;
+    let engine = open(&store, SignupPolicy::Closed);
+    let (_, ada) = admin_and_user(&engine).await;
 
-    let signed_in = gantry.sign_in("ADA@example.com", PASSWORD).await.unwrap();
+    let signed_in = engine.sign_in("ADA@example.com", PASSWORD).await.unwrap();
     assert_eq!(signed_in.user.id, ada);
     assert!(!format!("{signed_in:?}").contains(&signed_in.token));
-    let caller = gantry.authenticate(&signed_in.token).await.unwrap();
+    let caller = engine.authenticate(&signed_in.token).await.unwrap();
     assert_eq!(caller.user.id, ada);
     assert!(
         matches!(caller.credential, Credential::Session(ref s) if s.id == signed_in.session.id)
@@ -95,47 +101,47 @@ async fn signing_in_starts_a_session_and_signing_out_ends_it(store: TestStore) {
         .unwrap();
 
     // A wrong password and an unknown email give the very same answer.
-    let wrong = gantry.sign_in("ada@example.com", "not the password").await;
-    let unknown = gantry.sign_in("nobody@example.com", PASSWORD).await;
+    let wrong = engine.sign_in("ada@example.com", "not the password").await;
+    let unknown = engine.sign_in("nobody@example.com", PASSWORD).await;
     match (wrong, unknown) {
         (Err(wrong @ Error::Unauthenticated { .. }), Err(unknown)) => {
             assert_eq!(wrong.to_string(), unknown.to_string());
         }
         other => panic!("expected two identical refusals, got {other:?}"),
     }
-    assert!(is_unauthenticated(&gantry.authenticate("").await));
+    assert!(is_unauthenticated(&engine.authenticate("").await));
     assert!(is_unauthenticated(
-        &gantry.authenticate(&"f".repeat(10_000)).await
+        &engine.authenticate(&"f".repeat(10_000)).await
     ));
-    assert!(is_unauthenticated(&gantry.authenticate("0123abcd").await));
+    assert!(is_unauthenticated(&engine.authenticate("0123abcd").await));
 
-    gantry.sign_out(&signed_in.token).await.unwrap();
+    engine.sign_out(&signed_in.token).await.unwrap();
     assert!(is_unauthenticated(
-        &gantry.authenticate(&signed_in.token).await
+        &engine.authenticate(&signed_in.token).await
     ));
     // Signing out again, or with nonsense, is not an error.
-    gantry.sign_out(&signed_in.token).await.unwrap();
-    gantry.sign_out("nonsense").await.unwrap();
+    engine.sign_out(&signed_in.token).await.unwrap();
+    engine.sign_out("nonsense").await.unwrap();
 }
 
 async fn an_expired_session_is_refused(store: TestStore) {
-    let (gantry, _dir) = open(&store, SignupPolicy::Closed).await;
-    let (_, ada) = admin_and_user(&gantry).await;
-    let token = gantry::auth::new_token().unwrap();
+    let engine = open(&store, SignupPolicy::Closed);
+    let (_, ada) = admin_and_user(&engine).await;
+    let token = auth::new_token().unwrap();
     let past = OffsetDateTime::now_utc() - Duration::minutes(1);
     store
-        .create_session(ada, &gantry::auth::hash_token(&token), past)
+        .create_session(ada, &auth::hash_token(&token), past)
         .await
         .unwrap();
-    assert!(is_unauthenticated(&gantry.authenticate(&token).await));
+    assert!(is_unauthenticated(&engine.authenticate(&token).await));
 }
 
 async fn changing_the_password_ends_every_other_session(store: TestStore) {
-    let (gantry, _dir) = open(&store, SignupPolicy::Closed).await;
-    let (_, ada) = admin_and_user(&gantry).await;
-    let laptop = gantry.sign_in("ada@example.com", PASSWORD).await.unwrap();
-    let phone = gantry.sign_in("ada@example.com", PASSWORD).await.unwrap();
-    let me = gantry.for_user(ada);
+    let engine = open(&store, SignupPolicy::Closed);
+    let (_, ada) = admin_and_user(&engine).await;
+    let laptop = engine.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    let phone = engine.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    let me = engine.for_user(ada);
 
     let wrong = me
         .change_password("not the password", "a new passphrase")
@@ -145,7 +151,7 @@ async fn changing_the_password_ends_every_other_session(store: TestStore) {
     let short = me.change_password(PASSWORD, "short").await.unwrap_err();
     assert_eq!(short.invalid_field(), Some("password"));
     assert!(
-        gantry.authenticate(&phone.token).await.is_ok(),
+        engine.authenticate(&phone.token).await.is_ok(),
         "nothing changed"
     );
 
@@ -154,24 +160,24 @@ async fn changing_the_password_ends_every_other_session(store: TestStore) {
         .await
         .unwrap();
     assert!(is_unauthenticated(
-        &gantry.authenticate(&laptop.token).await
+        &engine.authenticate(&laptop.token).await
     ));
-    assert!(is_unauthenticated(&gantry.authenticate(&phone.token).await));
+    assert!(is_unauthenticated(&engine.authenticate(&phone.token).await));
     assert_eq!(
-        gantry.authenticate(&fresh.token).await.unwrap().user.id,
+        engine.authenticate(&fresh.token).await.unwrap().user.id,
         ada
     );
-    assert!(gantry.sign_in("ada@example.com", PASSWORD).await.is_err());
-    gantry
+    assert!(engine.sign_in("ada@example.com", PASSWORD).await.is_err());
+    engine
         .sign_in("ada@example.com", "a new passphrase")
         .await
         .unwrap();
 }
 
 async fn api_keys_act_as_their_owner_until_revoked(store: TestStore) {
-    let (gantry, _dir) = open(&store, SignupPolicy::Closed).await;
-    let (root, ada) = admin_and_user(&gantry).await;
-    let me = gantry.for_user(ada);
+    let engine = open(&store, SignupPolicy::Closed);
+    let (root, ada) = admin_and_user(&engine).await;
+    let me = engine.for_user(ada);
     let created = me.create_api_key("  laptop script ").await.unwrap();
     assert!(created.key.starts_with(API_KEY_PREFIX));
     assert!(created.key.starts_with(&created.info.prefix));
@@ -181,7 +187,7 @@ async fn api_keys_act_as_their_owner_until_revoked(store: TestStore) {
     let blank = me.create_api_key("  ").await.unwrap_err();
     assert_eq!(blank.invalid_field(), Some("name"));
 
-    let caller = gantry.authenticate(&created.key).await.unwrap();
+    let caller = engine.authenticate(&created.key).await.unwrap();
     assert_eq!(caller.user.id, ada);
     assert!(matches!(caller.credential, Credential::ApiKey(ref k) if k.id == created.info.id));
     let listed = me.api_keys().await.unwrap();
@@ -190,31 +196,31 @@ async fn api_keys_act_as_their_owner_until_revoked(store: TestStore) {
     // Listing never shows the key itself; another user sees none of them and cannot
     // revoke them (their id reads as missing).
     assert!(!format!("{listed:?}").contains(&created.key));
-    let theirs = gantry.for_user(root);
+    let theirs = engine.for_user(root);
     assert!(theirs.api_keys().await.unwrap().is_empty());
     let error = theirs.revoke_api_key(created.info.id).await.unwrap_err();
     assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
-    assert!(gantry.authenticate(&created.key).await.is_ok());
+    assert!(engine.authenticate(&created.key).await.is_ok());
 
     me.revoke_api_key(created.info.id).await.unwrap();
-    assert!(is_unauthenticated(&gantry.authenticate(&created.key).await));
+    assert!(is_unauthenticated(&engine.authenticate(&created.key).await));
     assert!(me.api_keys().await.unwrap().is_empty());
 }
 
 async fn a_disabled_account_is_refused_everywhere_at_once(store: TestStore) {
-    let (gantry, _dir) = open(&store, SignupPolicy::Closed).await;
-    let (root, ada) = admin_and_user(&gantry).await;
-    let session = gantry.sign_in("ada@example.com", PASSWORD).await.unwrap();
-    let key = gantry.for_user(ada).create_api_key("cron").await.unwrap();
+    let engine = open(&store, SignupPolicy::Closed);
+    let (root, ada) = admin_and_user(&engine).await;
+    let session = engine.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    let key = engine.for_user(ada).create_api_key("cron").await.unwrap();
 
-    let admin = gantry.admin(root).await.unwrap();
+    let admin = engine.admin(root).await.unwrap();
     let disabled = admin.set_disabled(ada, true).await.unwrap();
     assert!(disabled.disabled);
     assert!(is_unauthenticated(
-        &gantry.authenticate(&session.token).await
+        &engine.authenticate(&session.token).await
     ));
-    assert!(is_unauthenticated(&gantry.authenticate(&key.key).await));
-    let refused = gantry
+    assert!(is_unauthenticated(&engine.authenticate(&key.key).await));
+    let refused = engine
         .sign_in("ada@example.com", PASSWORD)
         .await
         .unwrap_err();
@@ -224,22 +230,22 @@ async fn a_disabled_account_is_refused_everywhere_at_once(store: TestStore) {
     );
 
     admin.set_disabled(ada, false).await.unwrap();
-    assert!(gantry.authenticate(&key.key).await.is_ok(), "keys survive");
-    gantry.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    assert!(engine.authenticate(&key.key).await.is_ok(), "keys survive");
+    engine.sign_in("ada@example.com", PASSWORD).await.unwrap();
 }
 
 async fn admins_manage_accounts_and_nobody_else_can(store: TestStore) {
-    let (gantry, _dir) = open(&store, SignupPolicy::Closed).await;
-    let (root, ada) = admin_and_user(&gantry).await;
+    let engine = open(&store, SignupPolicy::Closed);
+    let (root, ada) = admin_and_user(&engine).await;
 
     // An ordinary user gets no admin scope, however they ask.
-    let error = gantry.admin(ada).await.unwrap_err();
+    let error = engine.admin(ada).await.unwrap_err();
     assert!(matches!(error, Error::Forbidden { .. }), "{error:?}");
-    let session = gantry.sign_in("ada@example.com", PASSWORD).await.unwrap();
-    let caller = gantry.authenticate(&session.token).await.unwrap();
+    let session = engine.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    let caller = engine.authenticate(&session.token).await.unwrap();
     assert!(matches!(caller.admin(), Err(Error::Forbidden { .. })));
 
-    let admin = gantry.admin(root).await.unwrap();
+    let admin = engine.admin(root).await.unwrap();
     let listed = admin.users(PageRequest::first(10)).await.unwrap();
     assert_eq!(listed.items.len(), 2);
     assert_eq!(
@@ -268,16 +274,16 @@ async fn admins_manage_accounts_and_nobody_else_can(store: TestStore) {
 
     // Promoting makes the admin scope available at once.
     admin.set_role(ada, Role::Admin).await.unwrap();
-    assert!(gantry.admin(ada).await.is_ok());
+    assert!(engine.admin(ada).await.is_ok());
     admin.set_role(ada, Role::User).await.unwrap();
-    assert!(gantry.admin(ada).await.is_err());
+    assert!(engine.admin(ada).await.is_err());
 
     // A reset password works and ends the user's sessions.
     admin.reset_password(ada, "reset by root").await.unwrap();
     assert!(is_unauthenticated(
-        &gantry.authenticate(&session.token).await
+        &engine.authenticate(&session.token).await
     ));
-    gantry
+    engine
         .sign_in("ada@example.com", "reset by root")
         .await
         .unwrap();
@@ -291,17 +297,17 @@ async fn admins_manage_accounts_and_nobody_else_can(store: TestStore) {
     );
 
     // Deleting an account takes everything it owned.
-    let me = gantry.for_user(ada);
+    let me = engine.for_user(ada);
     me.create_conversation(NewConversation::default())
         .await
         .unwrap();
     let key = me.create_api_key("script").await.unwrap();
     admin.delete_user(ada).await.unwrap();
-    assert!(is_unauthenticated(&gantry.authenticate(&key.key).await));
+    assert!(is_unauthenticated(&engine.authenticate(&key.key).await));
     let gone = admin.user(ada).await.unwrap_err();
     assert!(matches!(gone, Error::NotFound { .. }), "{gone:?}");
-    assert_eq!(gantry.operator().stats().await.unwrap().conversations, 0);
-    assert_eq!(gantry.operator().stats().await.unwrap().users, 1);
+    assert_eq!(engine.operator().stats().await.unwrap().conversations, 0);
+    assert_eq!(engine.operator().stats().await.unwrap().users, 1);
 }
 
 gantry_test::on_both_backends!(
