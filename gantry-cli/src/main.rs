@@ -87,9 +87,20 @@ fn read_password() -> Result<String> {
     Ok(password)
 }
 
+/// Runs the command; a failure is one line on stderr (what failed and why) and exit code 1,
+/// never a backtrace.
 #[tokio::main]
-async fn main() -> Result<()> {
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
     let config = cli.settings()?;
     let location = config.database();
     // Account and status commands need the store alone: no model is loaded and the index
