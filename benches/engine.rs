@@ -33,10 +33,9 @@ use gantry::{ConversationId, SqliteStore, TurnOptions, UserId};
 use gantry_core::index::IndexedItem;
 use gantry_core::store::ChangeKind;
 use gantry_memory::{
-    ExtractionMode, GraphLearner, GraphMemory, HnswIndex, HnswParams, HybridOptions,
-    HybridRetriever, HybridSearch, Indexer, TantivyIndex, VectorSide, approx_tokens,
+    ExtractionMode, GraphLearner, GraphMemory, HybridOptions, HybridRetriever, RetrievalStack,
+    VectorIndex, approx_tokens,
 };
-use gantry_memory::{KeywordIndex, VectorIndex};
 
 const CHUNKS: usize = 100_000;
 const CHUNKS_PER_DOCUMENT: usize = 8;
@@ -162,8 +161,12 @@ async fn setup() -> Setup {
             .unwrap();
         documents.push(document.id);
     }
-    let keywords = Arc::new(TantivyIndex::in_memory().unwrap());
-    let vectors = Arc::new(HnswIndex::new(DIMENSION, HnswParams::default()).unwrap());
+    let embedder: Arc<dyn Embedder> = Arc::new(HashEmbedder);
+    // Fused as `Gantry` fuses by default.
+    let stack =
+        RetrievalStack::in_memory(store.clone(), Some(embedder), HybridOptions::default()).unwrap();
+    let keywords = stack.indexer.keywords().unwrap().clone();
+    let vectors = stack.indexer.vectors().unwrap().index.clone();
     let n = sentences.len();
     let all: Vec<(IndexedItem, String)> = (0..CHUNKS)
         .map(|i| {
@@ -179,7 +182,8 @@ async fn setup() -> Setup {
         .collect();
     for (i, batch) in all.chunks(10_000).enumerate() {
         keywords
-            .apply_blocking(batch.to_vec(), &[], i as i64 + 1)
+            .apply(batch.to_vec(), &[], i as i64 + 1)
+            .await
             .unwrap();
         let embedded: Vec<_> = batch
             .iter()
@@ -193,29 +197,13 @@ async fn setup() -> Setup {
         started.elapsed().as_secs_f64()
     );
 
-    let embedder: Arc<dyn Embedder> = Arc::new(HashEmbedder);
-    let search = Arc::new(HybridSearch::new(
-        Some(embedder.clone()),
-        Some(vectors.clone() as Arc<dyn VectorIndex>),
-        keywords.clone(),
-    ));
-    let indexer = Arc::new(Indexer::new(
-        store.clone(),
-        Some(VectorSide {
-            index: vectors,
-            embedder,
-            path: None,
-        }),
-        Some(keywords as Arc<dyn KeywordIndex>),
-    ));
     let graph = Arc::new(GraphMemory::new(store.clone()));
-    // Fused as `Gantry` fuses by default.
-    let retriever = Arc::new(HybridRetriever::new(search, HybridOptions::default()));
+    let retriever = stack.retriever.clone();
     let engine = Engine::new(EngineParts {
         store: store.clone(),
         chat: Some(Arc::new(InstantModel)),
         retriever: Some(retriever.clone()),
-        index: Some(indexer),
+        index: Some(stack.indexer.clone()),
         graph: Some(graph.clone()),
         learner: Some(Arc::new(GraphLearner::new(
             graph,

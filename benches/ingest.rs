@@ -5,21 +5,20 @@
 //! `cargo bench --bench ingest`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-#[path = "support/counting_alloc.rs"]
-mod counting_alloc;
 #[path = "support/scifact.rs"]
 mod scifact;
 
+use gantry_test::alloc::{self, Counting};
 use std::sync::Arc;
 use std::time::Instant;
 
 use gantry_core::model::{NewDocument, NewUser, Role};
 use gantry_core::store::prelude::*;
-use gantry_memory::{Indexer, IngestOptions, TantivyIndex, ingest};
+use gantry_memory::{HybridOptions, IngestOptions, RetrievalStack, ingest};
 use gantry_store::SqliteStore;
 
 #[global_allocator]
-static ALLOCATOR: counting_alloc::Counting = counting_alloc::Counting;
+static ALLOCATOR: Counting = Counting;
 
 fn text_of_size(corpus: &[scifact::Doc], bytes: usize) -> String {
     let mut text = String::with_capacity(bytes + 4096);
@@ -66,11 +65,14 @@ fn main() {
                 )
                 .await
                 .unwrap();
-            let keywords = Arc::new(TantivyIndex::open(&dir.path().join("keyword")).unwrap());
-            let indexer = Indexer::new(store.clone(), None, Some(keywords.clone()));
+            let stack =
+                RetrievalStack::open(dir.path(), store.clone(), None, HybridOptions::default())
+                    .await
+                    .unwrap();
+            let indexer = &stack.indexer;
             let bytes = text.into_bytes();
-            let before = counting_alloc::live();
-            counting_alloc::reset_peak();
+            let before = alloc::live();
+            alloc::reset_peak();
             let started = Instant::now();
             let done = ingest(
                 store.as_ref(),
@@ -86,7 +88,7 @@ fn main() {
             let ingested = started.elapsed();
             let report = indexer.catch_up().await.unwrap();
             let total = started.elapsed();
-            let peak = counting_alloc::peak() - before;
+            let peak = alloc::peak() - before;
             let mb = size as f64 / 1e6;
             println!(
                 "{mib} MiB of text: {:?}, {} chunks; extract+chunk+store {:.1} MB/s; with keyword indexing {:.1} MB/s; peak heap above start {:.1} MB ({:.2} x the file)",

@@ -12,13 +12,12 @@
 //! index defaults).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-#[path = "support/counting_alloc.rs"]
-mod counting_alloc;
 #[path = "support/embedding_cache.rs"]
 mod embedding_cache;
 #[path = "support/scifact.rs"]
 mod scifact;
 
+use gantry_test::alloc::{self, Counting};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -30,7 +29,7 @@ use gantry_memory::{ExactIndex, HnswIndex, HnswParams};
 use uuid::Uuid;
 
 #[global_allocator]
-static ALLOCATOR: counting_alloc::Counting = counting_alloc::Counting;
+static ALLOCATOR: Counting = Counting;
 
 fn env_usize(name: &str) -> Option<usize> {
     std::env::var(name).ok().map(|v| v.parse().expect(name))
@@ -174,10 +173,10 @@ fn vector_benches(c: &mut Criterion) {
     let (recall, qps) = measure(&rt, &exact, &data, &truth_all, &filter);
     eprintln!("exact: recall@10 {recall:.4}, {qps:.0} queries/s");
 
-    let before = counting_alloc::live();
+    let before = alloc::live();
     let index = HnswIndex::new(dim, params).unwrap();
     let took = rt.block_on(fill(&index, &all));
-    let bytes = counting_alloc::live() - before;
+    let bytes = alloc::live() - before;
     let raw = data.sentences.len() * dim * 4;
     eprintln!(
         "hnsw build: {:.0} vectors/s ({:.1} s); index memory {:.1} MB = {:.2} x the raw vectors ({:.1} MB)",

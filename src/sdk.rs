@@ -14,7 +14,6 @@ use gantry_core::model::User;
 use gantry_core::store::GraphStore;
 use gantry_core::{Error, Result, Store};
 use gantry_llm::{Backends, HttpEmbedder, MiniLmEmbedder};
-use gantry_memory::VectorIndex;
 use gantry_memory::{
     ExtractionMode, GraphLearner, GraphMemory, Indexer, IngestOptions, Ingestor, LlmExtractor,
     RetrievalStack, approx_tokens,
@@ -50,6 +49,9 @@ pub struct IndexStatus {
     pub vectors: Option<i64>,
     /// What the keyword index has applied; `None` without indexes.
     pub keywords: Option<i64>,
+    /// Items the embedder refused since start (too long for it, say), found by keywords
+    /// only; the log names each.
+    pub unembedded: u64,
 }
 
 struct Inner {
@@ -390,8 +392,9 @@ impl Gantry {
     /// How far each index has applied the store's changes.
     pub async fn index_status(&self) -> Result<IndexStatus> {
         let store_seq = self.inner.store.latest_seq().await?;
-        let (mut vectors, mut keywords) = (None, None);
+        let (mut vectors, mut keywords, mut unembedded) = (None, None, 0);
         if let Some(indexer) = &self.inner.indexer {
+            unembedded = indexer.skipped();
             if let Some(side) = indexer.vectors() {
                 vectors = Some(side.index.applied_seq().await?);
             }
@@ -403,6 +406,7 @@ impl Gantry {
             store_seq,
             vectors,
             keywords,
+            unembedded,
         })
     }
 

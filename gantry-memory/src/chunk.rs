@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Range;
 
+use gantry_core::validate::MAX_CHUNK_BYTES;
 use gantry_core::{Error, Result};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use text_splitter::{ChunkConfig, ChunkSizer, MarkdownSplitter, TextSplitter};
@@ -139,15 +140,15 @@ impl fmt::Debug for Chunks<'_> {
 }
 
 enum Splitter {
-    Text(TextSplitter<ApproxTokens>),
-    Markdown(MarkdownSplitter<ApproxTokens>),
+    Text(TextSplitter<ChunkSize>),
+    Markdown(MarkdownSplitter<ChunkSize>),
 }
 
 impl<'a> Chunks<'a> {
     fn new(text: &'a str, opts: &ChunkOptions, window: usize) -> Result<Self> {
         opts.validate()?;
         let config = ChunkConfig::new(opts.max_tokens)
-            .with_sizer(ApproxTokens)
+            .with_sizer(ChunkSize::for_max(opts.max_tokens))
             .with_overlap(opts.overlap_tokens)
             .map_err(|e| Error::invalid("overlap_tokens", e.to_string()))?;
         let splitter = if opts.markdown {
@@ -342,12 +343,12 @@ fn markdown_window(rest: &str, window: usize) -> (usize, Vec<Heading>) {
 }
 
 /// Splits an over-long chunk (text-splitter lets a single unit it cannot split exceed the
-/// size) into the longest prefixes that fit, with their sizes. Relies on [`approx_tokens`]
-/// never shrinking as text grows and counting any one character as at most 1.
+/// size) into the longest prefixes that fit, with their estimated word pieces. Relies on
+/// [`ChunkSize`] never shrinking as text grows and counting any one character as at most 1.
 fn fit(text: &str, max_tokens: usize) -> Vec<(Range<usize>, usize)> {
-    let tokens = approx_tokens(text);
-    if tokens <= max_tokens {
-        return vec![(0..text.len(), tokens)];
+    let size = ChunkSize::for_max(max_tokens);
+    if size.of(text) <= max_tokens {
+        return vec![(0..text.len(), approx_tokens(text))];
     }
     let mut out = Vec::new();
     let mut start = 0;
@@ -355,7 +356,7 @@ fn fit(text: &str, max_tokens: usize) -> Vec<(Range<usize>, usize)> {
         let rest = &text[start..];
         let ends: Vec<usize> = rest.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
         // Binary search for the last end that fits; the first character always does.
-        let fits = ends.partition_point(|&e| approx_tokens(&rest[..e]) <= max_tokens);
+        let fits = ends.partition_point(|&e| size.of(&rest[..e]) <= max_tokens);
         let end = ends
             .get(fits.saturating_sub(1))
             .copied()
@@ -373,13 +374,32 @@ fn fit(text: &str, max_tokens: usize) -> Vec<(Range<usize>, usize)> {
     out
 }
 
-/// text-splitter's sizer: [`approx_tokens`].
-#[derive(Clone, Copy, Debug, Default)]
-struct ApproxTokens;
+/// A chunk's size as the splitter counts it: its estimated word pieces or its bytes over
+/// `bytes_per_unit`, whichever is more. Word pieces alone would let a line padded with
+/// 70,000 spaces (2 pieces) become one chunk of hundreds of KiB, over the store's
+/// [`MAX_CHUNK_BYTES`]; with bytes counted too, a chunk of `max_tokens` is at most
+/// `MAX_CHUNK_BYTES`, and ordinary prose (about 5 bytes a piece) is cut as before.
+#[derive(Clone, Copy, Debug)]
+struct ChunkSize {
+    /// 8 to 16: at least the longest character (4 bytes), so a character counts at most 1.
+    bytes_per_unit: usize,
+}
 
-impl ChunkSizer for ApproxTokens {
+impl ChunkSize {
+    fn for_max(max_tokens: usize) -> Self {
+        Self {
+            bytes_per_unit: (MAX_CHUNK_BYTES / max_tokens.max(1)).clamp(4, 16),
+        }
+    }
+
+    fn of(self, text: &str) -> usize {
+        approx_tokens(text).max(text.len().div_ceil(self.bytes_per_unit))
+    }
+}
+
+impl ChunkSizer for ChunkSize {
     fn size(&self, chunk: &str) -> usize {
-        approx_tokens(chunk)
+        self.of(chunk)
     }
 }
 

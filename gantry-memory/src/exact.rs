@@ -9,6 +9,7 @@ use gantry_core::Result;
 use gantry_core::index::{Hit, IndexedItem, SearchFilter};
 use uuid::Uuid;
 
+use crate::snapshot::Snapshot;
 use crate::vector::{Allowed, TopK, check_dimension, dot, normalise};
 
 #[derive(Debug, Default)]
@@ -39,21 +40,6 @@ impl ExactIndex {
         })
     }
 
-    /// The vectors' length.
-    pub fn dimension(&self) -> usize {
-        self.dimension
-    }
-
-    /// How many vectors it holds.
-    pub fn len(&self) -> usize {
-        self.read().items.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Records that every change up to `seq` has been applied.
     pub fn set_applied_seq(&self, seq: i64) {
         self.write().applied_seq = seq;
@@ -74,6 +60,25 @@ impl ExactIndex {
 
 #[async_trait]
 impl VectorIndex for ExactIndex {
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn len(&self) -> usize {
+        self.read().items.len()
+    }
+
+    fn snapshot(&self, embedder: &str) -> Snapshot {
+        let rows = self.read();
+        Snapshot {
+            embedder: embedder.to_owned(),
+            dimension: self.dimension,
+            applied_seq: rows.applied_seq,
+            items: rows.items.clone(),
+            vectors: rows.vectors.clone(),
+        }
+    }
+
     async fn upsert(&self, items: Vec<(IndexedItem, Vec<f32>)>) -> Result<()> {
         // Check everything first: a bad vector rejects the batch and changes nothing.
         let normalised = items
@@ -150,6 +155,11 @@ impl VectorIndex for ExactIndex {
 
     async fn mark_applied(&self, seq: i64) -> Result<()> {
         self.set_applied_seq(seq);
+        Ok(())
+    }
+
+    async fn clear(&self) -> Result<()> {
+        *self.write() = Rows::default();
         Ok(())
     }
 }

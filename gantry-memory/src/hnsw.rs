@@ -355,29 +355,6 @@ impl HnswIndex {
         Ok((Self::new(dimension, params)?, Opened::Empty { reason }))
     }
 
-    /// Saves the live vectors and the applied change number to `path`, atomically.
-    pub fn save(&self, path: &Path, embedder: &str) -> Result<()> {
-        self.snapshot(embedder).save(path)
-    }
-
-    /// The live items and vectors, with the applied change number, for saving.
-    pub fn snapshot(&self, embedder: &str) -> Snapshot {
-        let graph = self.read();
-        let (items, vectors) = graph.live(self.dimension);
-        Snapshot {
-            embedder: embedder.to_owned(),
-            dimension: self.dimension,
-            applied_seq: graph.applied_seq,
-            items,
-            vectors,
-        }
-    }
-
-    /// The vectors' length.
-    pub fn dimension(&self) -> usize {
-        self.dimension
-    }
-
     /// Changes how many candidates a search explores: more is slower and finds more of
     /// the true nearest neighbours.
     pub fn set_ef_search(&self, ef_search: usize) -> Result<()> {
@@ -388,16 +365,6 @@ impl HnswIndex {
         .validate()?;
         self.ef_search.store(ef_search, Ordering::Relaxed);
         Ok(())
-    }
-
-    /// Live vectors.
-    pub fn len(&self) -> usize {
-        self.read().by_id.len()
-    }
-
-    /// Whether it holds no live vector.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Slots that are tombstones, awaiting a rebuild.
@@ -512,6 +479,26 @@ impl HnswIndex {
 
 #[async_trait]
 impl VectorIndex for HnswIndex {
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn len(&self) -> usize {
+        self.read().by_id.len()
+    }
+
+    fn snapshot(&self, embedder: &str) -> Snapshot {
+        let graph = self.read();
+        let (items, vectors) = graph.live(self.dimension);
+        Snapshot {
+            embedder: embedder.to_owned(),
+            dimension: self.dimension,
+            applied_seq: graph.applied_seq,
+            items,
+            vectors,
+        }
+    }
+
     async fn upsert(&self, items: Vec<(IndexedItem, Vec<f32>)>) -> Result<()> {
         // Check everything first: a bad vector rejects the batch and changes nothing.
         let vectors = items
@@ -598,6 +585,20 @@ impl VectorIndex for HnswIndex {
 
     async fn mark_applied(&self, seq: i64) -> Result<()> {
         self.set_applied_seq(seq);
+        Ok(())
+    }
+
+    async fn clear(&self) -> Result<()> {
+        // A rebuild in flight would swap its graph in afterwards: let it finish first.
+        let rebuild = self
+            .rebuilder
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(handle) = rebuild {
+            let _finished = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+        *self.write() = Graph::new(&self.params, 0);
         Ok(())
     }
 }

@@ -17,7 +17,7 @@ use gantry_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::keyword::{Snippet, TantivyIndex};
+use crate::keyword::Snippet;
 
 /// How a hybrid search ranks and how deep it looks: the one set of retrieval settings
 /// (`[retrieval]` in Gantry's configuration, with these defaults).
@@ -156,7 +156,7 @@ pub fn reciprocal_rank_fusion(
 pub struct HybridSearch {
     embedder: Option<Arc<dyn Embedder>>,
     vectors: Option<Arc<dyn VectorIndex>>,
-    keywords: Arc<TantivyIndex>,
+    keywords: Arc<dyn KeywordIndex>,
 }
 
 impl std::fmt::Debug for HybridSearch {
@@ -174,7 +174,7 @@ impl HybridSearch {
     pub fn new(
         embedder: Option<Arc<dyn Embedder>>,
         vectors: Option<Arc<dyn VectorIndex>>,
-        keywords: Arc<TantivyIndex>,
+        keywords: Arc<dyn KeywordIndex>,
     ) -> Self {
         let (embedder, vectors) = match (embedder, vectors) {
             (Some(e), Some(v)) => (Some(e), Some(v)),
@@ -240,7 +240,7 @@ impl HybridSearch {
 
         let started = Instant::now();
         let keyword_hits = if options.keyword_weight > 0.0 {
-            KeywordIndex::search(self.keywords.as_ref(), query, depth, filter).await?
+            self.keywords.search(query, depth, filter).await?
         } else {
             Vec::new()
         };

@@ -3,14 +3,30 @@
 //! feeds them and [`HybridSearch`](crate::HybridSearch) reads them, each through these traits,
 //! so the exact index can stand in for HNSW anywhere.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use gantry_core::Result;
 use gantry_core::index::{Hit, IndexedItem, SearchFilter};
 use uuid::Uuid;
 
+use crate::keyword::Snippet;
+use crate::snapshot::Snapshot;
+
 /// Nearest-neighbour search over embeddings.
 #[async_trait]
-pub trait VectorIndex: Send + Sync {
+pub trait VectorIndex: Send + Sync + std::fmt::Debug {
+    /// The vectors' length.
+    fn dimension(&self) -> usize;
+    /// Live vectors.
+    fn len(&self) -> usize;
+    /// Whether it holds no live vector.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The live items and vectors with the applied change number, for saving to a file
+    /// (the caller writes it, on a blocking thread: copying a large index takes a while).
+    fn snapshot(&self, embedder: &str) -> Snapshot;
     /// Adds or replaces items.
     async fn upsert(&self, items: Vec<(IndexedItem, Vec<f32>)>) -> Result<()>;
     /// Removes items; unknown ids are ignored.
@@ -21,6 +37,9 @@ pub trait VectorIndex: Send + Sync {
     async fn applied_seq(&self) -> Result<i64>;
     /// Records that every change up to `seq` has been applied.
     async fn mark_applied(&self, seq: i64) -> Result<()>;
+    /// Removes every item and sets the applied change number to 0, so the index is
+    /// rebuilt from the store.
+    async fn clear(&self) -> Result<()>;
     /// Applies one batch of the change feed (upserts and removals of distinct ids) and
     /// records `seq`. Implementations that can make this one atomic step should.
     async fn apply(
@@ -39,9 +58,20 @@ pub trait VectorIndex: Send + Sync {
     }
 }
 
-/// Full-text (BM25) search.
+/// Full-text (BM25) search. The keyword index also keeps each item's text, so hybrid
+/// search takes its results' texts and snippets from it.
 #[async_trait]
-pub trait KeywordIndex: Send + Sync {
+pub trait KeywordIndex: Send + Sync + std::fmt::Debug {
+    /// Live items.
+    fn len(&self) -> usize;
+    /// Whether it holds no item.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The stored texts of the items among `ids` that it holds.
+    fn texts(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>>;
+    /// An excerpt of each text with the query's words marked, in order.
+    fn snippets(&self, query: &str, texts: &[&str]) -> Result<Vec<Snippet>>;
     /// Adds or replaces items.
     async fn upsert(&self, items: Vec<(IndexedItem, String)>) -> Result<()>;
     /// Removes items; unknown ids are ignored.
@@ -52,6 +82,9 @@ pub trait KeywordIndex: Send + Sync {
     async fn applied_seq(&self) -> Result<i64>;
     /// Records that every change up to `seq` has been applied.
     async fn mark_applied(&self, seq: i64) -> Result<()>;
+    /// Removes every item and sets the applied change number to 0, so the index is
+    /// rebuilt from the store.
+    async fn clear(&self) -> Result<()>;
     /// Applies one batch of the change feed (upserts and removals of distinct ids) and
     /// records `seq`. Implementations that can make this one atomic step should.
     async fn apply(

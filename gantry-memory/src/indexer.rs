@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::index::{KeywordIndex, VectorIndex};
@@ -21,8 +22,6 @@ use gantry_core::store::{Change, ChangeFeed, ChangeKind};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::hnsw::HnswIndex;
-
 /// Changes fetched and applied per batch, by default: the store's largest page, so a
 /// catch-up makes as few keyword-index commits as it can.
 const BATCH: u32 = 500;
@@ -30,13 +29,19 @@ const BATCH: u32 = 500;
 pub const APPLY_CHANGES: usize = 5_000;
 /// The most text gathered for one step, bounding the indexer's memory.
 pub const APPLY_TEXT_BYTES: usize = 8 * 1024 * 1024;
+/// The most of one item's text sent to the embedder. Embedding models read a few hundred
+/// to a few thousand tokens and some servers refuse more; the keyword index keeps the whole.
+pub const EMBED_TEXT_BYTES: usize = 8 * 1024;
+/// What the embedder is asked when a batch fails, to tell "this input is refused" from
+/// "the embedder is down".
+const PROBE: &str = "ok";
 
 /// The vector side: the index, the embedder for text without a stored embedding, and
 /// where the index is saved.
 #[derive(Clone)]
 pub struct VectorSide {
     /// The index.
-    pub index: Arc<HnswIndex>,
+    pub index: Arc<dyn VectorIndex>,
     /// Embeds messages (and chunks stored without an embedding).
     pub embedder: Arc<dyn Embedder>,
     /// Where [`Indexer::save`] writes the index, if anywhere.
@@ -60,6 +65,9 @@ pub struct CatchUp {
     pub changes: usize,
     /// Texts embedded for the vector index.
     pub embedded: usize,
+    /// Items the embedder refused even alone (too long for it, say): keyword-searchable
+    /// only, and logged with the reason.
+    pub skipped: usize,
     /// The change number both indexes have now applied.
     pub applied_seq: i64,
 }
@@ -70,9 +78,12 @@ pub struct Indexer {
     vectors: Option<VectorSide>,
     keywords: Option<Arc<dyn KeywordIndex>>,
     batch: u32,
-    /// Serialises catch-ups, so two callers never apply the same batch twice.
+    /// Serialises steps, so two callers never apply the same batch twice. Held for one
+    /// step at a time, so a `sync` and the background task take turns.
     running: tokio::sync::Mutex<()>,
     nudge: Notify,
+    /// Items skipped by the vector side since start (see [`CatchUp::skipped`]).
+    skipped: AtomicU64,
 }
 
 impl std::fmt::Debug for Indexer {
@@ -145,6 +156,7 @@ impl Indexer {
             batch: BATCH,
             running: tokio::sync::Mutex::new(()),
             nudge: Notify::new(),
+            skipped: AtomicU64::new(0),
         }
     }
 
@@ -168,43 +180,113 @@ impl Indexer {
     /// Applies every change the store has that an index has not, and returns what it did.
     /// When it returns, everything written to the store before the call is searchable.
     pub async fn catch_up(&self) -> Result<CatchUp> {
-        self.catch_up_at_most(usize::MAX).await
+        self.run(i64::MAX, usize::MAX).await
     }
 
     /// Like [`Self::catch_up`], but stops after about `limit` changes.
     pub async fn catch_up_at_most(&self, limit: usize) -> Result<CatchUp> {
+        self.run(i64::MAX, limit).await
+    }
+
+    /// Applies the changes up to the store's latest change number as of this call, not
+    /// the writes that arrive meanwhile: a caller waits for what it wrote, never for a
+    /// stream of other users' writes.
+    pub async fn sync(&self) -> Result<CatchUp> {
+        let target = self.store.latest_seq().await?;
+        self.run(target, usize::MAX).await
+    }
+
+    /// Items the embedder refused since this indexer started.
+    pub fn skipped(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+
+    /// Empties every index that has applied changes the store does not have (the store
+    /// was restored from a backup, or a database swapped under the same data directory),
+    /// so it is rebuilt from the store; otherwise new writes would reuse change numbers
+    /// the index believes applied and never be indexed. Returns whether it emptied any.
+    pub async fn reconcile(&self) -> Result<bool> {
         let _one_at_a_time = self.running.lock().await;
+        let latest = self.store.latest_seq().await?;
+        let mut emptied = false;
+        if let Some(side) = &self.vectors {
+            let applied = side.index.applied_seq().await?;
+            if applied > latest {
+                tracing::warn!(
+                    applied,
+                    latest,
+                    "the vector index is ahead of the store; rebuilding it"
+                );
+                side.index.clear().await?;
+                emptied = true;
+            }
+        }
+        if let Some(index) = &self.keywords {
+            let applied = index.applied_seq().await?;
+            if applied > latest {
+                tracing::warn!(
+                    applied,
+                    latest,
+                    "the keyword index is ahead of the store; rebuilding it"
+                );
+                index.clear().await?;
+                emptied = true;
+            }
+        }
+        Ok(emptied)
+    }
+
+    /// Steps until the indexes have applied `target` (or the store has nothing newer), or
+    /// about `limit` changes were applied.
+    async fn run(&self, target: i64, limit: usize) -> Result<CatchUp> {
         let mut report = CatchUp::default();
         loop {
-            let vector_seq = match &self.vectors {
-                Some(side) => Some(side.index.applied_seq().await?),
-                None => None,
+            let step = {
+                let _one_at_a_time = self.running.lock().await;
+                self.step(target, limit.saturating_sub(report.changes), &mut report)
+                    .await?
             };
-            let keyword_seq = match &self.keywords {
-                Some(index) => Some(index.applied_seq().await?),
-                None => None,
-            };
-            let from = vector_seq.into_iter().chain(keyword_seq).min();
-            let Some(from) = from else {
-                return Ok(report);
-            };
-            report.applied_seq = from;
-            if report.changes >= limit {
+            if !step || report.changes >= limit {
                 return Ok(report);
             }
-            let changes = self.gather(from, limit - report.changes).await?;
-            let Some(last) = changes.iter().map(Change::seq).max() else {
-                return Ok(report);
-            };
-            if let (Some(side), Some(seq)) = (&self.vectors, vector_seq) {
-                report.embedded += apply_vectors(side, &changes, seq, last).await?;
-            }
-            if let (Some(index), Some(seq)) = (&self.keywords, keyword_seq) {
-                apply_keywords(index.as_ref(), &changes, seq, last).await?;
-            }
-            report.changes += changes.len();
-            report.applied_seq = last;
         }
+    }
+
+    /// Applies one gathered batch; `false` when there was nothing to apply. Keywords go
+    /// first: they need no model, so an embedder that is down or refuses an item never
+    /// holds back keyword search or deletions.
+    async fn step(&self, target: i64, at_most: usize, report: &mut CatchUp) -> Result<bool> {
+        let vector_seq = match &self.vectors {
+            Some(side) => Some(side.index.applied_seq().await?),
+            None => None,
+        };
+        let keyword_seq = match &self.keywords {
+            Some(index) => Some(index.applied_seq().await?),
+            None => None,
+        };
+        let Some(from) = vector_seq.into_iter().chain(keyword_seq).min() else {
+            return Ok(false);
+        };
+        report.applied_seq = from;
+        if from >= target || at_most == 0 {
+            return Ok(false);
+        }
+        let changes = self.gather(from, at_most).await?;
+        let Some(last) = changes.iter().map(Change::seq).max() else {
+            return Ok(false);
+        };
+        if let (Some(index), Some(seq)) = (&self.keywords, keyword_seq) {
+            apply_keywords(index.as_ref(), &changes, seq, last).await?;
+        }
+        if let (Some(side), Some(seq)) = (&self.vectors, vector_seq) {
+            let (embedded, skipped) = apply_vectors(side, &changes, seq, last).await?;
+            report.embedded += embedded;
+            report.skipped += skipped;
+            self.skipped.fetch_add(skipped as u64, Ordering::Relaxed);
+        }
+        report.changes += changes.len();
+        report.applied_seq = last;
+        Ok(true)
     }
 
     /// The changes after `from`, several pages of them while the pages come full, up to
@@ -265,7 +347,9 @@ impl Indexer {
 
     /// Follows the store in the background: catches up when nudged or every `every`, and
     /// saves the vector index at most every `save_every` while it changes. Failures (an
-    /// embedding backend down, say) are logged and retried on the next round.
+    /// embedding backend down, say) are logged and retried on the next round; a panic
+    /// (a bug in an index library, say) is logged and the loop started again, so indexing
+    /// never silently stops.
     pub fn spawn(
         self: &Arc<Self>,
         every: Duration,
@@ -273,36 +357,57 @@ impl Indexer {
     ) -> tokio::task::JoinHandle<()> {
         let this = Arc::clone(self);
         tokio::spawn(async move {
-            let mut last_save = Instant::now();
-            let mut unsaved = false;
             loop {
-                tokio::select! {
-                    () = this.nudge.notified() => {}
-                    () = tokio::time::sleep(every) => {}
-                }
-                match this.catch_up().await {
-                    Ok(report) => unsaved |= report.changes > 0,
-                    Err(error) => tracing::warn!(%error, "indexing failed; retrying later"),
-                }
-                if unsaved && last_save.elapsed() >= save_every {
-                    match this.save().await {
-                        Ok(()) => unsaved = false,
-                        Err(error) => tracing::warn!(%error, "saving the vector index failed"),
+                // Aborted with this task when Gantry closes (a plain handle would detach).
+                let round = tokio_util::task::AbortOnDropHandle::new(tokio::spawn(
+                    Arc::clone(&this).follow(every, save_every),
+                ));
+                match round.await {
+                    Err(error) if error.is_panic() => {
+                        tracing::error!(%error, "the background indexer panicked; restarting it");
+                        tokio::time::sleep(every.min(Duration::from_secs(1))).await;
                     }
-                    last_save = Instant::now();
+                    // Cancelled: the runtime is shutting down.
+                    _ => return,
                 }
             }
         })
     }
+
+    async fn follow(self: Arc<Self>, every: Duration, save_every: Duration) {
+        let mut last_save = Instant::now();
+        let mut unsaved = false;
+        loop {
+            tokio::select! {
+                () = self.nudge.notified() => {}
+                () = tokio::time::sleep(every) => {}
+            }
+            match self.catch_up().await {
+                Ok(report) => unsaved |= report.changes > 0,
+                Err(error) => tracing::warn!(%error, "indexing failed; retrying later"),
+            }
+            if unsaved && last_save.elapsed() >= save_every {
+                match self.save().await {
+                    Ok(()) => unsaved = false,
+                    Err(error) => tracing::warn!(%error, "saving the vector index failed"),
+                }
+                last_save = Instant::now();
+            }
+        }
+    }
 }
 
-/// Applies the changes after `applied` to the vector index; returns how many texts it embedded.
+/// Applies the changes after `applied` to the vector index; returns how many texts it
+/// embedded and how many it skipped because the embedder refused them.
 async fn apply_vectors(
     side: &VectorSide,
     changes: &[Change],
     applied: i64,
     last: i64,
-) -> Result<usize> {
+) -> Result<(usize, usize)> {
+    if last <= applied {
+        return Ok((0, 0));
+    }
     let dimension = side.index.dimension();
     let mut removals = Vec::new();
     let mut ready: Vec<(IndexedItem, Vec<f32>)> = Vec::new();
@@ -313,17 +418,82 @@ async fn apply_vectors(
             Some((item, _, Some(vector))) if vector.len() == dimension => {
                 ready.push((item, vector.to_vec()));
             }
-            Some((item, text, _)) => to_embed.push((item, text.to_owned())),
+            Some((item, text, _)) => to_embed.push((item, cut(text, EMBED_TEXT_BYTES).to_owned())),
         }
     }
     let embedded = to_embed.len();
+    let mut skipped = 0;
     if !to_embed.is_empty() {
         let texts: Vec<String> = to_embed.iter().map(|(_, t)| t.clone()).collect();
-        let vectors = side.embedder.embed(&texts).await?;
-        ready.extend(to_embed.into_iter().map(|(item, _)| item).zip(vectors));
+        match embed_checked(side, &texts).await {
+            Ok(vectors) => ready.extend(to_embed.into_iter().map(|(item, _)| item).zip(vectors)),
+            Err(error) if is_transient(&error) => return Err(error),
+            Err(error) => {
+                // Something in the batch was refused. If the embedder answers a probe, it
+                // is up: embed one by one and skip what it refuses; otherwise retry later.
+                embed_checked(side, &[PROBE.to_owned()])
+                    .await
+                    .map_err(|probe| {
+                        tracing::warn!(%error, %probe, "the embedder fails; vector indexing waits");
+                        probe
+                    })?;
+                for (item, text) in to_embed {
+                    match embed_checked(side, std::slice::from_ref(&text)).await {
+                        Ok(mut vector) => ready.extend(vector.pop().map(|v| (item, v))),
+                        Err(error) if is_transient(&error) => return Err(error),
+                        Err(error) => {
+                            tracing::warn!(
+                                item = %item.id, owner = %item.owner_id, bytes = text.len(), %error,
+                                "the embedder refused an item; it is found by keywords only"
+                            );
+                            skipped += 1;
+                        }
+                    }
+                }
+            }
+        }
     }
     side.index.apply(ready, &removals, last).await?;
-    Ok(embedded)
+    Ok((embedded - skipped, skipped))
+}
+
+/// Embeds `texts`, checking that one vector of the right length came back for each.
+async fn embed_checked(side: &VectorSide, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+    let vectors = side.embedder.embed(texts).await?;
+    let dimension = side.index.dimension();
+    if vectors.len() != texts.len() || vectors.iter().any(|v| v.len() != dimension) {
+        return Err(gantry_core::Error::Protocol {
+            backend: gantry_core::Backend::Component("embedder"),
+            what: format!(
+                "{} vectors of {dimension} numbers expected, {} came",
+                texts.len(),
+                vectors.len()
+            ),
+        });
+    }
+    Ok(vectors)
+}
+
+/// Errors after which trying again later, unchanged, is the right thing.
+fn is_transient(error: &gantry_core::Error) -> bool {
+    matches!(
+        error,
+        gantry_core::Error::Unavailable { .. }
+            | gantry_core::Error::TimedOut { .. }
+            | gantry_core::Error::RateLimited { .. }
+    )
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Applies the changes after `applied` to the keyword index.
@@ -333,6 +503,9 @@ async fn apply_keywords(
     applied: i64,
     last: i64,
 ) -> Result<()> {
+    if last <= applied {
+        return Ok(());
+    }
     let mut removals = Vec::new();
     let mut upserts = Vec::new();
     for change in changes.iter().filter(|c| c.seq() > applied) {

@@ -45,7 +45,9 @@ pub use hybrid::{
 pub use keyword::{KeywordHit, MAX_QUERY_BYTES, MAX_TEXT_BYTES, Snippet, TantivyIndex};
 
 // Keeping the indexes in step with the store.
-pub use indexer::{APPLY_CHANGES, APPLY_TEXT_BYTES, CatchUp, Indexer, VectorSide};
+pub use indexer::{
+    APPLY_CHANGES, APPLY_TEXT_BYTES, CatchUp, EMBED_TEXT_BYTES, Indexer, VectorSide,
+};
 
 // The knowledge graph.
 pub use gantry_core::graph::KnowledgeGraph;
@@ -58,7 +60,9 @@ pub use graph::{
 
 // Documents: text, chunks, ingestion.
 pub use chunk::{ChunkOptions, Chunks, TextChunk, approx_tokens, chunk_text, chunks};
-pub use extract::{ExtractError, ExtractLimits, Extracted, FileKind, extract, extract_text};
+pub use extract::{
+    ExtractError, ExtractLimits, Extracted, FileKind, MAX_HTML_TREE_BYTES, extract, extract_text,
+};
 pub use ingest::{IngestOptions, ingest};
 
 // The engine's ports.

@@ -64,7 +64,7 @@ impl IndexSync for Indexer {
     }
 
     async fn sync(&self) -> Result<()> {
-        self.catch_up().await.map(|_| ())
+        Indexer::sync(self).await.map(|_| ())
     }
 }
 

@@ -1,18 +1,20 @@
-//! The retrieval stack as Gantry runs it, opened in one call: a keyword index, a vector
-//! index when there is an embedder, the indexer that keeps both in step with the store, and
-//! hybrid search over them. The SDK, the benches and the tests all open it here, so the
-//! wiring exists once.
+//! The retrieval stack as Gantry runs it: a keyword index, a vector index when there is an
+//! embedder, the indexer that keeps both in step with the store, and hybrid search over
+//! them. The SDK, the benches, the examples and the tests all build it here, so the wiring
+//! exists once: [`RetrievalStack::open`] on files, [`RetrievalStack::in_memory`] for
+//! throwaway indexes, [`RetrievalStack::with_indexes`] around indexes of the caller's
+//! choosing (the exact index in place of HNSW, say).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::index::{KeywordIndex, VectorIndex};
 use gantry_core::llm::Embedder;
 use gantry_core::store::ChangeFeed;
 use gantry_core::{Error, Result};
 
 use crate::hnsw::{HnswIndex, HnswParams, Opened};
 use crate::hybrid::{HybridOptions, HybridSearch};
+use crate::index::KeywordIndex;
 use crate::indexer::{Indexer, VectorSide};
 use crate::keyword::TantivyIndex;
 use crate::ports::HybridRetriever;
@@ -31,8 +33,8 @@ pub struct RetrievalStack {
 
 impl RetrievalStack {
     /// Opens the indexes under `dir` (`keyword/`, and `vectors.gvec` when `embedder` is
-    /// given; each starts empty, to be rebuilt from the store, when missing, damaged or
-    /// built by another embedder) and wires them to follow `store`. Loading the vector
+    /// given; each starts empty, to be rebuilt from the store, when missing, damaged,
+    /// built by another embedder or ahead of the store) and wires them to follow `store`. Loading the vector
     /// index runs on a blocking thread.
     pub async fn open(
         dir: &Path,
@@ -42,13 +44,13 @@ impl RetrievalStack {
     ) -> Result<Self> {
         options.validate()?;
         let keywords = Arc::new(TantivyIndex::open(&dir.join("keyword"))?);
-        let vectors = match &embedder {
+        let vectors = match embedder {
             Some(embedder) => {
-                let path = dir.join("vectors.gvec");
+                let file = dir.join("vectors.gvec");
                 let (model, dimension) = (embedder.model_id().to_owned(), embedder.dimension());
-                let file = path.clone();
+                let path = file.clone();
                 let (index, opened) = tokio::task::spawn_blocking(move || {
-                    HnswIndex::open(&file, &model, dimension, HnswParams::default())
+                    HnswIndex::open(&path, &model, dimension, HnswParams::default())
                 })
                 .await
                 .map_err(|e| Error::internal_from("loading the vector index", e))??;
@@ -57,22 +59,50 @@ impl RetrievalStack {
                 }
                 Some(VectorSide {
                     index: Arc::new(index),
-                    embedder: embedder.clone(),
-                    path: Some(path),
+                    embedder,
+                    path: Some(file),
                 })
             }
             None => None,
         };
-        let indexer = Arc::new(Indexer::new(
-            store,
-            vectors.clone(),
-            Some(keywords.clone() as Arc<dyn KeywordIndex>),
-        ));
+        let stack = Self::with_indexes(store, vectors, keywords, options)?;
+        stack.indexer.reconcile().await?;
+        Ok(stack)
+    }
+
+    /// Empty in-memory indexes (HNSW when `embedder` is given, and the keyword index)
+    /// following `store` from its first change: for tests, benches and throwaway stacks.
+    pub fn in_memory(
+        store: Arc<dyn ChangeFeed>,
+        embedder: Option<Arc<dyn Embedder>>,
+        options: HybridOptions,
+    ) -> Result<Self> {
+        let keywords = Arc::new(TantivyIndex::in_memory()?);
+        let vectors = match embedder {
+            Some(embedder) => Some(VectorSide {
+                index: Arc::new(HnswIndex::new(embedder.dimension(), HnswParams::default())?),
+                embedder,
+                path: None,
+            }),
+            None => None,
+        };
+        Self::with_indexes(store, vectors, keywords, options)
+    }
+
+    /// Wires the given indexes to follow `store` and searches them with `options`.
+    pub fn with_indexes(
+        store: Arc<dyn ChangeFeed>,
+        side: Option<VectorSide>,
+        keywords: Arc<dyn KeywordIndex>,
+        options: HybridOptions,
+    ) -> Result<Self> {
+        options.validate()?;
         let search = Arc::new(HybridSearch::new(
-            embedder,
-            vectors.map(|side| side.index as Arc<dyn VectorIndex>),
-            keywords,
+            side.as_ref().map(|side| side.embedder.clone()),
+            side.as_ref().map(|side| side.index.clone()),
+            keywords.clone(),
         ));
+        let indexer = Arc::new(Indexer::new(store, side, Some(keywords)));
         let retriever = Arc::new(HybridRetriever::new(search.clone(), options));
         Ok(Self {
             indexer,

@@ -3,6 +3,9 @@
 //! a test needs, found through the environment `scripts/test` sets up.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod alloc;
+pub mod faults;
+
 use std::ops::Deref;
 use std::str::FromStr;
 use std::sync::Arc;

@@ -396,7 +396,8 @@ impl AdminScope {
     pub async fn delete_user(&self, id: UserId) -> Result<()> {
         self.not_myself(id, "delete themself")?;
         self.store().delete_user(id).await?;
-        self.engine.forgot(id).await
+        self.engine.forgot(id);
+        Ok(())
     }
 
     /// Counts of what the installation holds.

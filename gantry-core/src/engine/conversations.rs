@@ -77,11 +77,12 @@ impl UserScope {
         self.update_conversation(id, patch).await
     }
 
-    /// Deletes a conversation: its messages, the facts they taught the knowledge graph, and
-    /// (before this returns) every index entry, so nothing of it is retrieved again.
+    /// Deletes a conversation: its messages and the facts they taught the knowledge graph.
+    /// Nothing of it is retrieved once this returns.
     pub async fn delete_conversation(&self, id: ConversationId) -> Result<()> {
         self.store().delete_conversation(self.user, id).await?;
-        self.engine.forgot(self.user).await
+        self.engine.forgot(self.user);
+        Ok(())
     }
 
     /// A conversation's messages, the latest `page.limit` first page (oldest first within
@@ -100,7 +101,8 @@ impl UserScope {
     /// this returns.
     pub async fn delete_message(&self, id: MessageId) -> Result<()> {
         self.store().delete_message(self.user, id).await?;
-        self.engine.forgot(self.user).await
+        self.engine.forgot(self.user);
+        Ok(())
     }
 
     /// Every message of a conversation, oldest first (for export and regeneration).
@@ -124,13 +126,16 @@ impl UserScope {
 }
 
 impl Engine {
-    /// After the store dropped something of `user`'s: the cached graph is reloaded and the
-    /// indexes apply the tombstones now.
-    pub(crate) async fn forgot(&self, user: UserId) -> Result<()> {
+    /// After the store dropped something of `user`'s: the cached graph is reloaded, and the
+    /// indexes are nudged to apply the tombstones. Nothing waits for them: retrieval is
+    /// re-checked against the store (`recheck`), so what was deleted is never shown even
+    /// while the indexes still hold it, and a delete never waits behind someone else's
+    /// indexing backlog.
+    pub(crate) fn forgot(&self, user: UserId) {
         if let Some(graph) = &self.inner.graph {
             graph.invalidate(user);
         }
-        self.inner.index.sync().await
+        self.inner.index.nudge();
     }
 }
 

@@ -119,6 +119,7 @@ impl UserScope {
     /// Deletes a document and its chunks; retrieval no longer finds it once this returns.
     pub async fn delete_document(&self, id: DocumentId) -> Result<()> {
         self.store().delete_document(self.user, id).await?;
-        self.engine.inner.index.sync().await
+        self.engine.inner.index.nudge();
+        Ok(())
     }
 }

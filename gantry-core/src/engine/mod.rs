@@ -17,6 +17,7 @@ mod documents;
 mod memory;
 mod personas;
 pub mod ports;
+mod recheck;
 mod scope;
 mod search;
 mod transfer;

@@ -41,8 +41,8 @@ pub trait Retriever: Send + Sync {
 pub trait IndexSync: Send + Sync {
     /// Asks for the latest writes to be indexed soon, without waiting.
     fn nudge(&self);
-    /// Indexes everything written so far before returning (used after deletions, so a
-    /// deleted item can no longer be retrieved once the call returns).
+    /// Indexes everything written before the call, then returns (what `flush` waits for).
+    /// Writes that arrive meanwhile are left to the background.
     async fn sync(&self) -> Result<()>;
 }
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::UserScope;
 use super::conversations::check_query;
+use super::recheck::{Confirmed, Parent};
 use crate::Error;
 use crate::Result;
 use crate::html::highlight;
@@ -77,35 +78,24 @@ impl UserScope {
                 message_id: None,
             });
         }
-        if results.conversations.len() < limit {
-            let hits = self
-                .retrieve_kind(query, ChangeKind::Message, limit * 3)
-                .await?;
-            for hit in hits {
-                if results.conversations.len() >= limit {
-                    break;
+        self.add_retrieved(
+            query,
+            ChangeKind::Message,
+            limit,
+            &mut seen,
+            &mut results.conversations,
+            |source, parent, snippet| match (source, parent) {
+                (Source::Message { id, .. }, Parent::Conversation(conversation)) => {
+                    Some(ConversationMatch {
+                        conversation,
+                        message_id: Some(id),
+                        snippet,
+                    })
                 }
-                if !seen.insert(hit.item.parent_id) {
-                    continue;
-                }
-                let Source::Message {
-                    id: message_id,
-                    conversation_id,
-                } = hit.item.source()
-                else {
-                    continue;
-                };
-                let Ok(conversation) = self.store().conversation(self.user, conversation_id).await
-                else {
-                    continue;
-                };
-                results.conversations.push(ConversationMatch {
-                    conversation,
-                    message_id: Some(message_id),
-                    snippet: hit.snippet,
-                });
-            }
-        }
+                _ => None,
+            },
+        )
+        .await?;
 
         let mut seen = HashSet::new();
         let named = self
@@ -120,35 +110,52 @@ impl UserScope {
                 chunk_id: None,
             });
         }
-        if results.documents.len() < limit {
-            let hits = self
-                .retrieve_kind(query, ChangeKind::Chunk, limit * 3)
-                .await?;
-            for hit in hits {
-                if results.documents.len() >= limit {
-                    break;
-                }
-                if !seen.insert(hit.item.parent_id) {
-                    continue;
-                }
-                let Source::Chunk {
-                    id: chunk_id,
-                    document_id,
-                } = hit.item.source()
-                else {
-                    continue;
-                };
-                let Ok(document) = self.store().document(self.user, document_id).await else {
-                    continue;
-                };
-                results.documents.push(DocumentMatch {
+        self.add_retrieved(
+            query,
+            ChangeKind::Chunk,
+            limit,
+            &mut seen,
+            &mut results.documents,
+            |source, parent, snippet| match (source, parent) {
+                (Source::Chunk { id, .. }, Parent::Document(document)) => Some(DocumentMatch {
                     document,
-                    chunk_id: Some(chunk_id),
-                    snippet: hit.snippet,
-                });
+                    chunk_id: Some(id),
+                    snippet,
+                }),
+                _ => None,
+            },
+        )
+        .await?;
+        Ok(results)
+    }
+
+    /// Fills `found` up to `limit` from hybrid retrieval over the user's items of `kind`,
+    /// confirmed by the store: one result per conversation or document not yet in `seen`,
+    /// made by `make` from the hit's source, its parent and its snippet.
+    async fn add_retrieved<T>(
+        &self,
+        query: &str,
+        kind: ChangeKind,
+        limit: usize,
+        seen: &mut HashSet<Uuid>,
+        found: &mut Vec<T>,
+        make: impl Fn(Source, Parent, String) -> Option<T>,
+    ) -> Result<()> {
+        if found.len() >= limit {
+            return Ok(());
+        }
+        for Confirmed { hit, parent } in self.retrieve_kind(query, kind, limit * 3).await? {
+            if found.len() >= limit {
+                break;
+            }
+            if !seen.insert(hit.item.parent_id) {
+                continue;
+            }
+            if let Some(item) = make(hit.item.source(), parent, hit.snippet) {
+                found.push(item);
             }
         }
-        Ok(results)
+        Ok(())
     }
 
     async fn retrieve_kind(
@@ -156,16 +163,12 @@ impl UserScope {
         query: &str,
         kind: ChangeKind,
         k: usize,
-    ) -> Result<Vec<super::Retrieved>> {
+    ) -> Result<Vec<Confirmed>> {
         let filter = SearchFilter {
             owner_id: self.user,
             kind: Some(kind),
             parents: Vec::<Uuid>::new(),
         };
-        self.engine
-            .inner
-            .retriever
-            .retrieve(query, &filter, k)
-            .await
+        self.engine.retrieve_confirmed(query, &filter, k).await
     }
 }

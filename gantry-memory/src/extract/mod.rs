@@ -24,6 +24,7 @@ use self::decode::decode;
 use self::docx::docx_to_text;
 pub use self::error::ExtractError;
 use self::error::damaged;
+pub use self::html::MAX_HTML_TREE_BYTES;
 use self::html::html_to_text;
 use self::normalise::{normalise, normalise_owned};
 
@@ -268,7 +269,7 @@ pub async fn extract(
 fn read_raw(kind: FileKind, bytes: &[u8], limits: &ExtractLimits) -> Result<String, ExtractError> {
     match kind {
         FileKind::Text | FileKind::Markdown => Ok(decode(bytes).into_owned()),
-        FileKind::Csv => Ok(csv_to_text(&decode(bytes))),
+        FileKind::Csv => csv_to_text(&decode(bytes), limits.max_text_bytes),
         FileKind::Html => html_to_text(&decode(bytes)),
         FileKind::Pdf => pdf_extract::extract_text_from_mem(bytes)
             .map_err(|e| damaged(FileKind::Pdf, e.to_string())),

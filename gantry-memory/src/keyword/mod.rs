@@ -223,16 +223,6 @@ impl TantivyIndex {
         })
     }
 
-    /// Live (not removed) items.
-    pub fn len(&self) -> usize {
-        usize::try_from(self.inner.reader.searcher().num_docs()).unwrap_or(usize::MAX)
-    }
-
-    /// Whether it holds no live item.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Records that every change up to `seq` has been applied, durably (one commit).
     pub fn set_applied_seq(&self, seq: i64) -> Result<()> {
         self.inner.apply(Vec::new(), &[], Some(seq))
@@ -282,43 +272,6 @@ impl TantivyIndex {
             });
         }
         Ok(hits)
-    }
-
-    /// Highlighted excerpts of `texts` for `query`, for hits found some other way (by
-    /// the vector index, say). A text with no query word starts the excerpt unmarked.
-    pub fn snippets(&self, query: &str, texts: &[&str]) -> Result<Vec<Snippet>> {
-        let inner = &self.inner;
-        let Some(text_query) = inner.text_query(query) else {
-            return Ok(texts.iter().map(|t| unmarked(t)).collect());
-        };
-        let searcher = inner.reader.searcher();
-        let mut generator = SnippetGenerator::create(&searcher, &text_query, inner.fields.text)
-            .map_err(internal("preparing snippets"))?;
-        generator.set_max_num_chars(SNIPPET_CHARS);
-        Ok(texts.iter().map(|t| snippet_of(&generator, t)).collect())
-    }
-
-    /// The stored texts of `ids`; ids not in the index are absent from the map. No owner
-    /// check: callers pass ids that already came out of an owner-filtered search.
-    pub fn texts(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
-        let inner = &self.inner;
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let searcher = inner.reader.searcher();
-        let terms = ids
-            .iter()
-            .map(|id| Term::from_field_bytes(inner.fields.id, id.as_bytes()));
-        let found = searcher
-            .search(&TermSetQuery::new(terms), &DocSetCollector)
-            .map_err(internal("looking up ids"))?;
-        let mut texts = HashMap::with_capacity(found.len());
-        for address in found {
-            let ff = searcher.segment_reader(address.segment_ord).fast_fields();
-            let id = uuid_at(ff, "id", address.doc_id)?;
-            texts.insert(id, inner.stored_text(&searcher, address)?);
-        }
-        Ok(texts)
     }
 }
 
@@ -432,6 +385,29 @@ impl Inner {
             )));
         }
         self.applied_seq.store(seq, Ordering::Release);
+        self.reader.reload().map_err(internal("reloading"))?;
+        Ok(())
+    }
+
+    /// Deletes every document and records change number 0, in one commit.
+    fn clear(&self) -> Result<()> {
+        let mut writer = self.writer();
+        let cleared = (|| -> tantivy::Result<()> {
+            writer.delete_all_documents()?;
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload("0");
+            commit.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = cleared {
+            if let Err(rollback) = writer.rollback() {
+                tracing::error!(error = %rollback, "keyword index: rollback failed");
+            }
+            return Err(Error::internal(format!(
+                "keyword index: clearing failed: {e}"
+            )));
+        }
+        self.applied_seq.store(0, Ordering::Release);
         self.reader.reload().map_err(internal("reloading"))?;
         Ok(())
     }
@@ -551,6 +527,47 @@ impl Inner {
 
 #[async_trait]
 impl KeywordIndex for TantivyIndex {
+    fn len(&self) -> usize {
+        usize::try_from(self.inner.reader.searcher().num_docs()).unwrap_or(usize::MAX)
+    }
+
+    /// Highlighted excerpts of `texts` for `query`, for hits found some other way (by
+    /// the vector index, say). A text with no query word starts the excerpt unmarked.
+    fn snippets(&self, query: &str, texts: &[&str]) -> Result<Vec<Snippet>> {
+        let inner = &self.inner;
+        let Some(text_query) = inner.text_query(query) else {
+            return Ok(texts.iter().map(|t| unmarked(t)).collect());
+        };
+        let searcher = inner.reader.searcher();
+        let mut generator = SnippetGenerator::create(&searcher, &text_query, inner.fields.text)
+            .map_err(internal("preparing snippets"))?;
+        generator.set_max_num_chars(SNIPPET_CHARS);
+        Ok(texts.iter().map(|t| snippet_of(&generator, t)).collect())
+    }
+
+    /// The stored texts of `ids`; ids not in the index are absent from the map. No owner
+    /// check: callers pass ids that already came out of an owner-filtered search.
+    fn texts(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
+        let inner = &self.inner;
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let searcher = inner.reader.searcher();
+        let terms = ids
+            .iter()
+            .map(|id| Term::from_field_bytes(inner.fields.id, id.as_bytes()));
+        let found = searcher
+            .search(&TermSetQuery::new(terms), &DocSetCollector)
+            .map_err(internal("looking up ids"))?;
+        let mut texts = HashMap::with_capacity(found.len());
+        for address in found {
+            let ff = searcher.segment_reader(address.segment_ord).fast_fields();
+            let id = uuid_at(ff, "id", address.doc_id)?;
+            texts.insert(id, inner.stored_text(&searcher, address)?);
+        }
+        Ok(texts)
+    }
+
     async fn upsert(&self, items: Vec<(IndexedItem, String)>) -> Result<()> {
         let inner = Arc::clone(&self.inner);
         // A commit syncs files to disk: keep it off the async workers.
@@ -591,6 +608,13 @@ impl KeywordIndex for TantivyIndex {
         tokio::task::spawn_blocking(move || index.set_applied_seq(seq))
             .await
             .map_err(|e| Error::internal_from("keyword index: commit task", e))?
+    }
+
+    async fn clear(&self) -> Result<()> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || inner.clear())
+            .await
+            .map_err(|e| Error::internal_from("keyword index: clear task", e))?
     }
 
     /// One commit for the whole batch and its change number.

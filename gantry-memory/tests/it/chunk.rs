@@ -317,3 +317,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn whitespace_padded_text_is_cut_by_bytes_too() {
+    // A space-padded line is 2 word pieces in 70 KB: counted by pieces alone it would be one
+    // chunk over the store's 64 KiB limit, and the upload would fail for good.
+    let text = format!("a{}b\nsecond line", " ".repeat(70_000));
+    for max_tokens in [16, 256, 8192] {
+        let chunks = chunk_text(&text, &opts(max_tokens, 0, false)).unwrap();
+        assert!(chunks.len() > 1);
+        for chunk in &chunks {
+            assert!(
+                chunk.text.len() <= gantry_core::validate::MAX_CHUNK_BYTES,
+                "a chunk of {} bytes at max_tokens {max_tokens}",
+                chunk.text.len()
+            );
+        }
+        let all: String = chunks.iter().map(|c| c.text.as_str()).collect();
+        assert!(all.contains('a') && all.contains('b') && all.contains("second line"));
+    }
+    // Ordinary prose is still cut by word pieces.
+    let prose = "The quick brown fox jumps over the lazy dog. ".repeat(200);
+    let chunks = chunk_text(&prose, &opts(256, 0, false)).unwrap();
+    assert!(
+        chunks.iter().any(|c| c.token_count > 200),
+        "pieces still decide prose chunks"
+    );
+}

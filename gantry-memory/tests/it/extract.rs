@@ -208,6 +208,44 @@ fn csv_rows_become_lines_that_name_their_columns() {
 }
 
 #[test]
+fn a_wide_csv_header_cannot_blow_up_the_text() {
+    // 64 column names of 8 KiB, then rows of one-letter cells: naming every cell in full
+    // would turn this 1 MiB file into gigabytes of text. Names are cut to 64 characters,
+    // and the text is refused the moment it passes the limit, not after it was built.
+    let name = "n".repeat(8 * 1024);
+    let mut csv = (0..64)
+        .map(|i| format!("{name}{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    csv.push('\n');
+    let row = vec!["a"; 64].join(",") + "\n";
+    while csv.len() < 1024 * 1024 {
+        csv.push_str(&row);
+    }
+    // With the default limits the labelled text fits (about 18 MB): built, never more.
+    let limits = ExtractLimits::default();
+    match extract_text(FileKind::Csv, csv.as_bytes(), &limits) {
+        Ok(text) => assert!(text.len() <= limits.max_text_bytes, "{} bytes", text.len()),
+        Err(err) => panic!("{err}"),
+    }
+    // With a smaller text limit it is refused as soon as the text passes it.
+    let limits = ExtractLimits {
+        max_text_bytes: 1 << 20,
+        ..ExtractLimits::default()
+    };
+    let result = extract_text(FileKind::Csv, csv.as_bytes(), &limits);
+    assert!(
+        matches!(result, Err(ExtractError::TooMuchText { limit }) if limit == 1 << 20),
+        "{:?}",
+        result.map(|t| t.len())
+    );
+    // A long column name still labels its cells, shortened.
+    let csv = format!("{},b\nx,y\n", "c".repeat(100));
+    let text = text_of(FileKind::Csv, csv.as_bytes()).unwrap();
+    assert_eq!(text, format!("{}…: x, b: y", "c".repeat(64)));
+}
+
+#[test]
 fn csv_without_a_header_row_keeps_its_cells() {
     let csv = b"1,2,3\n4,,6\n";
     assert_eq!(text_of(FileKind::Csv, csv).unwrap(), "1, 2, 3\n4, 6");

@@ -8,9 +8,7 @@ use gantry_core::llm::Embedder;
 use gantry_core::model::{MessageRole, NewConversation, NewMessage};
 use gantry_core::store::ChangeKind;
 use gantry_core::store::prelude::*;
-use gantry_memory::{
-    HnswIndex, HnswParams, HybridOptions, HybridSearch, Indexer, TantivyIndex, VectorSide,
-};
+use gantry_memory::{HybridOptions, HybridSearch, RetrievalStack};
 use gantry_store::SqliteStore;
 
 fn embedder() -> Option<Arc<dyn Embedder>> {
@@ -55,21 +53,10 @@ async fn meaning_and_words_fused() {
         }
         users.push(user);
     }
-    let vectors = Arc::new(HnswIndex::new(embedder.dimension(), HnswParams::default()).unwrap());
-    let keywords = Arc::new(TantivyIndex::in_memory().unwrap());
-    Indexer::new(
-        store.clone(),
-        Some(VectorSide {
-            index: vectors.clone(),
-            embedder: embedder.clone(),
-            path: None,
-        }),
-        Some(keywords.clone()),
-    )
-    .catch_up()
-    .await
-    .unwrap();
-    let search = HybridSearch::new(Some(embedder.clone()), Some(vectors), keywords.clone());
+    let stack =
+        RetrievalStack::in_memory(store.clone(), Some(embedder), HybridOptions::default()).unwrap();
+    stack.indexer.catch_up().await.unwrap();
+    let search = &stack.search;
     let filter = SearchFilter {
         owner_id: users[0],
         kind: Some(ChangeKind::Message),
@@ -113,6 +100,7 @@ async fn meaning_and_words_fused() {
     }
 
     // Keyword-only when there is no embedder.
+    let keywords = stack.indexer.keywords().unwrap().clone();
     let words_only = HybridSearch::new(None, None, keywords);
     assert!(!words_only.has_vectors());
     let found = words_only

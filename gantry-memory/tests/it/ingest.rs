@@ -8,10 +8,7 @@ use gantry_core::index::SearchFilter;
 use gantry_core::model::{DocumentStatus, NewDocument};
 use gantry_core::store::prelude::*;
 use gantry_core::{Error, UserId};
-use gantry_memory::{
-    HnswIndex, HnswParams, HybridOptions, HybridSearch, Indexer, IngestOptions, TantivyIndex,
-    VectorSide, ingest,
-};
+use gantry_memory::{HybridOptions, IngestOptions, RetrievalStack, ingest};
 use gantry_store::SqliteStore;
 
 async fn setup(dir: &std::path::Path) -> (Arc<SqliteStore>, UserId, UserId) {
@@ -77,22 +74,11 @@ async fn a_markdown_file_becomes_ready_embedded_chunks_that_search_finds() {
     }
 
     // The indexer takes the stored vectors (no re-embedding) and search finds the passage.
-    let vectors = Arc::new(HnswIndex::new(384, HnswParams::default()).unwrap());
-    let keywords = Arc::new(TantivyIndex::in_memory().unwrap());
-    let report = Indexer::new(
-        store.clone(),
-        Some(VectorSide {
-            index: vectors.clone(),
-            embedder: embedder.clone(),
-            path: None,
-        }),
-        Some(keywords.clone()),
-    )
-    .catch_up()
-    .await
-    .unwrap();
+    let stack =
+        RetrievalStack::in_memory(store.clone(), Some(embedder), HybridOptions::default()).unwrap();
+    let report = stack.indexer.catch_up().await.unwrap();
     assert_eq!(report.embedded, 0, "chunks arrive with their embeddings");
-    let search = HybridSearch::new(Some(embedder), Some(vectors), keywords);
+    let search = &stack.search;
     let filter = SearchFilter {
         owner_id: ada,
         kind: None,

@@ -9,6 +9,7 @@
 mod chunk;
 mod exact;
 mod extract;
+mod faults;
 mod graph;
 mod hybrid;
 mod indexer;

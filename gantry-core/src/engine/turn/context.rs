@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::{Citation, Job, Plan};
 use crate::Result;
-use crate::engine::{Engine, Retrieved};
-use crate::ids::{ConversationId, DocumentId, UserId};
+use crate::engine::Engine;
+use crate::engine::recheck::Confirmed;
 use crate::index::SearchFilter;
 use crate::llm::ChatMessage;
 use crate::model::{Message, MessageRole, MessageStatus};
@@ -29,7 +29,7 @@ impl Engine {
             tokio::join!(self.history(job), self.facts(job), self.hits(job));
         let history = history?;
         let mut context = facts;
-        context.extend(self.label_hits(job, hits, &history).await);
+        context.extend(self.label_hits(job, hits, &history));
         let chat_history: Vec<ChatMessage> = history
             .iter()
             .map(|m| ChatMessage {
@@ -125,7 +125,7 @@ impl Engine {
     /// The best matching earlier messages and document chunks (those of the conversation's
     /// scope, when it has one), twice as many as a turn uses, since some may turn out to
     /// be in the history already. Retrieval trouble never fails a turn.
-    async fn hits(&self, job: &Job) -> Vec<Retrieved> {
+    async fn hits(&self, job: &Job) -> Vec<Confirmed> {
         let k = self.inner.settings.retrieval_k * 2;
         match self.retrieve_for(&job.plan, &job.question.content, k).await {
             Ok(hits) => hits,
@@ -138,12 +138,11 @@ impl Engine {
 
     /// The first `retrieval_k` hits not already in the prompt's history (nor the question,
     /// nor an answer being replaced), each labelled with its conversation's title or its
-    /// document's name. The labels are looked up in the store as the user, so a hit that
-    /// is not theirs, or was deleted since it was indexed, is dropped here.
-    async fn label_hits(
+    /// document's name (the store confirmed both, see `recheck`).
+    fn label_hits(
         &self,
         job: &Job,
-        hits: Vec<Retrieved>,
+        hits: Vec<Confirmed>,
         history: &[Message],
     ) -> Vec<(ContextItem, String)> {
         let seen: HashSet<Uuid> = history
@@ -152,62 +151,25 @@ impl Engine {
             .chain([job.question.id.0])
             .chain(job.replaces.map(|m| m.0))
             .collect();
-        let hits: Vec<Retrieved> = hits
-            .into_iter()
-            .filter(|h| !seen.contains(&h.item.id))
-            .take(self.inner.settings.retrieval_k)
-            .collect();
-        let mut parents: Vec<(ChangeKind, Uuid)> = Vec::new();
-        for hit in &hits {
-            let parent = (hit.item.kind, hit.item.parent_id);
-            if !parents.contains(&parent) {
-                parents.push(parent);
-            }
-        }
-        let lookups = parents
-            .iter()
-            .map(|&(kind, id)| self.label(job.plan.user, kind, id));
-        let labels: HashMap<Uuid, String> = futures::future::join_all(lookups)
-            .await
-            .into_iter()
-            .zip(&parents)
-            .filter_map(|(label, &(_, id))| label.map(|l| (id, l)))
-            .collect();
         hits.into_iter()
-            .filter_map(|hit| {
-                let label = labels.get(&hit.item.parent_id)?.clone();
-                let source = hit.item.source();
-                Some((
+            .filter(|c| !seen.contains(&c.hit.item.id))
+            .take(self.inner.settings.retrieval_k)
+            .map(|c| {
+                let label = c.parent.label().to_owned();
+                (
                     ContextItem {
-                        source,
-                        text: hit.text,
+                        source: c.hit.item.source(),
+                        text: c.hit.text,
                     },
                     label,
-                ))
+                )
             })
             .collect()
     }
 
-    /// A conversation's title or a document's file name, if the user has it.
-    async fn label(&self, user: UserId, kind: ChangeKind, id: Uuid) -> Option<String> {
-        let store = &self.inner.store;
-        match kind {
-            ChangeKind::Message => store
-                .conversation(user, ConversationId(id))
-                .await
-                .ok()
-                .map(|c| c.title),
-            ChangeKind::Chunk => store
-                .document(user, DocumentId(id))
-                .await
-                .ok()
-                .map(|d| d.filename),
-        }
-    }
-
     /// Retrieval for a turn: everything of the user's, or, in a scoped conversation, the
     /// user's messages and the chunks of the chosen documents.
-    async fn retrieve_for(&self, plan: &Plan, question: &str, k: usize) -> Result<Vec<Retrieved>> {
+    async fn retrieve_for(&self, plan: &Plan, question: &str, k: usize) -> Result<Vec<Confirmed>> {
         let scope = self
             .inner
             .store
@@ -219,11 +181,7 @@ impl Engine {
                 kind: None,
                 parents: Vec::new(),
             };
-            return self
-                .inner
-                .retriever
-                .retrieve(question, &everything, k)
-                .await;
+            return self.retrieve_confirmed(question, &everything, k).await;
         };
         // Scoped: the user's messages, and the chunks of the chosen documents, merged by
         // rank so neither list crowds out the other.
@@ -237,15 +195,11 @@ impl Engine {
             kind: Some(ChangeKind::Chunk),
             parents: documents.iter().map(|d| d.0).collect(),
         };
-        let from_messages = self
-            .inner
-            .retriever
-            .retrieve(question, &messages, k)
-            .await?;
+        let from_messages = self.retrieve_confirmed(question, &messages, k).await?;
         let from_documents = if documents.is_empty() {
             Vec::new()
         } else {
-            self.inner.retriever.retrieve(question, &chunks, k).await?
+            self.retrieve_confirmed(question, &chunks, k).await?
         };
         Ok(interleave(from_documents, from_messages, k))
     }

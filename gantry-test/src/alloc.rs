@@ -1,12 +1,13 @@
-//! A global allocator that counts live heap bytes and their peak, so benchmarks can read an
-//! index's or a pipeline's own memory exactly. Install it with
-//! `#[global_allocator] static ALLOCATOR: Counting = Counting;`.
-#![allow(dead_code, unreachable_pub, unsafe_code)]
+//! A global allocator that counts live heap bytes and their peak, so benchmarks and tests
+//! can read an index's or a pipeline's own memory exactly. Install it in the test or bench
+//! binary with `#[global_allocator] static ALLOCATOR: Counting = Counting;`; the counts
+//! are process-wide, so a measurement must not overlap other work in the same binary.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 /// Forwards to the system allocator and counts.
+#[derive(Debug)]
 pub struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -33,6 +34,7 @@ fn grew(by: isize) {
 }
 
 // SAFETY: forwards to the system allocator unchanged; only counts sizes.
+#[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         grew(layout.size() as isize);

@@ -1,0 +1,162 @@
+//! Retrieval re-checked against the store. The indexes are caches that can lag the store
+//! (a backlog, an embedder that is down) or be wrong (a restored backup), so nothing they
+//! return reaches a prompt, a snippet or a citation until the store confirms it: the
+//! message or chunk still exists and is the user's, its conversation or document too, a
+//! document is `ready` (never half-read), and the text is the store's, not the index's
+//! copy. A deleted item is therefore gone from every answer the moment its delete commits,
+//! however far behind the indexes are.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use crate::Result;
+use crate::engine::{Engine, Retrieved};
+use crate::html::highlight;
+use crate::ids::{ChunkId, ConversationId, DocumentId, MessageId, UserId};
+use crate::index::SearchFilter;
+use crate::model::{Conversation, Document, DocumentStatus};
+use crate::store::ChangeKind;
+
+/// The longest excerpt a re-made snippet shows, in characters.
+const SNIPPET_CHARS: usize = 240;
+
+/// A retrieved item the store has confirmed, with what it belongs to.
+#[derive(Clone, Debug)]
+pub(crate) struct Confirmed {
+    /// The hit, its text (and, when the store's text differs, its snippet) the store's.
+    pub hit: Retrieved,
+    /// The conversation or document it belongs to.
+    pub parent: Parent,
+}
+
+/// A confirmed item's conversation or document.
+#[derive(Clone, Debug)]
+pub(crate) enum Parent {
+    Conversation(Conversation),
+    Document(Document),
+}
+
+impl Parent {
+    /// How a citation names it: the conversation's title or the document's file name.
+    pub(crate) fn label(&self) -> &str {
+        match self {
+            Self::Conversation(c) => &c.title,
+            Self::Document(d) => &d.filename,
+        }
+    }
+}
+
+impl Engine {
+    /// The `k` best items for `query` that pass `filter`, best first, each confirmed by the
+    /// store as `filter.owner_id`; what the store does not confirm is dropped.
+    pub(crate) async fn retrieve_confirmed(
+        &self,
+        query: &str,
+        filter: &SearchFilter,
+        k: usize,
+    ) -> Result<Vec<Confirmed>> {
+        let hits = self.inner.retriever.retrieve(query, filter, k).await?;
+        Ok(self.confirm(filter.owner_id, query, hits).await)
+    }
+
+    /// Re-reads `hits` from the store as `user`, in their order, dropping what it does not
+    /// confirm. A store error drops the hits it concerns (and is logged): retrieval trouble
+    /// makes an answer poorer, never wrong.
+    pub(crate) async fn confirm(
+        &self,
+        user: UserId,
+        query: &str,
+        hits: Vec<Retrieved>,
+    ) -> Vec<Confirmed> {
+        let store = &self.inner.store;
+        let (mut texts, mut parents): (HashMap<Uuid, String>, HashMap<Uuid, Parent>) =
+            Default::default();
+
+        let message_ids: Vec<MessageId> = ids_of(&hits, ChangeKind::Message, MessageId);
+        let messages =
+            futures::future::join_all(message_ids.iter().map(|&id| store.message(user, id))).await;
+        for message in messages.into_iter().flatten() {
+            texts.insert(message.id.0, message.content);
+        }
+        let chunk_ids: Vec<ChunkId> = ids_of(&hits, ChangeKind::Chunk, ChunkId);
+        if !chunk_ids.is_empty() {
+            match store.chunks_by_id(user, &chunk_ids).await {
+                Ok(chunks) => texts.extend(chunks.into_iter().map(|c| (c.id.0, c.text))),
+                Err(error) => tracing::warn!(%error, "re-reading retrieved chunks failed"),
+            }
+        }
+
+        let conversations = parents_of(&hits, ChangeKind::Message, ConversationId);
+        let found =
+            futures::future::join_all(conversations.iter().map(|&id| store.conversation(user, id)))
+                .await;
+        for conversation in found.into_iter().flatten() {
+            parents.insert(conversation.id.0, Parent::Conversation(conversation));
+        }
+        let documents = parents_of(&hits, ChangeKind::Chunk, DocumentId);
+        let found =
+            futures::future::join_all(documents.iter().map(|&id| store.document(user, id))).await;
+        for document in found.into_iter().flatten() {
+            if document.status == DocumentStatus::Ready {
+                parents.insert(document.id.0, Parent::Document(document));
+            }
+        }
+
+        hits.into_iter()
+            .filter_map(|mut hit| {
+                let text = texts.remove(&hit.item.id)?;
+                let parent = parents.get(&hit.item.parent_id)?.clone();
+                if text.trim().is_empty() {
+                    return None;
+                }
+                if text != hit.text {
+                    hit.snippet = snippet(&text, query);
+                    hit.text = text;
+                }
+                Some(Confirmed { hit, parent })
+            })
+            .collect()
+    }
+}
+
+/// The distinct ids of the hits of `kind`.
+fn ids_of<T>(hits: &[Retrieved], kind: ChangeKind, id: fn(Uuid) -> T) -> Vec<T> {
+    distinct(hits, kind, |h| h.item.id)
+        .into_iter()
+        .map(id)
+        .collect()
+}
+
+/// The distinct parents (conversations or documents) of the hits of `kind`.
+fn parents_of<T>(hits: &[Retrieved], kind: ChangeKind, id: fn(Uuid) -> T) -> Vec<T> {
+    distinct(hits, kind, |h| h.item.parent_id)
+        .into_iter()
+        .map(id)
+        .collect()
+}
+
+fn distinct(hits: &[Retrieved], kind: ChangeKind, key: fn(&Retrieved) -> Uuid) -> Vec<Uuid> {
+    let mut out: Vec<Uuid> = Vec::new();
+    for hit in hits.iter().filter(|h| h.item.kind == kind) {
+        let k = key(hit);
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+/// A snippet of the store's text when it differs from the index's: its start, with the
+/// query marked.
+fn snippet(text: &str, query: &str) -> String {
+    let mut chars = text.chars();
+    let mut excerpt: String = chars.by_ref().take(SNIPPET_CHARS).collect();
+    let cut = chars.next().is_some();
+    excerpt = excerpt.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut html = highlight(&excerpt, query);
+    if cut {
+        html.push('…');
+    }
+    html
+}

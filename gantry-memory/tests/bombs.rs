@@ -1,0 +1,174 @@
+//! Hostile uploads cannot grow memory past a stated bound. Generated bombs of every kind
+//! the extractors read in-process (a CSV whose wide header is repeated before every cell,
+//! a .docx whose XML inflates, HTML of many or deeply nested elements, text padded with
+//! whitespace) go through extraction and chunking, as an upload does, under a counting
+//! allocator; the peak heap of each must stay within
+//! `INPUT_FACTOR × input + max_bytes + TEXT_FACTOR × max_text_bytes`, plus, for HTML,
+//! `TREE_FACTOR × min(input, MAX_HTML_TREE_BYTES)` for the document tree of a small page
+//! (ARCHITECTURE.md, "Promises"). The allocator counts the whole process, so the cases run
+//! one at a time.
+
+use std::io::{Cursor, Write};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use gantry_memory::{
+    ChunkOptions, ExtractLimits, FileKind, MAX_HTML_TREE_BYTES, chunks, extract_text,
+};
+use gantry_test::alloc::{self, Counting};
+use proptest::prelude::*;
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// One measurement at a time: the counts are process-wide.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The stated bound's factors.
+const INPUT_FACTOR: usize = 4;
+const TEXT_FACTOR: usize = 4;
+const TREE_FACTOR: usize = 160;
+
+const LIMITS: ExtractLimits = ExtractLimits {
+    max_bytes: 4 << 20,
+    max_text_bytes: 1 << 20,
+    timeout: Duration::from_secs(60),
+};
+
+fn bound(kind: FileKind, input: usize) -> usize {
+    let tree = match kind {
+        FileKind::Html => TREE_FACTOR * input.min(MAX_HTML_TREE_BYTES),
+        _ => 0,
+    };
+    INPUT_FACTOR * input + LIMITS.max_bytes + TEXT_FACTOR * LIMITS.max_text_bytes + tree
+}
+
+/// Extracts and chunks `bytes` as an upload of `kind`; returns the peak heap it added and
+/// whether text came out.
+fn peak_of_upload(kind: FileKind, bytes: &[u8]) -> (usize, bool) {
+    let _one = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let before = alloc::live();
+    alloc::reset_peak();
+    let read = match extract_text(kind, bytes, &LIMITS) {
+        Ok(text) => {
+            let mut pieces = 0usize;
+            for chunk in chunks(&text, &ChunkOptions::for_kind(kind)).unwrap() {
+                assert!(chunk.text.len() <= gantry_core::validate::MAX_CHUNK_BYTES);
+                pieces += 1;
+            }
+            pieces > 0
+        }
+        Err(_) => false,
+    };
+    let peak = usize::try_from(alloc::peak() - before).unwrap_or(0);
+    (peak, read)
+}
+
+fn check(kind: FileKind, bytes: &[u8]) -> Result<(), TestCaseError> {
+    let (peak, _) = peak_of_upload(kind, bytes);
+    prop_assert!(
+        peak <= bound(kind, bytes.len()),
+        "a {kind} of {} KiB peaked at {} KiB, over the bound of {} KiB",
+        bytes.len() >> 10,
+        peak >> 10,
+        bound(kind, bytes.len()) >> 10
+    );
+    Ok(())
+}
+
+/// A CSV with `columns` names of `name_len` letters, then one-letter rows up to `size`.
+fn wide_csv(columns: usize, name_len: usize, size: usize) -> Vec<u8> {
+    let name = "n".repeat(name_len);
+    let mut csv = (0..columns)
+        .map(|i| format!("{name}{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    csv.push('\n');
+    let row = vec!["a"; columns].join(",") + "\n";
+    while csv.len() < size {
+        csv.push_str(&row);
+    }
+    csv.into_bytes()
+}
+
+/// A .docx whose `word/document.xml` is `paragraphs` copies of `paragraph`, deflated.
+fn docx_bomb(paragraph: &str, paragraphs: usize) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("word/document.xml", options).unwrap();
+    zip.write_all(
+        br#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#,
+    )
+    .unwrap();
+    for _ in 0..paragraphs {
+        zip.write_all(paragraph.as_bytes()).unwrap();
+    }
+    zip.write_all(b"</w:body></w:document>").unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn csv_header_bombs_stay_bounded(
+        columns in 1usize..160,
+        name_len in 1usize..16_384,
+        size in 1usize..(1 << 20),
+    ) {
+        check(FileKind::Csv, &wide_csv(columns, name_len, size))?;
+    }
+
+    #[test]
+    fn docx_zip_bombs_stay_bounded(
+        paragraph in prop::sample::select(vec![
+            "<w:p/>",
+            "<w:p><w:r><w:t>x</w:t></w:r></w:p>",
+            "<w:p><w:r><w:t>lorem ipsum dolor sit amet</w:t><w:tab/></w:r></w:p>",
+        ]),
+        paragraphs in 1usize..400_000,
+    ) {
+        check(FileKind::Docx, &docx_bomb(paragraph, paragraphs))?;
+    }
+
+    #[test]
+    fn html_element_bombs_stay_bounded(
+        element in prop::sample::select(vec![
+            "<i>x</i>", "<div>", "<b id=n>", "<p>a", "<table><tr><td>x", "<a href=#>y</a> ",
+        ]),
+        count in 1usize..300_000,
+    ) {
+        check(FileKind::Html, element.repeat(count).as_bytes())?;
+    }
+
+    #[test]
+    fn padded_text_stays_bounded(
+        pad in prop::sample::select(vec![" ", "\u{200B}", "\u{301}", "\t", "\n\n"]),
+        width in 1usize..200_000,
+        lines in 1usize..40,
+    ) {
+        let line = format!("a{}b\n", pad.repeat(width));
+        let text = line.repeat(lines);
+        prop_assume!(text.len() <= LIMITS.max_bytes);
+        check(FileKind::Text, text.as_bytes())?;
+        check(FileKind::Markdown, text.as_bytes())?;
+    }
+}
+
+/// The CSV the review reproduced (64 names of 8 KiB, 1 MiB in all) once peaked at 4.2 GB;
+/// now it is refused within the bound.
+#[test]
+fn the_reviewed_csv_bomb_is_refused_within_the_bound() {
+    let csv = wide_csv(64, 8 * 1024, 1 << 20);
+    let (peak, read) = peak_of_upload(FileKind::Csv, &csv);
+    assert!(!read, "the expanded text is over the limit and refused");
+    assert!(
+        peak <= bound(FileKind::Csv, csv.len()),
+        "peaked at {} KiB, over the bound of {} KiB",
+        peak >> 10,
+        bound(FileKind::Csv, csv.len()) >> 10
+    );
+}
