@@ -53,6 +53,15 @@ impl PostgresStore {
     async fn begin_write(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         self.pool.begin().await.db()
     }
+
+    /// A read transaction: every query in it reads one snapshot (`REPEATABLE READ`, which
+    /// for a read-only transaction never fails to serialize).
+    async fn begin_read(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .db()
+    }
 }
 
 // The store traits, from the one SQL text in `sql/` that SQLite compiles too.

@@ -117,6 +117,13 @@ impl SqliteStore {
     async fn begin_write(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.db()
     }
+
+    /// A read transaction: every query in it reads one snapshot. In WAL mode a deferred
+    /// `BEGIN` takes its snapshot at its first read and keeps it to the end, without
+    /// blocking writers.
+    async fn begin_read(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN DEFERRED").await.db()
+    }
 }
 
 // The store traits, from the one SQL text in `sql/` that PostgreSQL compiles too.

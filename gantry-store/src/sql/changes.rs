@@ -8,8 +8,8 @@ use gantry_core::{Error, Result};
 use uuid::Uuid;
 
 use super::super::This;
-use super::Tx;
 use super::rows::{chunk_row, get, message_row};
+use super::{Tx, commit};
 use crate::convert::DbResult;
 use crate::shared::{chunk_cols, message_cols};
 
@@ -95,6 +95,11 @@ pub(super) async fn tombstone(tx: &mut Tx, doomed: Doomed, id: Uuid) -> Result<(
 impl ChangeFeed for This {
     async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>> {
         gantry_core::validate::page_limit(limit)?;
+        // One snapshot for the three reads. Change numbers are taken under one row lock
+        // and committed in order, so a snapshot holds every change up to some number and
+        // none after it; three snapshots could hold a later chunk without an earlier
+        // message, and a follower moving past both would never see that message.
+        let mut tx = self.begin_read().await?;
         let messages = sqlx::query(concat!(
             "SELECT ",
             message_cols!(),
@@ -102,7 +107,7 @@ impl ChangeFeed for This {
         ))
         .bind(after)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .db()?;
         let chunks = sqlx::query(concat!(
@@ -112,7 +117,7 @@ impl ChangeFeed for This {
         ))
         .bind(after)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .db()?;
         let tombstones = sqlx::query(
@@ -120,9 +125,10 @@ impl ChangeFeed for This {
         )
         .bind(after)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .db()?;
+        commit(tx).await?;
         let mut changes = Vec::with_capacity(messages.len() + chunks.len() + tombstones.len());
         for row in &messages {
             changes.push(Change::Message {

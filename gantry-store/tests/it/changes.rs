@@ -244,8 +244,163 @@ async fn concurrent_writers_get_distinct_numbers_in_commit_order(store: TestStor
     assert_eq!(seqs, (1..=100).collect::<Vec<_>>());
 }
 
+/// What the feed says the store holds: each live message or chunk at its latest number,
+/// and every tombstone's number.
+#[derive(Debug, Default, PartialEq)]
+struct Feed {
+    live: BTreeMap<Uuid, i64>,
+    tombstones: BTreeSet<i64>,
+}
+
+impl Feed {
+    fn apply(&mut self, change: &Change) {
+        match change {
+            Change::Message { seq, message } => {
+                self.live.insert(message.id.0, *seq);
+            }
+            Change::Chunk { seq, chunk } => {
+                self.live.insert(chunk.id.0, *seq);
+            }
+            Change::Deleted { seq, id, .. } => {
+                self.live.remove(id);
+                self.tombstones.insert(*seq);
+            }
+        }
+    }
+}
+
+/// One pass of a follower, exactly as an indexer does it: ask for what follows `applied`,
+/// apply it, move `applied` to the batch's last number. Returns whether there was anything.
+async fn follow_once(store: &dyn Store, applied: &mut i64, feed: &mut Feed, limit: u32) -> bool {
+    let changes = store.changes_since(*applied, limit).await.unwrap();
+    let Some(last) = changes.last() else {
+        return false;
+    };
+    for change in &changes {
+        assert!(change.seq() > *applied, "the feed goes forward");
+        feed.apply(change);
+        *applied = change.seq();
+    }
+    assert_eq!(*applied, last.seq());
+    true
+}
+
+/// Messages, chunks and deletes commit on several tasks while a follower reads the feed in
+/// small batches: every change must reach it. A batch read in more than one snapshot can
+/// hold a later change without an earlier one, and the follower, moving past both, never
+/// sees the earlier one again.
+async fn a_follower_misses_no_change_while_messages_chunks_and_deletes_commit(store: TestStore) {
+    follower_misses_no_change(store.store.clone()).await;
+}
+
+async fn follower_misses_no_change(store: Arc<dyn Store>) {
+    let ada = user(&*store, "ada").await;
+    // Long answers make reading the new messages take a while, as they do in real use.
+    let long = "x".repeat(64 * 1024);
+    let mut writers = Vec::new();
+    for w in 0..3 {
+        let (store, long) = (store.clone(), long.clone());
+        writers.push(tokio::spawn(async move {
+            for round in 0..15 {
+                let conv = store
+                    .create_conversation(
+                        ada.id,
+                        NewConversation {
+                            title: format!("w{w} r{round}"),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                for i in 0..4 {
+                    store
+                        .append_message(
+                            ada.id,
+                            conv.id,
+                            NewMessage::new(
+                                MessageRole::User,
+                                format!("w{w} r{round} m{i} {long}"),
+                            ),
+                        )
+                        .await
+                        .unwrap();
+                }
+                if round % 3 == 2 {
+                    store.delete_conversation(ada.id, conv.id).await.unwrap();
+                }
+            }
+        }));
+    }
+    for w in 0..2 {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            for round in 0..15u32 {
+                let doc = store
+                    .create_document(
+                        ada.id,
+                        NewDocument {
+                            filename: format!("w{w} d{round}.txt"),
+                            content_type: "text/plain".into(),
+                            size_bytes: 9,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                for i in 0..6u32 {
+                    let chunk = NewChunk {
+                        ordinal: i,
+                        text: format!("w{w} d{round} c{i}"),
+                        token_count: 2,
+                        embedding: None,
+                    };
+                    store.add_chunks(ada.id, doc.id, vec![chunk]).await.unwrap();
+                }
+                if round % 3 == 2 {
+                    store.delete_document(ada.id, doc.id).await.unwrap();
+                }
+            }
+        }));
+    }
+    let mut seen = Feed::default();
+    let mut applied = 0;
+    while !writers.iter().all(|w| w.is_finished()) {
+        if !follow_once(&*store, &mut applied, &mut seen, 100).await {
+            tokio::task::yield_now().await;
+        }
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    while follow_once(&*store, &mut applied, &mut seen, 100).await {}
+    assert_eq!(applied, store.latest_seq().await.unwrap());
+
+    // With the writers done, read the whole feed again from the start: the follower must
+    // hold exactly that.
+    let mut truth = Feed::default();
+    let mut from = 0;
+    while follow_once(&*store, &mut from, &mut truth, 500).await {}
+    assert_eq!(
+        truth.live.len(),
+        3 * 10 * 4 + 2 * 10 * 6,
+        "the rows that survive"
+    );
+    let missed: Vec<_> = truth
+        .live
+        .iter()
+        .filter(|(id, seq)| seen.live.get(id) != Some(seq))
+        .map(|(_, seq)| seq)
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "changes the follower never saw: {missed:?}"
+    );
+    assert_eq!(seen.live, truth.live, "every live row at its latest number");
+    assert_eq!(seen.tombstones, truth.tombstones, "every tombstone");
+}
+
 crate::conformance!(
     a_follower_ends_in_step_with_the_store,
     deleting_a_user_tombstones_everything_they_had,
     concurrent_writers_get_distinct_numbers_in_commit_order,
+    a_follower_misses_no_change_while_messages_chunks_and_deletes_commit,
 );
