@@ -26,6 +26,19 @@ pub(super) async fn next_seqs(tx: &mut Tx, n: i64) -> Result<i64> {
     Ok(last - n + 1)
 }
 
+/// Takes the change counter's row lock without taking a number; returns the last number
+/// handed out. Every write to a message or chunk takes this lock (through [`next_seqs`])
+/// before it writes, so while it is held no other transaction can add, renumber or remove
+/// one: what this transaction reads next is what it will write about.
+pub(super) async fn lock_counter(tx: &mut Tx) -> Result<i64> {
+    sqlx::query_scalar(
+        "UPDATE change_counter SET last_seq = last_seq WHERE id = 1 RETURNING last_seq",
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .db()
+}
+
 /// Rows about to be deleted in bulk, each of which needs a tombstone.
 #[derive(Clone, Copy)]
 pub(super) enum Doomed {
@@ -36,58 +49,62 @@ pub(super) enum Doomed {
 }
 
 impl Doomed {
-    /// The count query and the tombstone insert (`$1` the scope's id, `$2` the first change
-    /// number), numbered in the rows' own order.
-    fn sql(self) -> (&'static str, &'static str) {
-        macro_rules! pair {
+    /// The tombstone insert (`$1` the scope's id, `$2` the last change number handed out),
+    /// numbering the rows in their own order.
+    fn sql(self) -> &'static str {
+        macro_rules! insert {
             ($table:literal, $column:literal, $order:literal, $kind:literal) => {
-                (
-                    concat!("SELECT COUNT(*) FROM ", $table, " WHERE ", $column, " = $1"),
-                    concat!(
-                        "INSERT INTO tombstones (seq, kind, item_id, owner_id) ",
-                        "SELECT $2 - 1 + ROW_NUMBER() OVER (ORDER BY ",
-                        $order,
-                        "), '",
-                        $kind,
-                        "', id, owner_id FROM ",
-                        $table,
-                        " WHERE ",
-                        $column,
-                        " = $1"
-                    ),
+                concat!(
+                    "INSERT INTO tombstones (seq, kind, item_id, owner_id) ",
+                    "SELECT $2 + ROW_NUMBER() OVER (ORDER BY ",
+                    $order,
+                    "), '",
+                    $kind,
+                    "', id, owner_id FROM ",
+                    $table,
+                    " WHERE ",
+                    $column,
+                    " = $1"
                 )
             };
         }
         match self {
             Self::MessagesOfConversation => {
-                pair!("messages", "conversation_id", "position", "message")
+                insert!("messages", "conversation_id", "position", "message")
             }
-            Self::MessagesOfOwner => pair!("messages", "owner_id", "position", "message"),
-            Self::ChunksOfDocument => pair!("chunks", "document_id", "seq", "chunk"),
-            Self::ChunksOfOwner => pair!("chunks", "owner_id", "seq", "chunk"),
+            Self::MessagesOfOwner => insert!("messages", "owner_id", "position", "message"),
+            Self::ChunksOfDocument => insert!("chunks", "document_id", "seq", "chunk"),
+            Self::ChunksOfOwner => insert!("chunks", "owner_id", "seq", "chunk"),
         }
     }
 }
 
 /// Leaves a tombstone for every row `doomed` names under `id`, before they are deleted,
 /// each with its own change number.
+///
+/// The counter's lock is taken before the rows are read, and the numbers taken are as many
+/// as the rows the insert actually wrote: counting first and inserting later let a write
+/// that committed in between (PostgreSQL reads each statement afresh) be numbered with
+/// numbers never taken, which the next writer then took again.
 pub(super) async fn tombstone(tx: &mut Tx, doomed: Doomed, id: Uuid) -> Result<()> {
-    let (count_sql, insert_sql) = doomed.sql();
-    let n: i64 = sqlx::query_scalar(count_sql)
+    let last = lock_counter(tx).await?;
+    let done = sqlx::query(doomed.sql())
         .bind(id)
-        .fetch_one(&mut **tx)
+        .bind(last)
+        .execute(&mut **tx)
         .await
         .db()?;
+    let n = i64::try_from(done.rows_affected()).unwrap_or(i64::MAX);
     if n == 0 {
         return Ok(());
     }
     let first = next_seqs(tx, n).await?;
-    sqlx::query(insert_sql)
-        .bind(id)
-        .bind(first)
-        .execute(&mut **tx)
-        .await
-        .db()?;
+    if first != last + 1 {
+        return Err(Error::internal(format!(
+            "the change counter moved from {last} to {} while locked",
+            first - 1
+        )));
+    }
     Ok(())
 }
 

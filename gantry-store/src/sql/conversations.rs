@@ -2,18 +2,18 @@
 //! then most recently updated), searched by title, and deleted with what they taught.
 
 use async_trait::async_trait;
-use gantry_core::ids::{ConversationId, UserId};
+use gantry_core::ids::{ConversationId, MessageId, UserId};
 use gantry_core::model::{Conversation, ConversationPatch, ImportedConversation, NewConversation};
 use gantry_core::store::{ConversationFilter, ConversationStore, Page, PageRequest};
 use gantry_core::{Error, Result};
 use uuid::Uuid;
 
 use super::super::This;
-use super::changes::{Doomed, next_seqs, tombstone};
+use super::changes::{Doomed, lock_counter, next_seqs, tombstone};
 use super::messages::{insert_message, message_from};
 use super::personas::usable_persona;
 use super::rows::conversation_row;
-use super::{Tx, commit, require_affected, require_owned};
+use super::{Tx, commit, require_affected};
 use crate::convert::{DbResult, now, to_micros};
 use crate::shared::{
     conversation_cols, conversation_cursor, name_search, paged, parse_conversation_cursor,
@@ -40,6 +40,40 @@ async fn insert_conversation(tx: &mut Tx, conversation: &Conversation) -> Result
     .await
     .db()?;
     require_affected(&done, || conversation.owner_id.describe())
+}
+
+/// Takes the row lock of the owner's conversation `id` (a no-op update), or fails with
+/// `NotFound`.
+pub(super) async fn lock_conversation(
+    tx: &mut Tx,
+    owner: UserId,
+    id: ConversationId,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE conversations SET updated_at = updated_at WHERE id = $1 AND owner_id = $2",
+    )
+    .bind(id.0)
+    .bind(owner.0)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    require_affected(&done, || id.describe())
+}
+
+/// Takes the row lock of the conversation the owner's message `id` is in, or fails with
+/// `NotFound`. A fact learned from a message and the message's deletion take this lock, so
+/// the deletion always sees the fact and forgets it.
+pub(super) async fn lock_conversation_of(tx: &mut Tx, owner: UserId, id: MessageId) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE conversations SET updated_at = updated_at WHERE id = \
+         (SELECT conversation_id FROM messages WHERE id = $1 AND owner_id = $2)",
+    )
+    .bind(id.0)
+    .bind(owner.0)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    require_affected(&done, || id.describe())
 }
 
 #[async_trait]
@@ -219,7 +253,12 @@ impl ConversationStore for This {
 
     async fn delete_conversation(&self, owner: UserId, id: ConversationId) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        require_owned(&mut tx, owner, id).await?;
+        // Locks in the order every writer takes them, the change counter first (so no
+        // message is added or renumbered meanwhile), then the conversation's row, which
+        // `add_relation` takes too: no fact can be learned from one of its messages
+        // between forgetting its facts and deleting its messages.
+        lock_counter(&mut tx).await?;
+        lock_conversation(&mut tx, owner, id).await?;
         // Forget what the conversation taught: the foreign key alone would keep the facts
         // with their provenance cleared.
         sqlx::query(

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use gantry_core::Store;
 use gantry_core::model::{
-    MessageRole, MessageStatus, NewChunk, NewConversation, NewDocument, NewMessage,
+    MessageRole, MessageStatus, NewChunk, NewConversation, NewDocument, NewEntity, NewMessage,
+    NewRelation,
 };
 use gantry_core::store::{Change, ChangeKind, MessageUpdate};
 use uuid::Uuid;
@@ -398,7 +399,229 @@ async fn follower_misses_no_change(store: Arc<dyn Store>) {
     assert_eq!(seen.tombstones, truth.tombstones, "every tombstone");
 }
 
+/// A write raced by a delete of its parent may fail only because the parent is gone.
+fn gone_or_done<T>(result: gantry_core::Result<T>, what: &str) {
+    match result {
+        Ok(_) | Err(gantry_core::Error::NotFound { .. }) => {}
+        Err(error) => panic!("{what} failed: {error}"),
+    }
+}
+
+/// Deletes race writes into what they delete (a document deleted while its chunks are
+/// still being added, a conversation deleted while an answer is saved), with other writers
+/// going on: each delete must number exactly the tombstones it writes, so no change number
+/// is ever used twice and no later delete collides with an earlier tombstone.
+async fn deletes_racing_writes_never_reuse_a_change_number(store: TestStore) {
+    let store: Arc<dyn Store> = store.store.clone();
+    let ada = user(&*store, "ada").await;
+    // A steady writer elsewhere takes the numbers that follow each delete.
+    let steady = {
+        let store = store.clone();
+        let conv = store
+            .create_conversation(
+                ada.id,
+                NewConversation {
+                    title: "c".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        tokio::spawn(async move {
+            for i in 0..120 {
+                store
+                    .append_message(
+                        ada.id,
+                        conv.id,
+                        NewMessage::new(MessageRole::User, format!("steady {i}")),
+                    )
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let documents = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for round in 0..30u32 {
+                let doc = store
+                    .create_document(
+                        ada.id,
+                        NewDocument {
+                            filename: format!("d{round}.txt"),
+                            content_type: "text/plain".into(),
+                            size_bytes: 9,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                let chunks = |from: u32| {
+                    (from..from + 8)
+                        .map(|i| NewChunk {
+                            ordinal: i,
+                            text: format!("d{round} c{i}"),
+                            token_count: 2,
+                            embedding: None,
+                        })
+                        .collect::<Vec<_>>()
+                };
+                store.add_chunks(ada.id, doc.id, chunks(0)).await.unwrap();
+                let adding = {
+                    let store = store.clone();
+                    let more = chunks(8);
+                    tokio::spawn(async move { store.add_chunks(ada.id, doc.id, more).await })
+                };
+                let deleting = {
+                    let store = store.clone();
+                    tokio::spawn(async move { store.delete_document(ada.id, doc.id).await })
+                };
+                gone_or_done(adding.await.unwrap(), "add_chunks");
+                deleting.await.unwrap().unwrap();
+            }
+        })
+    };
+    let conversations = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for round in 0..30 {
+                let conv = store
+                    .create_conversation(
+                        ada.id,
+                        NewConversation {
+                            title: "c".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                store
+                    .append_message(ada.id, conv.id, NewMessage::new(MessageRole::User, "q"))
+                    .await
+                    .unwrap();
+                let answering = {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        store
+                            .append_message(
+                                ada.id,
+                                conv.id,
+                                NewMessage::new(MessageRole::Assistant, format!("a{round}")),
+                            )
+                            .await
+                    })
+                };
+                let deleting = {
+                    let store = store.clone();
+                    tokio::spawn(async move { store.delete_conversation(ada.id, conv.id).await })
+                };
+                gone_or_done(answering.await.unwrap(), "append_message");
+                deleting.await.unwrap().unwrap();
+            }
+        })
+    };
+    steady.await.unwrap();
+    documents.await.unwrap();
+    conversations.await.unwrap();
+
+    let mut all = Vec::new();
+    loop {
+        let from = all.last().map_or(0, Change::seq);
+        let page = store.changes_since(from, 500).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        all.extend(page);
+    }
+    let mut numbers = BTreeMap::new();
+    for change in &all {
+        *numbers.entry(change.seq()).or_insert(0) += 1;
+    }
+    let reused: Vec<_> = numbers.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(reused.is_empty(), "change numbers used twice: {reused:?}");
+    let latest = store.latest_seq().await.unwrap();
+    assert!(
+        all.iter().all(|c| c.seq() <= latest),
+        "no number beyond the counter"
+    );
+    // Nothing of the deleted documents and conversations is left but tombstones.
+    let live = all
+        .iter()
+        .filter(|c| !matches!(c, Change::Deleted { .. }))
+        .count();
+    assert_eq!(live, 120, "only the steady writer's messages are left");
+}
+
+/// A fact learned from a message, recorded while the message's conversation is deleted,
+/// must go with the conversation rather than stay with its source cleared.
+async fn a_fact_recorded_while_its_conversation_is_deleted_goes_with_it(store: TestStore) {
+    let store: Arc<dyn Store> = store.store.clone();
+    let ada = user(&*store, "ada").await;
+    let entity = |name: &str| NewEntity {
+        name: name.into(),
+        kind: "thing".into(),
+    };
+    let a = store.upsert_entity(ada.id, entity("a")).await.unwrap();
+    let b = store.upsert_entity(ada.id, entity("b")).await.unwrap();
+    for round in 0..40 {
+        let conv = store
+            .create_conversation(
+                ada.id,
+                NewConversation {
+                    title: "c".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let message = store
+            .append_message(
+                ada.id,
+                conv.id,
+                NewMessage::new(MessageRole::User, "a likes b"),
+            )
+            .await
+            .unwrap();
+        let learning = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .add_relation(
+                        ada.id,
+                        NewRelation {
+                            subject_id: a.id,
+                            predicate: format!("likes {round}"),
+                            object_id: b.id,
+                            source_message_id: Some(message.id),
+                            exclusive: false,
+                        },
+                    )
+                    .await
+            })
+        };
+        let deleting = {
+            let store = store.clone();
+            tokio::spawn(async move { store.delete_conversation(ada.id, conv.id).await })
+        };
+        gone_or_done(learning.await.unwrap(), "add_relation");
+        deleting.await.unwrap().unwrap();
+    }
+    let orphans: Vec<_> = store
+        .relations(ada.id, true)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.source_message_id.is_none())
+        .map(|r| r.predicate)
+        .collect();
+    assert!(
+        orphans.is_empty(),
+        "facts kept without their source: {orphans:?}"
+    );
+}
+
 crate::conformance!(
+    deletes_racing_writes_never_reuse_a_change_number,
+    a_fact_recorded_while_its_conversation_is_deleted_goes_with_it,
     a_follower_ends_in_step_with_the_store,
     deleting_a_user_tombstones_everything_they_had,
     concurrent_writers_get_distinct_numbers_in_commit_order,
