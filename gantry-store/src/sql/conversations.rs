@@ -201,54 +201,39 @@ impl ConversationStore for This {
     ) -> Result<Conversation> {
         patch.validate()?;
         let mut tx = self.begin_write().await?;
+        if let Some(Some(persona)) = patch.persona_id {
+            usable_persona(&mut tx, owner, persona).await?;
+        }
+        // One statement that sets only what the patch names: on PostgreSQL it re-reads the
+        // row once it holds its lock, so two patches of different fields at the same time
+        // both stick (reading the row and writing every column back lost one of them).
         let row = sqlx::query(concat!(
-            "SELECT ",
-            conversation_cols!(),
-            " FROM conversations WHERE id = $1 AND owner_id = $2"
+            "UPDATE conversations SET \
+             title = COALESCE($3, title), title_key = COALESCE($4, title_key), \
+             pinned = COALESCE($5, pinned), archived = COALESCE($6, archived), \
+             persona_id = CASE WHEN $7 THEN $8 ELSE persona_id END, \
+             model = CASE WHEN $9 THEN $10 ELSE model END, updated_at = $11 \
+             WHERE id = $1 AND owner_id = $2 RETURNING ",
+            conversation_cols!()
         ))
         .bind(id.0)
         .bind(owner.0)
+        .bind(patch.title.as_deref())
+        .bind(patch.title.as_deref().map(title_key))
+        .bind(patch.pinned)
+        .bind(patch.archived)
+        .bind(patch.persona_id.is_some())
+        .bind(patch.persona_id.flatten().map(|p| p.0))
+        .bind(patch.model.is_some())
+        .bind(patch.model.flatten())
+        .bind(to_micros(now()))
         .fetch_optional(&mut *tx)
         .await
         .db()?
         .ok_or_else(|| Error::not_found(id.describe()))?;
-        let mut c = conversation_row(&row)?;
-        if let Some(title) = patch.title {
-            c.title = title;
-        }
-        if let Some(pinned) = patch.pinned {
-            c.pinned = pinned;
-        }
-        if let Some(archived) = patch.archived {
-            c.archived = archived;
-        }
-        if let Some(persona) = patch.persona_id {
-            if let Some(p) = persona {
-                usable_persona(&mut tx, owner, p).await?;
-            }
-            c.persona_id = persona;
-        }
-        if let Some(model) = patch.model {
-            c.model = model;
-        }
-        c.updated_at = now();
-        sqlx::query(
-            "UPDATE conversations SET title = $2, pinned = $3, archived = $4, persona_id = $5, \
-             model = $6, updated_at = $7, title_key = $8 WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(&c.title)
-        .bind(c.pinned)
-        .bind(c.archived)
-        .bind(c.persona_id.map(|p| p.0))
-        .bind(&c.model)
-        .bind(to_micros(c.updated_at))
-        .bind(title_key(&c.title))
-        .execute(&mut *tx)
-        .await
-        .db()?;
+        let conversation = conversation_row(&row)?;
         commit(tx).await?;
-        Ok(c)
+        Ok(conversation)
     }
 
     async fn delete_conversation(&self, owner: UserId, id: ConversationId) -> Result<()> {
