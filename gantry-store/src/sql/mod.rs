@@ -34,6 +34,8 @@ mod sessions;
 mod usage;
 mod users;
 
+pub(super) use users::rekey_emails;
+
 use async_trait::async_trait;
 use gantry_core::ids::UserId;
 use gantry_core::model::StoreStats;
