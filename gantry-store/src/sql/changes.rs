@@ -3,14 +3,14 @@
 
 use async_trait::async_trait;
 use gantry_core::ids::UserId;
-use gantry_core::store::{Change, ChangeFeed, ChangeKind};
+use gantry_core::store::{Change, ChangeFeed, ChangeKind, FOLLOWER_TIMEOUT};
 use gantry_core::{Error, Result};
 use uuid::Uuid;
 
 use super::super::This;
 use super::rows::{chunk_row, get, message_row};
 use super::{Tx, commit};
-use crate::convert::DbResult;
+use crate::convert::{DbResult, now, to_micros};
 use crate::shared::{chunk_cols, message_cols};
 
 /// Takes the next `n` change numbers; returns the first. Must run inside the transaction
@@ -186,12 +186,45 @@ impl ChangeFeed for This {
             .db()
     }
 
+    async fn record_follower(&self, follower: &str, applied_seq: i64) -> Result<()> {
+        gantry_core::validate::required(
+            "follower",
+            follower,
+            gantry_core::validate::MAX_NAME_BYTES,
+        )?;
+        if applied_seq < 0 {
+            return Err(Error::invalid(
+                "applied_seq",
+                format!("must not be negative, got {applied_seq}"),
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO change_followers (follower, applied_seq, heartbeat_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (follower) DO UPDATE \
+             SET applied_seq = excluded.applied_seq, heartbeat_at = excluded.heartbeat_at",
+        )
+        .bind(follower)
+        .bind(applied_seq)
+        .bind(to_micros(now()))
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
     async fn compact_tombstones(&self, through: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM tombstones WHERE seq <= $1")
-            .bind(through)
-            .execute(&self.pool)
-            .await
-            .db()?;
+        // Keep what a live follower has not applied yet; a silent one must rebuild anyway.
+        let live_since = to_micros(now() - FOLLOWER_TIMEOUT);
+        let done = sqlx::query(
+            "DELETE FROM tombstones WHERE seq <= $1 AND NOT EXISTS \
+             (SELECT 1 FROM change_followers \
+              WHERE heartbeat_at >= $2 AND applied_seq < tombstones.seq)",
+        )
+        .bind(through)
+        .bind(live_since)
+        .execute(&self.pool)
+        .await
+        .db()?;
         Ok(done.rows_affected())
     }
 }

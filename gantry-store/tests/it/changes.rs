@@ -1,6 +1,7 @@
 //! The change feed that indexes follow.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
 use std::sync::Arc;
 
 use gantry_core::Store;
@@ -9,6 +10,8 @@ use gantry_core::model::{
     NewRelation,
 };
 use gantry_core::store::{Change, ChangeKind, MessageUpdate};
+use gantry_store::{PostgresStore, SqliteStore};
+use sqlx::postgres::PgConnectOptions;
 use uuid::Uuid;
 
 use crate::harness::{TestStore, user};
@@ -619,7 +622,147 @@ async fn a_fact_recorded_while_its_conversation_is_deleted_goes_with_it(store: T
     );
 }
 
+/// Where the feed's tombstones are.
+async fn tombstone_seqs(store: &dyn Store) -> Vec<i64> {
+    store
+        .changes_since(0, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| matches!(c, Change::Deleted { .. }))
+        .map(|c| c.seq())
+        .collect()
+}
+
+/// Three messages written and deleted; returns the store's latest number.
+async fn three_deletions(store: &dyn Store) -> i64 {
+    let ada = user(store, "ada").await;
+    let conv = store
+        .create_conversation(
+            ada.id,
+            NewConversation {
+                title: "c".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for i in 0..3 {
+        let m = store
+            .append_message(
+                ada.id,
+                conv.id,
+                NewMessage::new(MessageRole::User, format!("m{i}")),
+            )
+            .await
+            .unwrap();
+        store.delete_message(ada.id, m.id).await.unwrap();
+    }
+    store.latest_seq().await.unwrap()
+}
+
+/// Two processes follow one store. The one ahead compacts what it has applied; the one
+/// behind must still find the deletions it has not applied, or the deleted messages stay
+/// in its indexes for good.
+async fn a_lagging_follower_keeps_the_tombstones_it_has_not_applied(store: TestStore) {
+    let latest = three_deletions(&*store).await;
+    let tombstones = tombstone_seqs(&*store).await;
+    assert_eq!(tombstones.len(), 3);
+    store.record_follower("ahead", latest).await.unwrap();
+    store
+        .record_follower("behind", tombstones[0])
+        .await
+        .unwrap();
+    assert_eq!(store.compact_tombstones(latest).await.unwrap(), 1);
+    assert_eq!(tombstone_seqs(&*store).await, tombstones[1..]);
+
+    // The one behind follows on and sees both deletions it had not applied.
+    let mut feed = Feed::default();
+    let mut applied = tombstones[0];
+    while follow_once(&*store, &mut applied, &mut feed, 100).await {}
+    assert_eq!(feed.tombstones, tombstones[1..].iter().copied().collect());
+    store.record_follower("behind", applied).await.unwrap();
+    assert_eq!(store.compact_tombstones(latest).await.unwrap(), 2);
+    assert!(tombstone_seqs(&*store).await.is_empty());
+
+    // A follower's name and position are checked.
+    assert_eq!(
+        store
+            .record_follower("", 1)
+            .await
+            .unwrap_err()
+            .invalid_field(),
+        Some("follower")
+    );
+    assert_eq!(
+        store
+            .record_follower("x", -1)
+            .await
+            .unwrap_err()
+            .invalid_field(),
+        Some("applied_seq")
+    );
+}
+
+/// Moves the heartbeat of the follower `behind` back 25 hours.
+const BACKDATE: &str = "UPDATE change_followers SET heartbeat_at = heartbeat_at - 90000000000 \
+                        WHERE follower = 'behind'";
+
+/// A follower silent for longer than `FOLLOWER_TIMEOUT` no longer holds compaction back
+/// (it must rebuild from scratch when it comes back).
+async fn a_stale_follower_no_longer_holds_back_compaction(
+    store: &dyn Store,
+    backdate: impl AsyncFn(),
+) {
+    let latest = three_deletions(store).await;
+    store.record_follower("ahead", latest).await.unwrap();
+    store.record_follower("behind", 0).await.unwrap();
+    assert_eq!(store.compact_tombstones(latest).await.unwrap(), 0);
+    backdate().await;
+    assert_eq!(store.compact_tombstones(latest).await.unwrap(), 3);
+    assert!(tombstone_seqs(store).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_follower_no_longer_holds_back_compaction_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("gantry.db"))
+        .await
+        .unwrap();
+    let backdate = async || {
+        sqlx::query(BACKDATE).execute(store.pool()).await.unwrap();
+    };
+    a_stale_follower_no_longer_holds_back_compaction(&store, backdate).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_follower_no_longer_holds_back_compaction_on_postgres() {
+    let Some(url) = gantry_test::postgres_url() else {
+        return;
+    };
+    let schema = format!("gantry_test_{}", Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let options = PgConnectOptions::from_str(&url)
+        .unwrap()
+        .options([("search_path", schema.as_str())]);
+    let store = PostgresStore::connect_with(options).await.unwrap();
+    let backdate = async || {
+        sqlx::query(BACKDATE).execute(store.pool()).await.unwrap();
+    };
+    a_stale_follower_no_longer_holds_back_compaction(&store, backdate).await;
+    store.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
+
 crate::conformance!(
+    a_lagging_follower_keeps_the_tombstones_it_has_not_applied,
     deletes_racing_writes_never_reuse_a_change_number,
     a_fact_recorded_while_its_conversation_is_deleted_goes_with_it,
     a_follower_ends_in_step_with_the_store,
