@@ -450,6 +450,10 @@ impl Change {
     }
 }
 
+/// How long a follower that stopped recording its position still holds back tombstone
+/// compaction (see [`ChangeFeed::record_follower`]).
+pub const FOLLOWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 /// The change feed that derived indexes follow.
 ///
 /// Every write to a message or chunk takes the next number of one gap-free, monotonically
@@ -466,7 +470,17 @@ pub trait ChangeFeed: Send + Sync {
     /// Forgets the tombstones numbered `through` or lower, once every index that follows
     /// the feed has durably applied them (an index rebuilt from scratch never needs them:
     /// the rows they stood for are gone). Returns how many were removed.
+    ///
+    /// Tombstones a live follower (see [`ChangeFeed::record_follower`]) has not applied
+    /// yet are kept whatever `through` says, so several processes can share one store.
     async fn compact_tombstones(&self, through: i64) -> Result<u64>;
+    /// Records that `follower` (a name unique to one process's set of indexes, stable
+    /// across its restarts) has durably applied every change up to `applied_seq`, and is
+    /// alive now. Until it records again, [`ChangeFeed::compact_tombstones`] keeps every
+    /// tombstone after `applied_seq`, but only for [`FOLLOWER_TIMEOUT`]: a follower silent
+    /// for longer (or never recorded) may have missed tombstones and must rebuild its
+    /// indexes from scratch rather than follow on.
+    async fn record_follower(&self, follower: &str, applied_seq: i64) -> Result<()>;
 }
 
 /// Everything Gantry persists, as one object: `Arc<dyn Store>`.

@@ -36,6 +36,7 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| gantry_core::Error::internal_from("migrating PostgreSQL", e))?;
+        sql::rekey_emails(&pool).await?;
         Ok(Self { pool })
     }
 
@@ -52,6 +53,15 @@ impl PostgresStore {
     /// A plain transaction: the change counter's row lock orders concurrent writers.
     async fn begin_write(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         self.pool.begin().await.db()
+    }
+
+    /// A read transaction: every query in it reads one snapshot (`REPEATABLE READ`, which
+    /// for a read-only transaction never fails to serialize).
+    async fn begin_read(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .db()
     }
 }
 

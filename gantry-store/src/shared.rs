@@ -1,10 +1,12 @@
 //! What both backends' queries share that involves no database type, so it is compiled
 //! once: column lists, ownership checks, search keys, keyset cursors and paging.
 
-use gantry_core::Result;
 use gantry_core::ids::{CollectionId, ConversationId, DocumentId, EntityId, MessageId};
 use gantry_core::model::Conversation;
 use gantry_core::store::{Cursor, Page};
+use gantry_core::{Error, Result};
+use icu_casemap::CaseMapper;
+use icu_normalizer::ComposingNormalizer;
 use uuid::Uuid;
 
 use crate::convert::{bad_cursor, to_micros};
@@ -101,6 +103,35 @@ owned!(
     EntityId in "entities",
     MessageId in "messages",
 );
+
+/// The key an email address is unique by and found by: NFKC, then full Unicode case
+/// folding, then NFKC again (folding can leave a string unnormalised). Spellings that
+/// differ only by case or by compatibility characters are one address: `Kim@x.com`,
+/// `\u{212A}im@x.com` (Kelvin sign) and fullwidth `ｋｉｍ@x.com` all key as `kim@x.com`, and
+/// `STRASSE` and `straße` as `strasse`. `to_lowercase` folded some of these and not others.
+pub(crate) fn email_key(email: &str) -> String {
+    let nfkc = ComposingNormalizer::new_nfkc();
+    let normal = nfkc.normalize(email.trim());
+    let folded = CaseMapper::new().fold_string(&normal);
+    nfkc.normalize(&folded).into_owned()
+}
+
+/// Refuses an address spelled with characters that NFKC replaces (the Kelvin sign,
+/// fullwidth or ligature letters, superscripts, or letters left decomposed): it would
+/// only look like the address it keys as, so it could take that address before its
+/// owner registers. The same address written plainly is accepted.
+pub(crate) fn check_email_spelling(email: &str) -> Result<()> {
+    if ComposingNormalizer::new_nfkc().normalize(email) == email {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "email",
+        format!(
+            "`{email}` uses look-alike or compatibility characters; write it as `{}`",
+            ComposingNormalizer::new_nfkc().normalize(email)
+        ),
+    ))
+}
 
 /// The key collection names are unique by and sorted on: trimmed and lower-cased.
 pub(crate) fn name_key(name: &str) -> String {

@@ -89,6 +89,7 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| gantry_core::Error::internal_from("migrating SQLite", e))?;
+        sql::rekey_emails(&pool).await?;
         Ok(Self { pool })
     }
 
@@ -116,6 +117,13 @@ impl SqliteStore {
     /// waits for other writers up front instead of failing when it first writes.
     async fn begin_write(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.db()
+    }
+
+    /// A read transaction: every query in it reads one snapshot. In WAL mode a deferred
+    /// `BEGIN` takes its snapshot at its first read and keeps it to the end, without
+    /// blocking writers.
+    async fn begin_read(&self) -> gantry_core::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN DEFERRED").await.db()
     }
 }
 

@@ -2,18 +2,18 @@
 //! then most recently updated), searched by title, and deleted with what they taught.
 
 use async_trait::async_trait;
-use gantry_core::ids::{ConversationId, UserId};
+use gantry_core::ids::{ConversationId, MessageId, UserId};
 use gantry_core::model::{Conversation, ConversationPatch, ImportedConversation, NewConversation};
 use gantry_core::store::{ConversationFilter, ConversationStore, Page, PageRequest};
 use gantry_core::{Error, Result};
 use uuid::Uuid;
 
 use super::super::This;
-use super::changes::{Doomed, next_seqs, tombstone};
+use super::changes::{Doomed, lock_counter, next_seqs, tombstone};
 use super::messages::{insert_message, message_from};
 use super::personas::usable_persona;
 use super::rows::conversation_row;
-use super::{Tx, commit, require_affected, require_owned};
+use super::{Tx, commit, require_affected};
 use crate::convert::{DbResult, now, to_micros};
 use crate::shared::{
     conversation_cols, conversation_cursor, name_search, paged, parse_conversation_cursor,
@@ -40,6 +40,40 @@ async fn insert_conversation(tx: &mut Tx, conversation: &Conversation) -> Result
     .await
     .db()?;
     require_affected(&done, || conversation.owner_id.describe())
+}
+
+/// Takes the row lock of the owner's conversation `id` (a no-op update), or fails with
+/// `NotFound`.
+pub(super) async fn lock_conversation(
+    tx: &mut Tx,
+    owner: UserId,
+    id: ConversationId,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE conversations SET updated_at = updated_at WHERE id = $1 AND owner_id = $2",
+    )
+    .bind(id.0)
+    .bind(owner.0)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    require_affected(&done, || id.describe())
+}
+
+/// Takes the row lock of the conversation the owner's message `id` is in, or fails with
+/// `NotFound`. A fact learned from a message and the message's deletion take this lock, so
+/// the deletion always sees the fact and forgets it.
+pub(super) async fn lock_conversation_of(tx: &mut Tx, owner: UserId, id: MessageId) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE conversations SET updated_at = updated_at WHERE id = \
+         (SELECT conversation_id FROM messages WHERE id = $1 AND owner_id = $2)",
+    )
+    .bind(id.0)
+    .bind(owner.0)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    require_affected(&done, || id.describe())
 }
 
 #[async_trait]
@@ -167,59 +201,49 @@ impl ConversationStore for This {
     ) -> Result<Conversation> {
         patch.validate()?;
         let mut tx = self.begin_write().await?;
+        if let Some(Some(persona)) = patch.persona_id {
+            usable_persona(&mut tx, owner, persona).await?;
+        }
+        // One statement that sets only what the patch names: on PostgreSQL it re-reads the
+        // row once it holds its lock, so two patches of different fields at the same time
+        // both stick (reading the row and writing every column back lost one of them).
         let row = sqlx::query(concat!(
-            "SELECT ",
-            conversation_cols!(),
-            " FROM conversations WHERE id = $1 AND owner_id = $2"
+            "UPDATE conversations SET \
+             title = COALESCE($3, title), title_key = COALESCE($4, title_key), \
+             pinned = COALESCE($5, pinned), archived = COALESCE($6, archived), \
+             persona_id = CASE WHEN $7 THEN $8 ELSE persona_id END, \
+             model = CASE WHEN $9 THEN $10 ELSE model END, updated_at = $11 \
+             WHERE id = $1 AND owner_id = $2 RETURNING ",
+            conversation_cols!()
         ))
         .bind(id.0)
         .bind(owner.0)
+        .bind(patch.title.as_deref())
+        .bind(patch.title.as_deref().map(title_key))
+        .bind(patch.pinned)
+        .bind(patch.archived)
+        .bind(patch.persona_id.is_some())
+        .bind(patch.persona_id.flatten().map(|p| p.0))
+        .bind(patch.model.is_some())
+        .bind(patch.model.flatten())
+        .bind(to_micros(now()))
         .fetch_optional(&mut *tx)
         .await
         .db()?
         .ok_or_else(|| Error::not_found(id.describe()))?;
-        let mut c = conversation_row(&row)?;
-        if let Some(title) = patch.title {
-            c.title = title;
-        }
-        if let Some(pinned) = patch.pinned {
-            c.pinned = pinned;
-        }
-        if let Some(archived) = patch.archived {
-            c.archived = archived;
-        }
-        if let Some(persona) = patch.persona_id {
-            if let Some(p) = persona {
-                usable_persona(&mut tx, owner, p).await?;
-            }
-            c.persona_id = persona;
-        }
-        if let Some(model) = patch.model {
-            c.model = model;
-        }
-        c.updated_at = now();
-        sqlx::query(
-            "UPDATE conversations SET title = $2, pinned = $3, archived = $4, persona_id = $5, \
-             model = $6, updated_at = $7, title_key = $8 WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(&c.title)
-        .bind(c.pinned)
-        .bind(c.archived)
-        .bind(c.persona_id.map(|p| p.0))
-        .bind(&c.model)
-        .bind(to_micros(c.updated_at))
-        .bind(title_key(&c.title))
-        .execute(&mut *tx)
-        .await
-        .db()?;
+        let conversation = conversation_row(&row)?;
         commit(tx).await?;
-        Ok(c)
+        Ok(conversation)
     }
 
     async fn delete_conversation(&self, owner: UserId, id: ConversationId) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        require_owned(&mut tx, owner, id).await?;
+        // Locks in the order every writer takes them, the change counter first (so no
+        // message is added or renumbered meanwhile), then the conversation's row, which
+        // `add_relation` takes too: no fact can be learned from one of its messages
+        // between forgetting its facts and deleting its messages.
+        lock_counter(&mut tx).await?;
+        lock_conversation(&mut tx, owner, id).await?;
         // Forget what the conversation taught: the foreign key alone would keep the facts
         // with their provenance cleared.
         sqlx::query(

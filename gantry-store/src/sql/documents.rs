@@ -9,7 +9,7 @@ use gantry_core::{Error, Result};
 use uuid::Uuid;
 
 use super::super::This;
-use super::changes::{Doomed, next_seqs, tombstone};
+use super::changes::{Doomed, lock_counter, next_seqs, tombstone};
 use super::rows::{chunk_row, document_row};
 use super::{commit, require_affected, require_owned};
 use crate::convert::{DbResult, embedding_to_bytes, now, to_micros};
@@ -260,6 +260,9 @@ impl DocumentStore for This {
     async fn reindex_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         require_owned(&mut tx, owner, document).await?;
+        // Read the chunks under the counter's lock, so none is added or deleted before
+        // they are renumbered.
+        lock_counter(&mut tx).await?;
         let ids: Vec<Uuid> =
             sqlx::query_scalar("SELECT id FROM chunks WHERE document_id = $1 ORDER BY ordinal")
                 .bind(document.0)

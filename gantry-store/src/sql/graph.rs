@@ -8,6 +8,7 @@ use gantry_core::store::GraphStore;
 use gantry_core::{Error, Result};
 
 use super::super::This;
+use super::conversations::lock_conversation_of;
 use super::rows::{entity_row, relation_row};
 use super::{commit, require_affected, require_owned};
 use crate::convert::{DbResult, now, to_micros};
@@ -82,7 +83,10 @@ impl GraphStore for This {
             require_owned(&mut tx, owner, entity).await?;
         }
         if let Some(message) = new.source_message_id {
-            require_owned(&mut tx, owner, message).await?;
+            // Not only a check that the message is the owner's: deleting the message or its
+            // conversation takes the same lock before it forgets the message's facts, so
+            // this fact is either seen and forgotten or refused as about a missing message.
+            lock_conversation_of(&mut tx, owner, message).await?;
         }
         let existing = sqlx::query(concat!(
             "SELECT ",

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use super::super::This;
 use super::changes::next_seqs;
+use super::conversations::lock_conversation_of;
 use super::rows::{get, message_row};
 use super::{Tx, commit, require_affected, require_owned};
 use crate::convert::{DbResult, bad_cursor, now, to_micros};
@@ -201,6 +202,8 @@ impl MessageStore for This {
     async fn delete_message(&self, owner: UserId, id: MessageId) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let seq = next_seqs(&mut tx, 1).await?;
+        // As `add_relation` does: a fact learned from this message meanwhile is seen below.
+        lock_conversation_of(&mut tx, owner, id).await?;
         let done = sqlx::query(
             "INSERT INTO tombstones (seq, kind, item_id, owner_id) \
              SELECT $3, 'message', id, owner_id FROM messages WHERE id = $1 AND owner_id = $2",

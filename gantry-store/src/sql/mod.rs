@@ -14,9 +14,9 @@
 //! (with conversation scopes), [`personas`], [`graph`] and [`usage`]; [`changes`] keeps the
 //! change feed (change numbers and tombstones) and [`rows`] maps rows to domain values.
 //! What needs no database type (column lists, cursors, search keys) is in
-//! [`crate::shared`], compiled once. Each backend provides `self.pool` and
+//! [`crate::shared`], compiled once. Each backend provides `self.pool`,
 //! `self.begin_write()` (a transaction that already holds the write lock where that
-//! matters).
+//! matters) and `self.begin_read()` (a read transaction that sees one snapshot).
 
 // Both backends include this module on purpose: that is how one SQL text serves both.
 #![allow(clippy::duplicate_mod)]
@@ -33,6 +33,8 @@ mod rows;
 mod sessions;
 mod usage;
 mod users;
+
+pub(super) use users::rekey_emails;
 
 use async_trait::async_trait;
 use gantry_core::ids::UserId;

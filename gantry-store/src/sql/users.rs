@@ -7,17 +7,45 @@ use gantry_core::store::{Cursor, Page, PageRequest, UserStore};
 use gantry_core::{Error, Result};
 use uuid::Uuid;
 
-use super::super::This;
+use super::super::{Db, This};
 use super::changes::{Doomed, tombstone};
 use super::rows::{get, user_row};
 use super::{commit, require_affected};
 use crate::convert::{DbResult, now, to_micros, to_u64};
-use crate::shared::{paged, user_cols, uuid_cursor};
+use crate::shared::{check_email_spelling, email_key, paged, user_cols, uuid_cursor};
+
+/// Brings every stored email key to [`email_key`]'s form (keys were once lower-cased
+/// emails, which differ from it only for addresses outside ASCII). An address whose new key
+/// another account already has keeps its old key, with a warning: an administrator must
+/// decide which account keeps the address.
+pub(in super::super) async fn rekey_emails(pool: &sqlx::Pool<Db>) -> Result<()> {
+    let rows: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, email, email_key FROM users")
+            .fetch_all(pool)
+            .await
+            .db()?;
+    for (id, email, old) in rows {
+        let key = email_key(&email);
+        if key == old {
+            continue;
+        }
+        let done = sqlx::query("UPDATE users SET email_key = $2 WHERE id = $1")
+            .bind(id)
+            .bind(&key)
+            .execute(pool)
+            .await;
+        if let Err(error) = done {
+            tracing::warn!(%id, %email, %error, "cannot re-key this email: another account has the same address");
+        }
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl UserStore for This {
     async fn create_user(&self, new: NewUser) -> Result<User> {
         new.validate()?;
+        check_email_spelling(&new.email)?;
         let user = User {
             id: UserId::new(),
             email: new.email,
@@ -32,7 +60,7 @@ impl UserStore for This {
         )
         .bind(user.id.0)
         .bind(&user.email)
-        .bind(user.email.to_lowercase())
+        .bind(email_key(&user.email))
         .bind(&user.display_name)
         .bind(&new.password_hash)
         .bind(user.role.as_str())
@@ -64,7 +92,7 @@ impl UserStore for This {
             user_cols!(),
             ", password_hash FROM users WHERE email_key = $1"
         ))
-        .bind(email.trim().to_lowercase())
+        .bind(email_key(email))
         .fetch_optional(&self.pool)
         .await
         .db()?;

@@ -500,7 +500,60 @@ async fn import_recreates_a_conversation_whole_or_not_at_all(store: TestStore) {
     assert_eq!(all_pages(&store, ada, false, 10).await.len(), 1);
 }
 
+/// Two patches of different fields at the same moment (a user pins a conversation while
+/// the auto-title renames it): both must stick, neither may write back the other's old value.
+async fn concurrent_patches_of_different_fields_both_stick(store: TestStore) {
+    let store = store.store.clone();
+    let ada = user(&*store, "ada").await;
+    let c = store
+        .create_conversation(ada.id, titled("Draft"))
+        .await
+        .unwrap();
+    let mut lost = Vec::new();
+    for round in 0..40 {
+        let pinned = round % 2 == 0;
+        let title = format!("Title {round}");
+        let pin = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let patch = ConversationPatch {
+                    pinned: Some(pinned),
+                    ..Default::default()
+                };
+                store.update_conversation(ada.id, c.id, patch).await
+            })
+        };
+        let rename = {
+            let (store, title) = (store.clone(), title.clone());
+            tokio::spawn(async move {
+                let patch = ConversationPatch {
+                    title: Some(title),
+                    ..Default::default()
+                };
+                store.update_conversation(ada.id, c.id, patch).await
+            })
+        };
+        pin.await.unwrap().unwrap();
+        rename.await.unwrap().unwrap();
+        let now = store.conversation(ada.id, c.id).await.unwrap();
+        if now.pinned != pinned || now.title != title {
+            lost.push((round, now.pinned, now.title));
+        }
+    }
+    assert!(
+        lost.is_empty(),
+        "patches lost (round, pinned, title): {lost:?}"
+    );
+    // The title is still what search finds it by.
+    let found = store
+        .search_conversations(ada.id, "title 39", 5)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
+
 crate::conformance!(
+    concurrent_patches_of_different_fields_both_stick,
     import_recreates_a_conversation_whole_or_not_at_all,
     search_matches_titles_ignoring_case,
     search_takes_wildcards_literally,

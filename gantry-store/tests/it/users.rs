@@ -4,6 +4,7 @@ use gantry_core::Error;
 use gantry_core::auth;
 use gantry_core::model::{NewUser, Role};
 use gantry_core::store::PageRequest;
+use gantry_core::store::UserStore as _;
 use time::{Duration, OffsetDateTime};
 
 use crate::harness::{TestStore, fake_hash, real_hash, user};
@@ -184,7 +185,92 @@ async fn roles_and_deletion(store: TestStore) {
     ));
 }
 
+fn new_user(email: &str) -> NewUser {
+    NewUser {
+        email: email.into(),
+        display_name: "X".into(),
+        password_hash: fake_hash(),
+        role: Role::User,
+    }
+}
+
+/// An address spelled with compatibility characters (the Kelvin sign, fullwidth letters)
+/// looks like another address: it can neither take that address first nor sign in as a
+/// different account; it finds the one account the plain address names.
+async fn a_look_alike_email_cannot_squat_or_split_an_account(store: TestStore) {
+    let kelvin = "\u{212A}im@x.com";
+    let fullwidth = "\u{FF4B}\u{FF49}\u{FF4D}@x.com";
+    // Registering first does not take the real owner's address.
+    for squat in [kelvin, fullwidth] {
+        let err = store.create_user(new_user(squat)).await.unwrap_err();
+        assert_eq!(err.invalid_field(), Some("email"), "{squat}: {err}");
+    }
+    let kim = store.create_user(new_user("Kim@x.com")).await.unwrap();
+    for squat in [kelvin, fullwidth] {
+        assert!(store.create_user(new_user(squat)).await.is_err(), "{squat}");
+    }
+    // Every spelling of the address finds the same single account.
+    for spelling in ["kim@x.com", "KIM@X.COM", kelvin, fullwidth] {
+        let found = store.credentials(spelling).await.unwrap();
+        assert_eq!(found.map(|c| c.user.id), Some(kim.id), "{spelling}");
+    }
+    assert_eq!(store.count_users().await.unwrap(), 1);
+}
+
+/// Case is compared by Unicode case folding, not only by lower-casing: `STRASSE` and
+/// `straße` are one address, and so are the Greek final and medial sigma.
+async fn emails_differing_only_by_case_folding_are_one_account(store: TestStore) {
+    let first = store
+        .create_user(new_user("STRASSE@example.test"))
+        .await
+        .unwrap();
+    let err = store
+        .create_user(new_user("straße@example.test"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    let found = store.credentials("Straße@Example.test").await.unwrap();
+    assert_eq!(found.map(|c| c.user.id), Some(first.id));
+
+    let sigma = store
+        .create_user(new_user("\u{3C3}\u{3BF}\u{3C6}\u{3BF}\u{3C2}@example.test"))
+        .await
+        .unwrap();
+    let err = store
+        .create_user(new_user("\u{3A3}\u{39F}\u{3A6}\u{39F}\u{3A3}@example.test"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    let found = store
+        .credentials("\u{3C3}\u{3BF}\u{3C6}\u{3BF}\u{3C3}@example.test")
+        .await
+        .unwrap();
+    assert_eq!(found.map(|c| c.user.id), Some(sigma.id));
+    assert_eq!(store.count_users().await.unwrap(), 2);
+}
+
+/// An account saved when keys were lower-cased emails is found by its new key once the
+/// store is opened again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_the_store_rekeys_emails_saved_lower_cased() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gantry.db");
+    let store = gantry_store::SqliteStore::open(&path).await.unwrap();
+    let created = store.create_user(new_user("Straße@x.test")).await.unwrap();
+    sqlx::query("UPDATE users SET email_key = 'straße@x.test'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(store.credentials("STRASSE@x.test").await.unwrap().is_none());
+    store.close().await;
+    let store = gantry_store::SqliteStore::open(&path).await.unwrap();
+    let found = store.credentials("STRASSE@x.test").await.unwrap();
+    assert_eq!(found.map(|c| c.user.id), Some(created.id));
+}
+
 crate::conformance!(
+    a_look_alike_email_cannot_squat_or_split_an_account,
+    emails_differing_only_by_case_folding_are_one_account,
     create_read_and_sign_in,
     duplicate_email_is_a_conflict_in_any_case,
     bad_user_input_names_the_field_and_changes_nothing,
