@@ -84,6 +84,9 @@ pub struct Indexer {
     nudge: Notify,
     /// Items skipped by the vector side since start (see [`CatchUp::skipped`]).
     skipped: AtomicU64,
+    /// The name this indexer's position is recorded under in the store, so compaction
+    /// keeps the tombstones it has not applied (several instances on one database).
+    follower: Option<String>,
 }
 
 impl std::fmt::Debug for Indexer {
@@ -157,7 +160,16 @@ impl Indexer {
             running: tokio::sync::Mutex::new(()),
             nudge: Notify::new(),
             skipped: AtomicU64::new(0),
+            follower: None,
         }
+    }
+
+    /// Records this indexer's position in the store under `name` whenever it saves, so
+    /// the store keeps every tombstone it has not applied yet (see
+    /// `ChangeFeed::record_follower`).
+    pub fn with_follower(mut self, name: impl Into<String>) -> Self {
+        self.follower = Some(name.into());
+        self
     }
 
     /// Sets how many changes are fetched, embedded and applied at a time (1 to 500, the
@@ -315,8 +327,9 @@ impl Indexer {
         Ok(changes)
     }
 
-    /// Saves the vector index to its file (if it has one), then lets the store forget the
-    /// tombstones every index has durably applied.
+    /// Saves the vector index to its file (if it has one), records the position every
+    /// index has durably applied (as a follower, when named), then lets the store forget
+    /// the tombstones no live follower still needs.
     pub async fn save(&self) -> Result<()> {
         let mut durable = i64::MAX;
         if let Some(side) = self.vectors.clone() {
@@ -335,6 +348,9 @@ impl Indexer {
             durable = durable.min(index.applied_seq().await?);
         }
         if durable != i64::MAX && durable > 0 {
+            if let Some(name) = &self.follower {
+                self.store.record_follower(name, durable).await?;
+            }
             self.store.compact_tombstones(durable).await?;
         }
         Ok(())

@@ -65,7 +65,8 @@ impl RetrievalStack {
             }
             None => None,
         };
-        let stack = Self::with_indexes(store, vectors, keywords, options)?;
+        let follower = follower_name(dir)?;
+        let stack = Self::wire(store, vectors, keywords, options, Some(follower))?;
         stack.indexer.reconcile().await?;
         Ok(stack)
     }
@@ -96,13 +97,27 @@ impl RetrievalStack {
         keywords: Arc<dyn KeywordIndex>,
         options: HybridOptions,
     ) -> Result<Self> {
+        Self::wire(store, side, keywords, options, None)
+    }
+
+    fn wire(
+        store: Arc<dyn ChangeFeed>,
+        side: Option<VectorSide>,
+        keywords: Arc<dyn KeywordIndex>,
+        options: HybridOptions,
+        follower: Option<String>,
+    ) -> Result<Self> {
         options.validate()?;
         let search = Arc::new(HybridSearch::new(
             side.as_ref().map(|side| side.embedder.clone()),
             side.as_ref().map(|side| side.index.clone()),
             keywords.clone(),
         ));
-        let indexer = Arc::new(Indexer::new(store, side, Some(keywords)));
+        let mut indexer = Indexer::new(store, side, Some(keywords));
+        if let Some(name) = follower {
+            indexer = indexer.with_follower(name);
+        }
+        let indexer = Arc::new(indexer);
         let retriever = Arc::new(HybridRetriever::new(search.clone(), options));
         Ok(Self {
             indexer,
@@ -110,4 +125,21 @@ impl RetrievalStack {
             retriever,
         })
     }
+}
+
+/// This data directory's name as a follower of the change feed: a random id kept in
+/// `dir/follower`, made on first use, so instances sharing one database never collide.
+fn follower_name(dir: &Path) -> Result<String> {
+    let path = dir.join("follower");
+    if let Ok(name) = std::fs::read_to_string(&path) {
+        let name = name.trim();
+        if !name.is_empty() {
+            return Ok(name.to_owned());
+        }
+    }
+    let name = format!("indexes-{}", uuid::Uuid::now_v7());
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&path, &name))
+        .map_err(|e| Error::internal_from(format!("writing {}", path.display()), e))?;
+    Ok(name)
 }

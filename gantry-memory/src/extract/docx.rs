@@ -23,7 +23,8 @@ pub(super) fn docx_to_text(bytes: &[u8], limits: &ExtractLimits) -> Result<Strin
     if entry.size() > limit as u64 {
         return Err(ExtractError::UnpacksTooLarge { limit });
     }
-    let mut xml = Vec::new();
+    // Sized from the declaration, so an honest file is read without regrowing the buffer.
+    let mut xml = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(limit).min(limit));
     (&mut entry)
         .take(limit as u64 + 1)
         .read_to_end(&mut xml)

@@ -4,10 +4,10 @@ use super::FileKind;
 use super::error::{ExtractError, damaged};
 
 /// The largest page rendered through a document tree (html2text); larger ones are read by
-/// [`strip_tags`], in one pass and linear memory. The tree costs up to about 150 bytes
-/// per byte of markup (measured: a 57 KiB page of links peaked at 8.4 MB), so this caps
-/// it near 40 MB however large the upload.
-pub const MAX_HTML_TREE_BYTES: usize = 256 * 1024;
+/// [`strip_tags`], in one pass and linear memory. The tree costs up to about 450 bytes
+/// per byte of markup (measured: 28 KiB of `<p>a` peaked at 12.8 MB, 57 KiB of links at
+/// 8.4 MB), so this caps it near 32 MB however large the upload.
+pub const MAX_HTML_TREE_BYTES: usize = 64 * 1024;
 
 /// Rendered wide (no wrapping inside paragraphs), tables as one cell per line, with no
 /// markup (no `#` before headings, no link references) to pollute keyword search;
