@@ -56,6 +56,9 @@ pub struct Chat {
     pub history_messages: u32,
     /// Whether the model titles new conversations (else their first words do).
     pub title_with_model: bool,
+    /// Seconds a turn waits for a caller that stopped reading before it stops the model
+    /// and saves the answer as partial (1 to 3,600).
+    pub reader_timeout_secs: u64,
 }
 
 impl Default for Chat {
@@ -67,6 +70,7 @@ impl Default for Chat {
             max_context_tokens: engine.max_context_tokens,
             history_messages: engine.history_messages,
             title_with_model: engine.title_with_model,
+            reader_timeout_secs: engine.reader_timeout.as_secs(),
         }
     }
 }
@@ -314,6 +318,7 @@ impl Config {
             history_messages: self.chat.history_messages,
             title_with_model: self.chat.title_with_model,
             default_model: first.and_then(|b| b.default_model.clone()),
+            reader_timeout: std::time::Duration::from_secs(self.chat.reader_timeout_secs),
             signup: self.accounts.signup,
             session_lifetime: std::time::Duration::from_secs(
                 u64::from(self.accounts.session_hours) * 3600,
@@ -362,6 +367,7 @@ fn chat_field(field: &'static str) -> &'static str {
         "history_messages" => "chat.history_messages",
         "retrieval_k" => "retrieval.k",
         "session_lifetime" => "accounts.session_hours",
+        "reader_timeout" => "chat.reader_timeout_secs",
         other => other,
     }
 }

@@ -89,6 +89,10 @@ pub struct MessageUpdate {
 pub trait UserStore: Send + Sync {
     /// Creates an account. A second account with the same email (in any case) is a conflict.
     async fn create_user(&self, new: NewUser) -> Result<User>;
+    /// Creates an account as an admin when it is the first, else with `new.role`, deciding
+    /// under a lock: of several accounts made at once on an empty store, exactly one is the
+    /// admin.
+    async fn create_user_or_first_admin(&self, new: NewUser) -> Result<User>;
     /// One account.
     async fn user(&self, id: UserId) -> Result<User>;
     /// The account and password hash for an email, for signing in.

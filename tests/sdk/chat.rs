@@ -11,6 +11,17 @@ use time::{Duration, OffsetDateTime};
 
 use crate::support::{self, conversation, user};
 
+/// A question this small model answers at length (400 tokens, greedy), so a turn outlasts
+/// the 64 events it buffers and a few seconds of streaming.
+const LONG_ANSWER: &str = "Write a long story about a cat who travels the world.";
+
+fn long_answer() -> TurnOptions {
+    TurnOptions {
+        temperature: Some(0.0),
+        ..TurnOptions::default()
+    }
+}
+
 async fn messages(
     gantry: &Gantry,
     user: gantry::UserId,
@@ -166,6 +177,98 @@ async fn facts_learned_from_a_turn_are_used_shown_and_forgotten() {
         "a forgotten fact is not used: {:?}",
         answer.citations
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_is_in_the_store_while_it_streams() {
+    // What a crash mid-stream would leave: the answer's row, partial, holding what the
+    // user had seen up to the last checkpoint (a second apart by default).
+    let Some(env) = support::open_with("answer written while streaming", |config| {
+        config.chat.answer_tokens = 400;
+    })
+    .await
+    else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
+    let chat = conversation(gantry, ada).await;
+    let mut turn = gantry
+        .for_user(ada)
+        .chat(chat, LONG_ANSWER, long_answer())
+        .await
+        .unwrap();
+    let mut received = String::new();
+    let mut first_token = None;
+    while let Some(event) = turn.next().await {
+        match event.unwrap() {
+            TurnEvent::Token(piece) => {
+                received.push_str(&piece);
+                let since = *first_token.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() > std::time::Duration::from_millis(2_500) {
+                    break;
+                }
+            }
+            TurnEvent::Done(_) => panic!("the answer ended before the test could look"),
+            TurnEvent::Context(_) => {}
+        }
+    }
+    // Still streaming (the turn is held, not dropped): the row is there, partial, and
+    // holds a prefix of what was received.
+    let stored = messages(gantry, ada, chat).await;
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    let draft = &stored[1];
+    assert_eq!(draft.role, MessageRole::Assistant);
+    assert_eq!(draft.status, MessageStatus::Partial);
+    assert!(!draft.content.is_empty(), "a checkpoint was written");
+    assert!(
+        received.starts_with(&draft.content),
+        "stored {:?}, received {received:?}",
+        draft.content
+    );
+    drop(turn);
+    gantry.engine().idle().await;
+    let stored = messages(gantry, ada, chat).await;
+    assert_eq!(
+        stored.len(),
+        2,
+        "one answer row, finished in place: {stored:?}"
+    );
+    assert_eq!(stored[1].id, draft.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_stops_reading_is_timed_out_and_the_answer_saved() {
+    let Some(env) = support::open_with("stalled reader", |config| {
+        config.chat.answer_tokens = 400;
+        config.chat.reader_timeout_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
+    let chat = conversation(gantry, ada).await;
+    // Asked, then never read: after the 64 buffered events the turn waits on its reader.
+    let turn = gantry
+        .for_user(ada)
+        .chat(chat, LONG_ANSWER, long_answer())
+        .await
+        .unwrap();
+    // The turn gives up on its reader and finishes, although `turn` is still held.
+    tokio::time::timeout(std::time::Duration::from_secs(120), gantry.engine().idle())
+        .await
+        .expect("the turn finished without its reader");
+    let stored = messages(gantry, ada, chat).await;
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert_eq!(stored[1].status, MessageStatus::Partial, "{:?}", stored[1]);
+    assert!(
+        stored[1].completion_tokens.unwrap() < 400,
+        "the model was stopped: {:?}",
+        stored[1]
+    );
+    drop(turn);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

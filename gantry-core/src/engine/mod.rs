@@ -76,6 +76,12 @@ pub struct EngineSettings {
     pub signup: SignupPolicy,
     /// How long a sign-in session lasts.
     pub session_lifetime: std::time::Duration,
+    /// How often a streaming answer is written to the store while it grows, so a crash
+    /// loses at most this much of what the user saw (the row is `partial` until the end).
+    pub answer_checkpoint: std::time::Duration,
+    /// How long a turn waits for a caller that stops reading its events before it stops
+    /// the model and saves the answer as `partial`, so nobody holds a model slot forever.
+    pub reader_timeout: std::time::Duration,
 }
 
 impl Default for EngineSettings {
@@ -91,6 +97,8 @@ impl Default for EngineSettings {
             default_model: None,
             signup: SignupPolicy::default(),
             session_lifetime: DEFAULT_SESSION_LIFETIME,
+            answer_checkpoint: std::time::Duration::from_secs(1),
+            reader_timeout: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -134,6 +142,19 @@ impl EngineSettings {
             return Err(Error::invalid(
                 "session_lifetime",
                 "must be at least a minute",
+            ));
+        }
+        let second = std::time::Duration::from_secs(1);
+        if !(second..=3600 * second).contains(&self.reader_timeout) {
+            return Err(Error::invalid(
+                "reader_timeout",
+                "must be 1 to 3,600 seconds",
+            ));
+        }
+        if self.answer_checkpoint < std::time::Duration::from_millis(100) {
+            return Err(Error::invalid(
+                "answer_checkpoint",
+                "must be at least 100 ms",
             ));
         }
         Ok(())

@@ -310,7 +310,37 @@ async fn admins_manage_accounts_and_nobody_else_can(store: TestStore) {
     assert_eq!(engine.operator().stats().await.unwrap().users, 1);
 }
 
+async fn of_simultaneous_first_signups_exactly_one_is_the_admin(store: TestStore) {
+    // Eight people sign up at once on a new installation with open sign-up.
+    let engine = open(&store, SignupPolicy::Open);
+    let signups = (0..8).map(|i| {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.register(account(&format!("u{i}@example.com"))).await })
+    });
+    let users: Vec<_> = futures::future::join_all(signups)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap().unwrap())
+        .collect();
+    let admins = users.iter().filter(|u| u.role == Role::Admin).count();
+    assert_eq!(admins, 1, "{users:?}");
+    let listed = engine
+        .operator()
+        .users(PageRequest::first(50))
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .items
+            .iter()
+            .filter(|u| u.role == Role::Admin)
+            .count(),
+        1
+    );
+}
+
 gantry_test::on_both_backends!(
+    of_simultaneous_first_signups_exactly_one_is_the_admin,
     signup_follows_the_policy_and_the_first_account_is_the_admin,
     signing_in_starts_a_session_and_signing_out_ends_it,
     an_expired_session_is_refused,

@@ -7,7 +7,7 @@ use gantry_core::store::{Cursor, Page, PageRequest, UserStore};
 use gantry_core::{Error, Result};
 use uuid::Uuid;
 
-use super::super::{Db, This};
+use super::super::{BACKEND, Db, This};
 use super::changes::{Doomed, tombstone};
 use super::rows::{get, user_row};
 use super::{commit, require_affected};
@@ -41,34 +41,65 @@ pub(in super::super) async fn rekey_emails(pool: &sqlx::Pool<Db>) -> Result<()> 
     Ok(())
 }
 
+/// Inserts a checked account.
+async fn insert_user(conn: &mut <Db as sqlx::Database>::Connection, new: NewUser) -> Result<User> {
+    new.validate()?;
+    check_email_spelling(&new.email)?;
+    let user = User {
+        id: UserId::new(),
+        email: new.email,
+        display_name: new.display_name,
+        role: new.role,
+        disabled: false,
+        created_at: now(),
+    };
+    sqlx::query(
+        "INSERT INTO users (id, email, email_key, display_name, password_hash, role, disabled, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(user.id.0)
+    .bind(&user.email)
+    .bind(email_key(&user.email))
+    .bind(&user.display_name)
+    .bind(&new.password_hash)
+    .bind(user.role.as_str())
+    .bind(user.disabled)
+    .bind(to_micros(user.created_at))
+    .execute(&mut *conn)
+    .await
+    .db_conflict(|| format!("a user with email {} already exists", user.email))?;
+    Ok(user)
+}
+
 #[async_trait]
 impl UserStore for This {
     async fn create_user(&self, new: NewUser) -> Result<User> {
+        let mut conn = self.pool.acquire().await.db()?;
+        insert_user(&mut conn, new).await
+    }
+
+    async fn create_user_or_first_admin(&self, mut new: NewUser) -> Result<User> {
         new.validate()?;
         check_email_spelling(&new.email)?;
-        let user = User {
-            id: UserId::new(),
-            email: new.email,
-            display_name: new.display_name,
-            role: new.role,
-            disabled: false,
-            created_at: now(),
-        };
-        sqlx::query(
-            "INSERT INTO users (id, email, email_key, display_name, password_hash, role, disabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(user.id.0)
-        .bind(&user.email)
-        .bind(email_key(&user.email))
-        .bind(&user.display_name)
-        .bind(&new.password_hash)
-        .bind(user.role.as_str())
-        .bind(user.disabled)
-        .bind(to_micros(user.created_at))
-        .execute(&self.pool)
-        .await
-        .db_conflict(|| format!("a user with email {} already exists", user.email))?;
+        let mut tx = self.begin_write().await?;
+        // SQLite's write transaction already takes the one write lock. On PostgreSQL this
+        // lock mode conflicts with itself (and with every insert), so registrations on an
+        // empty store take turns and exactly one of them sees it empty.
+        if BACKEND == "postgres" {
+            sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+        if any.is_none() {
+            new.role = Role::Admin;
+        }
+        let user = insert_user(&mut tx, new).await?;
+        commit(tx).await?;
         Ok(user)
     }
 

@@ -8,8 +8,10 @@ use tokio::sync::mpsc;
 
 use super::{Job, Turn, TurnEvent};
 use crate::engine::Engine;
+use crate::ids::MessageId;
 use crate::llm::{ChatEvent, ChatRequest, TokenUsage};
 use crate::model::{Message, MessageRole, MessageStatus, NewMessage, NewUsage};
+use crate::store::MessageUpdate;
 use crate::{Backend, Error, Result, validate};
 
 /// Events buffered between the generating task and a slow reader.
@@ -57,8 +59,9 @@ impl Engine {
 
     async fn run(self, job: Job, events: mpsc::Sender<Result<TurnEvent>>) {
         let (outcome, usage) = self.answer(&job, &events).await;
-        // The reader may be gone (stopped); the answer is saved either way.
-        let _ = events.send(outcome.map(TurnEvent::Done)).await;
+        // The reader may be gone (stopped) or stalled; the answer is saved either way.
+        let timeout = self.inner.settings.reader_timeout;
+        let _ = tokio::time::timeout(timeout, events.send(outcome.map(TurnEvent::Done))).await;
         drop(events);
         if let Some(usage) = usage
             && let Err(error) = self.inner.store.record_usage(usage).await
@@ -78,20 +81,22 @@ impl Engine {
             // Nothing reached the model; the failure is still saved with the question.
             Err(error) => {
                 return self
-                    .save_answer(job, 0, Streamed::default(), Ending::Failed(error))
+                    .save_answer(job, None, 0, Streamed::default(), Ending::Failed(error))
                     .await;
             }
         };
         let (built, citations) = built;
         let prompt_tokens = built.tokens;
-        if events
-            .send(Ok(TurnEvent::Context(citations)))
-            .await
-            .is_err()
-        {
+        if !self.deliver(events, TurnEvent::Context(citations)).await {
             // Stopped before the model was asked: an empty partial answer records it.
             return self
-                .save_answer(job, prompt_tokens, Streamed::default(), Ending::Stopped)
+                .save_answer(
+                    job,
+                    None,
+                    prompt_tokens,
+                    Streamed::default(),
+                    Ending::Stopped,
+                )
                 .await;
         }
         let plan = &job.plan;
@@ -106,6 +111,10 @@ impl Engine {
             started: Some(Instant::now()),
             ..Streamed::default()
         };
+        // The answer's row exists from the start and grows as the answer does, so a crash
+        // mid-stream leaves what the user saw, as a partial answer.
+        let draft = self.start_draft(job).await;
+        let mut checkpoint = Instant::now();
         let opened = tokio::select! {
             biased;
             () = events.closed() => None,
@@ -124,8 +133,12 @@ impl Engine {
                             None => break Ending::Complete,
                             Some(Ok(ChatEvent::Token(piece))) => {
                                 streamed.push(&piece);
-                                if events.send(Ok(TurnEvent::Token(piece))).await.is_err() {
+                                if !self.deliver(events, TurnEvent::Token(piece)).await {
                                     break Ending::Stopped;
+                                }
+                                if checkpoint.elapsed() >= self.inner.settings.answer_checkpoint {
+                                    self.checkpoint(job, draft.as_ref(), &streamed.text).await;
+                                    checkpoint = Instant::now();
                                 }
                             }
                             Some(Ok(ChatEvent::Usage(counted))) => streamed.usage = Some(counted),
@@ -135,16 +148,81 @@ impl Engine {
                 }
             }
         };
-        self.save_answer(job, prompt_tokens, streamed, ending).await
+        let draft = draft.map(|d| d.id);
+        self.save_answer(job, draft, prompt_tokens, streamed, ending)
+            .await
     }
 
-    /// Saves the answer as it ended; a regenerated answer then replaces the old one. A
+    /// Sends an event to the caller; `false` when the caller is gone or has not read for
+    /// [`EngineSettings::reader_timeout`](crate::engine::EngineSettings): the turn then
+    /// stops, and the model's slot is freed, rather than wait on it forever.
+    async fn deliver(&self, events: &mpsc::Sender<Result<TurnEvent>>, event: TurnEvent) -> bool {
+        match tokio::time::timeout(self.inner.settings.reader_timeout, events.send(Ok(event))).await
+        {
+            Ok(sent) => sent.is_ok(),
+            Err(_) => {
+                tracing::warn!("a turn's reader stopped reading; the answer is saved as partial");
+                false
+            }
+        }
+    }
+
+    /// The answer's row, empty and `partial`, written before the model streams. `None`
+    /// (logged) if the store refuses it: the answer is then written once, at the end.
+    async fn start_draft(&self, job: &Job) -> Option<Message> {
+        let plan = &job.plan;
+        let draft = NewMessage {
+            role: MessageRole::Assistant,
+            content: String::new(),
+            status: MessageStatus::Partial,
+            model: plan.model.clone(),
+            prompt_tokens: None,
+            completion_tokens: None,
+            error: None,
+        };
+        match self
+            .inner
+            .store
+            .append_message(plan.user, plan.conversation.id, draft)
+            .await
+        {
+            Ok(message) => Some(message),
+            Err(error) => {
+                tracing::warn!(%error, "could not write the answer's draft; it is saved at the end");
+                None
+            }
+        }
+    }
+
+    /// Writes the answer so far into its draft row.
+    async fn checkpoint(&self, job: &Job, draft: Option<&Message>, text: &str) {
+        let Some(draft) = draft else { return };
+        let update = MessageUpdate {
+            content: text.to_owned(),
+            status: MessageStatus::Partial,
+            prompt_tokens: None,
+            completion_tokens: None,
+            error: None,
+        };
+        if let Err(error) = self
+            .inner
+            .store
+            .update_message(job.plan.user, draft.id, update)
+            .await
+        {
+            tracing::debug!(%error, "could not write the answer so far");
+        }
+    }
+
+    /// Saves the answer as it ended (into its `draft` row, when it has one); a regenerated
+    /// answer then replaces the old one. A
     /// failure is returned (typed) after the partial text and the error are saved. Also
     /// returns the usage to record (off the response path), for calls that reached the
     /// model.
     async fn save_answer(
         &self,
         job: &Job,
+        draft: Option<MessageId>,
         prompt_tokens: usize,
         streamed: Streamed,
         ending: Ending,
@@ -185,22 +263,8 @@ impl Engine {
             completion_tokens: Some(usage.completion_tokens),
             error: error_text,
         };
-        let saved = match self
-            .inner
-            .store
-            .append_message(plan.user, plan.conversation.id, new)
-            .await
-        {
-            Ok(saved) => saved,
-            Err(error) => return (Err(error), None),
-        };
-        if let Some(old) = job.replaces {
-            match self.inner.store.delete_message(plan.user, old).await {
-                Ok(()) | Err(Error::NotFound { .. }) => {}
-                Err(error) => tracing::warn!(%error, "could not remove the replaced answer"),
-            }
-        }
-        // Only calls that reached the model cost anything.
+        // Only calls that reached the model cost anything, whether or not the answer
+        // could be saved.
         let record = match (reached, started) {
             (true, Some(started)) => Some(NewUsage {
                 user_id: plan.user,
@@ -211,9 +275,62 @@ impl Engine {
             }),
             _ => None,
         };
+        let saved = match self.write_answer(job, draft, new).await {
+            Ok(saved) => saved,
+            Err(error) => return (Err(error), record),
+        };
+        if let Some(old) = job.replaces {
+            match self.inner.store.delete_message(plan.user, old).await {
+                Ok(()) | Err(Error::NotFound { .. }) => {}
+                Err(error) => tracing::warn!(%error, "could not remove the replaced answer"),
+            }
+        }
         match failure {
             Some(error) => (Err(error), record),
             None => (Ok(saved), record),
+        }
+    }
+
+    /// Writes the final answer: into its draft row, or as a new message when there is
+    /// none. A database that is briefly unavailable is retried a few times: this is the
+    /// write that makes what the user saw last.
+    async fn write_answer(
+        &self,
+        job: &Job,
+        draft: Option<MessageId>,
+        new: NewMessage,
+    ) -> Result<Message> {
+        let plan = &job.plan;
+        let mut attempt = 0;
+        loop {
+            let written = match draft {
+                Some(draft) => {
+                    let update = MessageUpdate {
+                        content: new.content.clone(),
+                        status: new.status,
+                        prompt_tokens: new.prompt_tokens,
+                        completion_tokens: new.completion_tokens,
+                        error: new.error.clone(),
+                    };
+                    self.inner
+                        .store
+                        .update_message(plan.user, draft, update)
+                        .await
+                }
+                None => {
+                    self.inner
+                        .store
+                        .append_message(plan.user, plan.conversation.id, new.clone())
+                        .await
+                }
+            };
+            match written {
+                Err(Error::Unavailable { .. } | Error::TimedOut { .. }) if attempt < 3 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+                }
+                written => return written,
+            }
         }
     }
 
