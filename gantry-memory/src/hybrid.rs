@@ -192,7 +192,8 @@ impl HybridSearch {
         self.vectors.is_some()
     }
 
-    /// Searches `query` among the items `filter` allows.
+    /// Searches `query` among the items `filter` allows. When the embedder fails, the
+    /// search goes on by words alone (and says so in the log).
     pub async fn search(
         &self,
         query: &str,
@@ -203,9 +204,16 @@ impl HybridSearch {
         let vector = match &self.embedder {
             Some(embedder) if !query.trim().is_empty() => {
                 let started = Instant::now();
-                let mut vectors = embedder.embed(&[query.to_owned()]).await?;
+                let embedded = embedder.embed(&[query.to_owned()]).await;
                 embed = started.elapsed();
-                vectors.pop()
+                match embedded {
+                    Ok(mut vectors) => vectors.pop(),
+                    // An embedder outage makes search poorer (words only), not impossible.
+                    Err(error) => {
+                        tracing::warn!(%error, "embedding the query failed; searching by words alone");
+                        None
+                    }
+                }
             }
             _ => None,
         };

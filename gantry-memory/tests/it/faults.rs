@@ -208,6 +208,15 @@ async fn an_embedder_that_is_down_holds_back_only_the_vector_index() {
         0,
         "nothing is skipped for an outage"
     );
+    // Hybrid search goes on by words while the embedder is down.
+    let found = s
+        .stack
+        .search
+        .search("standup", &s.filter(), &HybridOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(found.hits[0].item.id, new.0);
+    assert!(found.hits[0].vector.is_none());
 
     s.embedder.set_down(false);
     s.stack.indexer.catch_up().await.unwrap();
