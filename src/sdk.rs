@@ -21,6 +21,10 @@ use gantry_memory::{
 
 use crate::config::{Config, Extraction};
 
+/// How long a document may stay `processing` on a shared database before start-up takes
+/// it for one whose reading was interrupted.
+const STALE_PROCESSING: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// How often the background indexer looks for changes when nobody nudges it.
 const INDEX_EVERY: Duration = Duration::from_secs(2);
 /// How often the vector index is saved while it changes.
@@ -222,6 +226,14 @@ impl GantryBuilder {
             count_tokens: Some(Arc::new(approx_tokens)),
             settings: config.engine_settings(),
         })?;
+        // A document whose reading a crash cut short is failed, not left `processing`.
+        // One SQLite file has one writer, so every such document is stale now; several
+        // servers may share PostgreSQL, so there only those untouched for an hour are.
+        let untouched_since = match store.backend() {
+            "sqlite" => time::OffsetDateTime::now_utc(),
+            _ => time::OffsetDateTime::now_utc() - STALE_PROCESSING,
+        };
+        engine.fail_unfinished_documents(untouched_since).await?;
         // Catching up can mean embedding a whole store (a new embedder, a lost index):
         // the background task does it, starting now, so opening stays quick.
         let indexer = stack.indexer;

@@ -267,6 +267,15 @@ pub trait DocumentStore: Send + Sync {
     async fn chunks(&self, owner: UserId, document: DocumentId) -> Result<Vec<Chunk>>;
     /// Removes all of a document's chunks (before re-indexing it).
     async fn delete_chunks(&self, owner: UserId, document: DocumentId) -> Result<u64>;
+    /// Marks failed, with `reason`, every user's document still `processing` and not
+    /// touched since `untouched_since` (its reading was cut short by a crash), and removes
+    /// the chunks it had; returns how many. Their chunks are never retrieved meanwhile
+    /// (only `ready` documents are).
+    async fn fail_unfinished_documents(
+        &self,
+        untouched_since: time::OffsetDateTime,
+        reason: &str,
+    ) -> Result<u64>;
     /// The user's documents whose file name contains `query` (ignoring case; `%` and `_`
     /// match literally), newest first, at most `limit` (1 to 500). An empty query finds
     /// nothing.

@@ -300,3 +300,81 @@ async fn a_scoped_conversation_draws_only_on_its_documents_and_reindexing_keeps_
         answer.citations
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_left_half_read_by_a_crash_is_failed_on_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = gantry::Config {
+        data_dir: dir.path().join("data"),
+        ..gantry::Config::default()
+    };
+    // What a crash mid-ingestion leaves: a `processing` document with some chunks.
+    let (ada, half) = {
+        let env = support::open_config(config.clone(), tempfile::tempdir().unwrap()).await;
+        let ada = user(&env, "ada@example.com").await;
+        let half = env
+            .store
+            .create_document(
+                ada,
+                gantry::model::NewDocument {
+                    filename: "big.txt".into(),
+                    content_type: "text/plain".into(),
+                    size_bytes: 10,
+                },
+            )
+            .await
+            .unwrap();
+        env.store
+            .add_chunks(
+                ada,
+                half.id,
+                vec![gantry::model::NewChunk {
+                    ordinal: 0,
+                    text: "the first part of a long file".into(),
+                    token_count: 7,
+                    embedding: None,
+                }],
+            )
+            .await
+            .unwrap();
+        env.gantry.close().await.unwrap();
+        (ada, half.id)
+    };
+    let env = support::open_config(config, dir).await;
+    let document = env.gantry.for_user(ada).document(half).await.unwrap();
+    assert_eq!(document.status, DocumentStatus::Failed);
+    assert!(
+        document
+            .failure_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("interrupted")),
+        "{document:?}"
+    );
+    assert!(env.store.chunks(ada, half).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_whose_caller_went_away_is_still_read_to_the_end() {
+    let env = support::keyword_only().await;
+    let ada = user(&env, "ada@example.com").await;
+    // About 4 MB of text: reading takes longer than the caller waits.
+    let text = "Gardening notes: tomatoes need sun and water every day.\n\n".repeat(70_000);
+    let me = env.gantry.for_user(ada);
+    let adding = me.add_document("notes.txt", "text/plain", text.into_bytes());
+    let gave_up = tokio::time::timeout(std::time::Duration::from_millis(20), adding).await;
+    assert!(gave_up.is_err(), "the caller left before the reading ended");
+    env.gantry.engine().idle().await;
+    let documents = env
+        .gantry
+        .for_user(ada)
+        .documents(PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(documents.items.len(), 1);
+    assert_eq!(
+        documents.items[0].status,
+        DocumentStatus::Ready,
+        "{:?}",
+        documents.items[0]
+    );
+}

@@ -10,7 +10,9 @@ use crate::{Backend, Error, Result};
 impl UserScope {
     /// Adds a document and reads it before returning: the document comes back `ready`, or
     /// `failed` with a reason a person understands. Its chunks are searchable soon after
-    /// (at once after [`crate::engine::IndexSync::sync`]).
+    /// (at once after [`crate::engine::IndexSync::sync`]). The reading runs to its end
+    /// even if this call is dropped (a client that disconnects), so no document is left
+    /// `processing`.
     pub async fn add_document(
         &self,
         filename: &str,
@@ -18,9 +20,9 @@ impl UserScope {
         bytes: Vec<u8>,
     ) -> Result<Document> {
         let (reader, document) = self.accept(filename, content_type, &bytes).await?;
-        let document = reader.read(self.user, document.id, filename, bytes).await?;
-        self.engine.inner.index.nudge();
-        Ok(document)
+        self.read_in_background(reader, document, filename, bytes)
+            .await
+            .map_err(|e| Error::internal_from("reading a document", e))?
     }
 
     /// Accepts an upload and returns it `processing`; it is read in the background (poll
@@ -32,28 +34,39 @@ impl UserScope {
         bytes: Vec<u8>,
     ) -> Result<Document> {
         let (reader, document) = self.accept(filename, content_type, &bytes).await?;
+        // Detached: the handle is not awaited, the task runs to its end.
+        let _reading = self.read_in_background(reader, document.clone(), filename, bytes);
+        Ok(document)
+    }
+
+    /// Reads an accepted document on a task of its own. Any failure part-way (a store
+    /// error, say) leaves no half-read document: its chunks are removed and it is marked
+    /// `failed` with the reason.
+    fn read_in_background(
+        &self,
+        reader: std::sync::Arc<dyn DocumentReader>,
+        document: Document,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> tokio::task::JoinHandle<Result<Document>> {
         let (engine, user) = (self.engine.clone(), self.user);
         let (id, filename) = (document.id, filename.to_owned());
         self.engine.inner.background.spawn(async move {
-            match reader.read(user, id, &filename, bytes).await {
-                Ok(_) => engine.inner.index.nudge(),
-                Err(error) => {
-                    // A store failure part-way: leave no half-read document behind.
-                    tracing::warn!(%error, document = %id, "reading an upload failed");
-                    let store = &engine.inner.store;
-                    let reason =
-                        format!("the upload could not be saved ({error}); upload it again");
-                    if store.delete_chunks(user, id).await.is_ok() {
-                        let failed = DocumentStatus::Failed;
-                        let _ = store
-                            .set_document_status(user, id, failed, Some(reason))
-                            .await;
-                    }
-                    engine.inner.index.nudge();
+            let read = reader.read(user, id, &filename, bytes).await;
+            if let Err(error) = &read {
+                tracing::warn!(%error, document = %id, "reading a document failed");
+                let store = &engine.inner.store;
+                let reason = format!("the upload could not be saved ({error}); upload it again");
+                if store.delete_chunks(user, id).await.is_ok() {
+                    let failed = DocumentStatus::Failed;
+                    let _ = store
+                        .set_document_status(user, id, failed, Some(reason))
+                        .await;
                 }
             }
-        });
-        Ok(document)
+            engine.inner.index.nudge();
+            read
+        })
     }
 
     /// Checks an upload and records it as `processing`.

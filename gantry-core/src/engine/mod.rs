@@ -286,6 +286,30 @@ impl Engine {
         self.inner.index.sync().await
     }
 
+    /// Marks failed every document whose reading was cut short (left `processing` by a
+    /// crash) and untouched since `untouched_since`; returns how many. Run at start-up.
+    pub async fn fail_unfinished_documents(
+        &self,
+        untouched_since: time::OffsetDateTime,
+    ) -> Result<u64> {
+        let failed = self
+            .inner
+            .store
+            .fail_unfinished_documents(
+                untouched_since,
+                "reading it was interrupted (the server stopped); upload it again",
+            )
+            .await?;
+        if failed > 0 {
+            tracing::warn!(
+                failed,
+                "documents left half-read by an interruption were marked failed"
+            );
+            self.inner.index.nudge();
+        }
+        Ok(failed)
+    }
+
     /// Which store backend holds the data: `sqlite` or `postgres`.
     pub fn database(&self) -> &'static str {
         self.inner.store.backend()

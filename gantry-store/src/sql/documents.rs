@@ -232,6 +232,42 @@ impl DocumentStore for This {
         Ok(done.rows_affected())
     }
 
+    async fn fail_unfinished_documents(
+        &self,
+        untouched_since: time::OffsetDateTime,
+        reason: &str,
+    ) -> Result<u64> {
+        gantry_core::validate::required("reason", reason, gantry_core::validate::MAX_REASON_BYTES)?;
+        let mut tx = self.begin_write().await?;
+        let stale: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM documents WHERE status = 'processing' AND updated_at < $1",
+        )
+        .bind(to_micros(untouched_since))
+        .fetch_all(&mut *tx)
+        .await
+        .db()?;
+        for id in &stale {
+            tombstone(&mut tx, Doomed::ChunksOfDocument, *id).await?;
+            sqlx::query("DELETE FROM chunks WHERE document_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            sqlx::query(
+                "UPDATE documents SET status = 'failed', failure_reason = $2, updated_at = $3 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(reason)
+            .bind(to_micros(now()))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        }
+        commit(tx).await?;
+        Ok(stale.len() as u64)
+    }
+
     async fn search_documents(
         &self,
         owner: UserId,
