@@ -9,20 +9,21 @@
 //! messages, messages addressed to a tool, and messages with no text.
 //!
 //! The file is untrusted. Its size and number of conversations are capped (the whole file
-//! is refused past them), a conversation is read one at a time, and a loop in its parent
-//! links is caught. A conversation that cannot be read (no message tree, a loop, no text
+//! is refused past them), a conversation is read one at a time into typed structs that keep
+//! only the fields the import uses (everything else is skipped as it is read, never built
+//! into a tree: a 256 MiB file of numbers costs no more than its conversations' text), a
+//! field of an unexpected type counts as missing, and a loop in its parent links is caught. A conversation that cannot be read (no message tree, a loop, no text
 //! on its branch, too many messages) is skipped and listed with its index and the reason,
 //! so one damaged conversation does not lose the user the rest.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::model::{MessageRole, MessageStatus};
 use crate::validate::{MAX_MESSAGE_BYTES, MAX_MODEL_BYTES, MAX_TITLE_BYTES};
 use crate::{ConversationId, Error, MessageId, Result};
-use serde::Deserializer as _;
-use serde::de::{SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
 
 use super::{ConversationExport, ExportedConversation, ExportedMessage, MAX_EXPORT_MESSAGES};
@@ -82,6 +83,7 @@ pub fn parse_chatgpt(bytes: &[u8]) -> Result<ChatGptImport> {
         ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // Deeply nested values are refused by serde_json's own recursion limit (128).
     let import = deserializer
         .deserialize_seq(Conversations {
             now: OffsetDateTime::now_utc(),
@@ -109,19 +111,23 @@ impl<'de> Visitor<'de> for Conversations {
             skipped: Vec::new(),
         };
         let mut index = 0;
-        while let Some(value) = seq.next_element::<Value>()? {
+        while let Some(raw) = seq.next_element::<Lenient<RawConversation>>()? {
             if index >= MAX_CHATGPT_CONVERSATIONS {
                 return Err(serde::de::Error::custom(format!(
                     "has more than {MAX_CHATGPT_CONVERSATIONS} conversations"
                 )));
             }
-            match convert(&value, self.now) {
+            let converted = match &raw.0 {
+                Some(conversation) => convert(conversation, self.now),
+                None => Err("is not a conversation (not a JSON object)".to_owned()),
+            };
+            match converted {
                 Ok(export) => import.conversations.push(export),
                 Err(reason) => import.skipped.push(SkippedConversation {
                     index,
-                    title: value
-                        .get("title")
-                        .and_then(Value::as_str)
+                    title: raw
+                        .0
+                        .and_then(|c| c.title.0)
                         .map(|title| truncate(&title.replace('\0', ""), MAX_TITLE_BYTES).0)
                         .filter(|title| !title.trim().is_empty()),
                     reason,
@@ -142,25 +148,204 @@ struct Found {
     created_at: Option<OffsetDateTime>,
 }
 
-/// Turns one conversation into an export, or says why it cannot be.
-fn convert(value: &Value, now: OffsetDateTime) -> Result<ConversationExport, String> {
-    let conversation = value
-        .as_object()
-        .ok_or_else(|| "is not a conversation (not a JSON object)".to_owned())?;
-    let mapping = conversation
-        .get("mapping")
-        .and_then(Value::as_object)
-        .ok_or_else(|| "has no message tree (`mapping`)".to_owned())?;
-    if mapping.len() > MAX_NODES {
-        return Err(format!(
-            "has {} message nodes; at most {MAX_NODES} are read",
-            mapping.len()
-        ));
+/// One conversation as the file holds it: only the fields the import reads.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct RawConversation {
+    title: Lenient<String>,
+    create_time: Lenient<f64>,
+    update_time: Lenient<f64>,
+    current_node: Lenient<String>,
+    is_archived: Lenient<bool>,
+    mapping: Lenient<Mapping>,
+}
+
+/// The message tree: node id to node, at most [`MAX_NODES`] nodes read.
+struct Mapping(HashMap<String, RawNode>);
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct RawNode {
+    message: Lenient<RawMessage>,
+    parent: Lenient<String>,
+    children: Lenient<Vec<IgnoredAny>>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct RawMessage {
+    author: Lenient<RawAuthor>,
+    metadata: Lenient<RawMetadata>,
+    recipient: Lenient<String>,
+    content: Lenient<RawContent>,
+    create_time: Lenient<f64>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct RawAuthor {
+    role: Lenient<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct RawMetadata {
+    is_visually_hidden_from_conversation: Lenient<bool>,
+    model_slug: Lenient<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct RawContent {
+    content_type: Lenient<String>,
+    parts: Lenient<TextParts>,
+    text: Lenient<String>,
+}
+
+/// The text parts of a message's content; other parts (images) are skipped unread.
+#[derive(Default)]
+struct TextParts(Vec<String>);
+
+/// A field of the expected type, or `None` when it is missing or of another type (read
+/// and dropped without being built): one odd field never costs the user a conversation,
+/// let alone the file.
+struct Lenient<T>(Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Self(None)
     }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // serde_json can only try a type once, so the value is first taken apart by
+        // kind: what `T` cannot be is skipped, what it may be is handed to it.
+        deserializer.deserialize_any(LenientVisitor(std::marker::PhantomData))
+    }
+}
+
+struct LenientVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for LenientVisitor<T> {
+    type Value = Lenient<T>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Lenient(
+            T::deserialize(serde::de::value::BoolDeserializer::<E>::new(v)).ok(),
+        ))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Lenient(
+            T::deserialize(serde::de::value::I64Deserializer::<E>::new(v)).ok(),
+        ))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Lenient(
+            T::deserialize(serde::de::value::U64Deserializer::<E>::new(v)).ok(),
+        ))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Lenient(
+            T::deserialize(serde::de::value::F64Deserializer::<E>::new(v)).ok(),
+        ))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Lenient(
+            T::deserialize(serde::de::value::StrDeserializer::<E>::new(v)).ok(),
+        ))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Lenient(None))
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Lenient(None))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        // A list is handed to `T` as it streams; a `T` that is not a list fails at once
+        // and the rest is skipped.
+        let mut seq = seq;
+        let value = T::deserialize(serde::de::value::SeqAccessDeserializer::new(&mut seq)).ok();
+        // Whatever `T` left unread (all of it, when it failed) is skipped.
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Lenient(value))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let mut map = map;
+        let value = T::deserialize(serde::de::value::MapAccessDeserializer::new(&mut map)).ok();
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Lenient(value))
+    }
+}
+
+impl<'de> Deserialize<'de> for Mapping {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Nodes;
+        impl<'de> Visitor<'de> for Nodes {
+            type Value = Mapping;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a message tree (an object of nodes)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Mapping, A::Error> {
+                let mut nodes = HashMap::new();
+                while let Some(id) = map.next_key::<String>()? {
+                    let node = map.next_value::<Lenient<RawNode>>()?;
+                    // Refused between entries, so the caller can skip the rest cleanly.
+                    if nodes.len() >= MAX_NODES {
+                        return Err(serde::de::Error::custom(format!(
+                            "more than {MAX_NODES} message nodes"
+                        )));
+                    }
+                    nodes.insert(id, node.0.unwrap_or_default());
+                }
+                Ok(Mapping(nodes))
+            }
+        }
+        deserializer.deserialize_map(Nodes)
+    }
+}
+
+impl<'de> Deserialize<'de> for TextParts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Parts;
+        impl<'de> Visitor<'de> for Parts {
+            type Value = TextParts;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a list of content parts")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TextParts, A::Error> {
+                let mut parts = Vec::new();
+                while let Some(part) = seq.next_element::<Lenient<String>>()? {
+                    parts.extend(part.0);
+                }
+                Ok(TextParts(parts))
+            }
+        }
+        deserializer.deserialize_seq(Parts)
+    }
+}
+
+/// Turns one conversation into an export, or says why it cannot be.
+fn convert(
+    conversation: &RawConversation,
+    now: OffsetDateTime,
+) -> Result<ConversationExport, String> {
+    let mapping = &conversation
+        .mapping
+        .0
+        .as_ref()
+        .ok_or_else(|| {
+            format!("has no readable message tree (`mapping`, at most {MAX_NODES} nodes)")
+        })?
+        .0;
 
     let mut found = Vec::new();
     for node in branch(conversation, mapping)? {
-        if let Some(message) = node.get("message").and_then(found_message) {
+        if let Some(message) = node.message.0.as_ref().and_then(found_message) {
             if found.len() >= MAX_EXPORT_MESSAGES {
                 return Err(format!(
                     "has more than {MAX_EXPORT_MESSAGES} messages; at most that many are imported"
@@ -174,8 +359,9 @@ fn convert(value: &Value, now: OffsetDateTime) -> Result<ConversationExport, Str
     }
 
     let title = conversation
-        .get("title")
-        .and_then(Value::as_str)
+        .title
+        .0
+        .as_deref()
         .map(|title| title.replace('\0', ""))
         .filter(|title| !title.trim().is_empty())
         .map_or_else(
@@ -184,7 +370,7 @@ fn convert(value: &Value, now: OffsetDateTime) -> Result<ConversationExport, Str
         );
 
     let first_time = found.iter().find_map(|message| message.created_at);
-    let created_at = time_field(conversation.get("create_time"))
+    let created_at = time_field(conversation.create_time.0)
         .or(first_time)
         .unwrap_or(now);
     let mut previous = created_at;
@@ -206,15 +392,14 @@ fn convert(value: &Value, now: OffsetDateTime) -> Result<ConversationExport, Str
             }
         })
         .collect();
-    let updated_at =
-        time_field(conversation.get("update_time")).unwrap_or(previous.max(created_at));
+    let updated_at = time_field(conversation.update_time.0).unwrap_or(previous.max(created_at));
 
     let export = ConversationExport {
         conversation: ExportedConversation {
             id: ConversationId::new(),
             title,
             pinned: false,
-            archived: conversation.get("is_archived").and_then(Value::as_bool) == Some(true),
+            archived: conversation.is_archived.0 == Some(true),
             persona_id: None,
             model: None,
             created_at,
@@ -228,12 +413,13 @@ fn convert(value: &Value, now: OffsetDateTime) -> Result<ConversationExport, Str
 
 /// The nodes from the root to the branch's end, oldest first.
 fn branch<'a>(
-    conversation: &Map<String, Value>,
-    mapping: &'a Map<String, Value>,
-) -> Result<Vec<&'a Value>, String> {
+    conversation: &RawConversation,
+    mapping: &'a HashMap<String, RawNode>,
+) -> Result<Vec<&'a RawNode>, String> {
     let start = conversation
-        .get("current_node")
-        .and_then(Value::as_str)
+        .current_node
+        .0
+        .as_deref()
         .filter(|id| mapping.contains_key(*id))
         .or_else(|| latest_leaf(mapping))
         .ok_or_else(|| "has no messages to start from (`current_node`)".to_owned())?;
@@ -250,66 +436,60 @@ fn branch<'a>(
         // A parent missing from the mapping ends the branch, as the root does.
         let Some(node) = mapping.get(id) else { break };
         path.push(node);
-        next = node.get("parent").and_then(Value::as_str);
+        next = node.parent.0.as_deref();
     }
     path.reverse();
     Ok(path)
 }
 
-/// For a file without `current_node`: the leaf whose message is newest.
-fn latest_leaf(mapping: &Map<String, Value>) -> Option<&str> {
+/// For a file without `current_node`: the leaf whose message is newest (ties go to the
+/// smaller id, so the choice does not depend on the map's order).
+fn latest_leaf(mapping: &HashMap<String, RawNode>) -> Option<&str> {
     mapping
         .iter()
-        .filter(|(_, node)| {
-            node.get("children")
-                .and_then(Value::as_array)
-                .is_none_or(Vec::is_empty)
-        })
-        .max_by(|(_, a), (_, b)| {
-            let time = |node: &Value| {
-                node.get("message")
-                    .and_then(|message| message.get("create_time"))
-                    .and_then(Value::as_f64)
+        .filter(|(_, node)| node.children.0.as_ref().is_none_or(Vec::is_empty))
+        .max_by(|(a_id, a), (b_id, b)| {
+            let time = |node: &RawNode| {
+                node.message
+                    .0
+                    .as_ref()
+                    .and_then(|message| message.create_time.0)
                     .unwrap_or(f64::MIN)
             };
-            time(a).total_cmp(&time(b))
+            time(a).total_cmp(&time(b)).then_with(|| b_id.cmp(a_id))
         })
         .map(|(id, _)| id.as_str())
 }
 
 /// A message the user saw, or `None` for one to skip.
-fn found_message(message: &Value) -> Option<Found> {
-    let role = match message.get("author")?.get("role")?.as_str()? {
+fn found_message(message: &RawMessage) -> Option<Found> {
+    let role = match message.author.0.as_ref()?.role.0.as_deref()? {
         "user" => MessageRole::User,
         "assistant" => MessageRole::Assistant,
         _ => return None,
     };
-    let metadata = message.get("metadata");
-    let hidden = metadata
-        .and_then(|metadata| metadata.get("is_visually_hidden_from_conversation"))
-        .and_then(Value::as_bool)
-        == Some(true);
+    let metadata = message.metadata.0.as_ref();
+    let hidden = metadata.and_then(|m| m.is_visually_hidden_from_conversation.0) == Some(true);
     if hidden {
         return None;
     }
     // Messages to a tool (code to run, a memory to save) are not shown as chat.
-    let recipient = message.get("recipient").and_then(Value::as_str);
-    if recipient.is_some_and(|recipient| recipient != "all") {
+    if message
+        .recipient
+        .0
+        .as_deref()
+        .is_some_and(|recipient| recipient != "all")
+    {
         return None;
     }
 
-    let content = message.get("content")?;
-    let parts: Vec<&str> = match content.get("content_type")?.as_str()? {
-        "text" | "multimodal_text" => content
-            .get("parts")
-            .and_then(Value::as_array)
-            .map(|parts| parts.iter().filter_map(Value::as_str).collect())
-            .or_else(|| {
-                content
-                    .get("text")
-                    .and_then(Value::as_str)
-                    .map(|text| vec![text])
-            })?,
+    let content = message.content.0.as_ref()?;
+    let parts: Vec<&str> = match content.content_type.0.as_deref()? {
+        "text" | "multimodal_text" => match (&content.parts.0, &content.text.0) {
+            (Some(parts), _) => parts.0.iter().map(String::as_str).collect(),
+            (None, Some(text)) => vec![text.as_str()],
+            (None, None) => return None,
+        },
         _ => return None,
     };
     let text = parts
@@ -330,8 +510,7 @@ fn found_message(message: &Value) -> Option<Found> {
 
     let model = match role {
         MessageRole::Assistant => metadata
-            .and_then(|metadata| metadata.get("model_slug"))
-            .and_then(Value::as_str)
+            .and_then(|metadata| metadata.model_slug.0.as_deref())
             .filter(|model| {
                 !model.trim().is_empty() && model.len() <= MAX_MODEL_BYTES && !model.contains('\0')
             })
@@ -343,13 +522,13 @@ fn found_message(message: &Value) -> Option<Found> {
         content,
         status,
         model,
-        created_at: time_field(message.get("create_time")),
+        created_at: time_field(message.create_time.0),
     })
 }
 
 /// A Unix time in (fractional) seconds, if present and within RFC 3339's years.
-fn time_field(value: Option<&Value>) -> Option<OffsetDateTime> {
-    let seconds = value?.as_f64().filter(|seconds| seconds.is_finite())?;
+fn time_field(value: Option<f64>) -> Option<OffsetDateTime> {
+    let seconds = value.filter(|seconds| seconds.is_finite())?;
     // Microseconds: what ChatGPT records, without the float's noise below it.
     let micros = (seconds * 1e6).round();
     if micros.abs() > 1e17 {
