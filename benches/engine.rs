@@ -34,7 +34,7 @@ use gantry_core::index::IndexedItem;
 use gantry_core::store::ChangeKind;
 use gantry_memory::{
     ExtractionMode, GraphLearner, GraphMemory, HybridOptions, HybridRetriever, RetrievalStack,
-    VectorIndex, approx_tokens,
+    approx_tokens,
 };
 
 const CHUNKS: usize = 100_000;
