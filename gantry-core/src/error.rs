@@ -105,6 +105,13 @@ pub enum Error {
         /// How long the backend asked to wait.
         retry_after: Option<std::time::Duration>,
     },
+    /// A limit on how much one user (or everyone) may have in progress or stored was
+    /// reached; nothing was changed. Try again later, or ask an admin for more.
+    #[error("limit reached: {what}")]
+    LimitReached {
+        /// Which limit, and what to do, in words for the user.
+        what: String,
+    },
     /// A backend answered with an error of its own.
     #[error("{backend} answered {}: {message}", status.map_or_else(|| "an error".to_owned(), |s| format!("HTTP {s}")))]
     Backend {

@@ -378,3 +378,57 @@ async fn a_document_whose_caller_went_away_is_still_read_to_the_end() {
         documents.items[0]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_cannot_queue_uploads_without_limit() {
+    let env = support::keyword_only().await;
+    let ada = user(&env, "ada@example.com").await;
+    let bob = user(&env, "bob@example.com").await;
+    // About 4 MB each: read a couple at a time, each for longer than this loop takes.
+    let text = "Gardening notes: tomatoes need sun and water every day.\n\n".repeat(70_000);
+    let me = env.gantry.for_user(ada);
+    let limit = env.gantry.engine().settings().max_readings_per_user;
+    for i in 0..limit {
+        me.upload_document(
+            &format!("notes-{i}.txt"),
+            "text/plain",
+            text.clone().into_bytes(),
+        )
+        .await
+        .unwrap();
+    }
+    let refused = me
+        .upload_document("one-too-many.txt", "text/plain", text.clone().into_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, gantry::Error::LimitReached { what } if what.contains(&format!("at most {limit}"))),
+        "{refused}"
+    );
+    // Refused means nothing was recorded; another user is not held back.
+    assert_eq!(
+        me.documents(PageRequest::first(50))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        limit
+    );
+    env.gantry
+        .for_user(bob)
+        .upload_document("bob.txt", "text/plain", b"Bob's notes.".to_vec())
+        .await
+        .unwrap();
+
+    // Once they are read, the user can upload again.
+    env.gantry.engine().idle().await;
+    let all = me.documents(PageRequest::first(50)).await.unwrap().items;
+    assert!(
+        all.iter().all(|d| d.status == DocumentStatus::Ready),
+        "{all:?}"
+    );
+    me.upload_document("later.txt", "text/plain", b"A later note.".to_vec())
+        .await
+        .unwrap();
+    env.gantry.engine().idle().await;
+}

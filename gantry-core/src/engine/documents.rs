@@ -2,6 +2,7 @@
 
 use super::UserScope;
 use super::ports::DocumentReader;
+use super::readings::Ticket;
 use crate::ids::DocumentId;
 use crate::model::{Document, DocumentStatus, NewDocument};
 use crate::store::{Page, PageRequest};
@@ -19,23 +20,28 @@ impl UserScope {
         content_type: &str,
         bytes: Vec<u8>,
     ) -> Result<Document> {
+        let ticket = self.engine.inner.readings.admit(self.user)?;
         let (reader, document) = self.accept(filename, content_type, &bytes).await?;
-        self.read_in_background(reader, document, filename, bytes)
+        self.read_in_background(ticket, reader, document, filename, bytes)
             .await
             .map_err(|e| Error::internal_from("reading a document", e))?
     }
 
     /// Accepts an upload and returns it `processing`; it is read in the background (poll
-    /// [`Self::document`] for `ready` or `failed`).
+    /// [`Self::document`] for `ready` or `failed`), a few at a time. Refused with
+    /// `LimitReached`, changing nothing, when the user already has
+    /// [`max_readings_per_user`](crate::engine::EngineSettings) uploads waiting or being read,
+    /// or when everyone's queue is full.
     pub async fn upload_document(
         &self,
         filename: &str,
         content_type: &str,
         bytes: Vec<u8>,
     ) -> Result<Document> {
+        let ticket = self.engine.inner.readings.admit(self.user)?;
         let (reader, document) = self.accept(filename, content_type, &bytes).await?;
         // Detached: the handle is not awaited, the task runs to its end.
-        let _reading = self.read_in_background(reader, document.clone(), filename, bytes);
+        let _reading = self.read_in_background(ticket, reader, document.clone(), filename, bytes);
         Ok(document)
     }
 
@@ -44,6 +50,7 @@ impl UserScope {
     /// `failed` with the reason.
     fn read_in_background(
         &self,
+        ticket: Ticket,
         reader: std::sync::Arc<dyn DocumentReader>,
         document: Document,
         filename: &str,
@@ -52,7 +59,10 @@ impl UserScope {
         let (engine, user) = (self.engine.clone(), self.user);
         let (id, filename) = (document.id, filename.to_owned());
         self.engine.inner.background.spawn(async move {
+            // Counted until this task ends; runs when a slot is free.
+            let _slot = ticket.run_slot().await;
             let read = reader.read(user, id, &filename, bytes).await;
+            drop(ticket);
             if let Err(error) = &read {
                 tracing::warn!(%error, document = %id, "reading a document failed");
                 let store = &engine.inner.store;

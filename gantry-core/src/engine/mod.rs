@@ -17,6 +17,7 @@ mod documents;
 mod memory;
 mod personas;
 pub mod ports;
+mod readings;
 mod recheck;
 mod scope;
 mod search;
@@ -82,6 +83,14 @@ pub struct EngineSettings {
     /// How long a turn waits for a caller that stops reading its events before it stops
     /// the model and saves the answer as `partial`, so nobody holds a model slot forever.
     pub reader_timeout: std::time::Duration,
+    /// Document readings run at once (extraction and embedding are CPU work); the others
+    /// wait their turn.
+    pub readings_at_once: usize,
+    /// Uploads accepted and not yet read, for everyone: each holds its bytes, so this
+    /// times `max_upload_bytes` bounds their memory. More are refused until some finish.
+    pub max_readings_queued: usize,
+    /// Uploads one user may have accepted and not yet read.
+    pub max_readings_per_user: usize,
 }
 
 impl Default for EngineSettings {
@@ -99,6 +108,9 @@ impl Default for EngineSettings {
             session_lifetime: DEFAULT_SESSION_LIFETIME,
             answer_checkpoint: std::time::Duration::from_secs(1),
             reader_timeout: std::time::Duration::from_secs(60),
+            readings_at_once: 2,
+            max_readings_queued: 16,
+            max_readings_per_user: 4,
         }
     }
 }
@@ -143,6 +155,15 @@ impl EngineSettings {
                 "session_lifetime",
                 "must be at least a minute",
             ));
+        }
+        for (field, value) in [
+            ("readings_at_once", self.readings_at_once),
+            ("max_readings_queued", self.max_readings_queued),
+            ("max_readings_per_user", self.max_readings_per_user),
+        ] {
+            if !(1..=10_000).contains(&value) {
+                return Err(Error::invalid(field, "must be 1 to 10,000"));
+            }
         }
         let second = std::time::Duration::from_secs(1);
         if !(second..=3600 * second).contains(&self.reader_timeout) {
@@ -215,6 +236,8 @@ pub(crate) struct Inner {
     /// One `idle()` at a time: closing, waiting on and reopening the tracker must not
     /// interleave, or a waiter could wait on a reopened tracker for ever.
     pub(crate) idling: tokio::sync::Mutex<()>,
+    /// Admission of document readings (see `readings`).
+    pub(crate) readings: Arc<readings::Readings>,
 }
 
 /// Chat with memory, documents, personas, search and usage: the one API every front end
@@ -257,6 +280,11 @@ impl Engine {
                 learner: parts.learner,
                 documents: parts.documents,
                 count_tokens,
+                readings: readings::Readings::new(
+                    parts.settings.readings_at_once,
+                    parts.settings.max_readings_queued,
+                    parts.settings.max_readings_per_user,
+                ),
                 settings: parts.settings,
                 background: TaskTracker::new(),
                 idling: tokio::sync::Mutex::new(()),
