@@ -25,6 +25,29 @@ use crate::config::{Config, Extraction};
 /// it for one whose reading was interrupted.
 const STALE_PROCESSING: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// How often expired sessions are removed.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+
+/// The background work of an open Gantry in one task: the indexer (aborted with it) and,
+/// every hour, removing expired sessions.
+fn housekeeping(
+    engine: Engine,
+    indexing: tokio::task::JoinHandle<()>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let _indexing = tokio_util::task::AbortOnDropHandle::new(indexing);
+        let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+        loop {
+            every.tick().await;
+            match engine.remove_expired_sessions().await {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "expired sessions removed"),
+                Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
+            }
+        }
+    })
+}
+
 /// How often the background indexer looks for changes when nobody nudges it.
 const INDEX_EVERY: Duration = Duration::from_secs(2);
 /// How often the vector index is saved while it changes.
@@ -237,7 +260,7 @@ impl GantryBuilder {
         // Catching up can mean embedding a whole store (a new embedder, a lost index):
         // the background task does it, starting now, so opening stays quick.
         let indexer = stack.indexer;
-        let background = indexer.spawn(INDEX_EVERY, SAVE_EVERY);
+        let background = housekeeping(engine.clone(), indexer.spawn(INDEX_EVERY, SAVE_EVERY));
         indexer.nudge();
         Ok(Gantry::from_parts(
             config,

@@ -201,6 +201,15 @@ impl Engine {
         self.inner.store.create_user_or_first_admin(new).await
     }
 
+    /// Removes every user's expired sessions (they are already refused; this frees their
+    /// rows); returns how many. `Gantry` runs it every hour.
+    pub async fn remove_expired_sessions(&self) -> Result<u64> {
+        self.inner
+            .store
+            .delete_expired_sessions(time::OffsetDateTime::now_utc())
+            .await
+    }
+
     /// Signs in with an email (in any case) and password, starting a session that lasts
     /// the configured lifetime. A wrong password, an unknown email and a disabled account
     /// all answer the same `Unauthenticated` error, after the same work.

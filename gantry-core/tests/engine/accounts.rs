@@ -134,6 +134,11 @@ async fn an_expired_session_is_refused(store: TestStore) {
         .await
         .unwrap();
     assert!(is_unauthenticated(&engine.authenticate(&token).await));
+    // A live session stays; the expired one is removed by the housekeeping Gantry runs.
+    let live = engine.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    assert_eq!(engine.remove_expired_sessions().await.unwrap(), 1);
+    assert_eq!(engine.remove_expired_sessions().await.unwrap(), 0);
+    assert!(engine.authenticate(&live.token).await.is_ok());
 }
 
 async fn changing_the_password_ends_every_other_session(store: TestStore) {
