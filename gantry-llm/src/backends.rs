@@ -1,7 +1,8 @@
 //! Several named backends at once, seen as one [`ChatModel`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use gantry_core::llm::{ChatModel, ChatRequest, ChatResponse, ChatStream, ModelInfo};
@@ -17,7 +18,13 @@ pub struct Backends {
     backends: Vec<Arc<OpenAiBackend>>,
     /// Model id -> index into `backends`, refreshed when a model is not found.
     routes: RwLock<HashMap<String, usize>>,
+    /// When the models were last listed: an unknown name lists them again at most every
+    /// [`RELIST_EVERY`], so a stream of made-up names cannot keep every backend busy.
+    listed: Mutex<Option<Instant>>,
 }
+
+/// The least time between two listings of every backend's models for unknown names.
+const RELIST_EVERY: Duration = Duration::from_secs(30);
 
 impl Backends {
     /// Clients for every config. Names must be unique; at least one backend is required.
@@ -41,6 +48,7 @@ impl Backends {
         Ok(Self {
             backends,
             routes: RwLock::new(HashMap::new()),
+            listed: Mutex::new(None),
         })
     }
 
@@ -58,32 +66,66 @@ impl Backends {
         self.routes.read().ok()?.get(model).copied()
     }
 
-    /// The backend serving `model`: from the cache, else by listing models again.
+    /// The backend serving `model`, if users may choose it there: the backend must list
+    /// it (or name it as its default or in `allowed_models`), and when `allowed_models`
+    /// is set, it must be in it. Anything else is refused, so a user cannot send turns to a
+    /// model the admin did not offer (an expensive one, or one Ollama would pull).
     async fn route(&self, model: Option<&str>) -> Result<&Arc<OpenAiBackend>> {
         let Some(model) = model else {
             return Ok(&self.backends[0]);
         };
+        let backend = self.find(model).await?;
+        if !allows(backend, model) {
+            return Err(Error::forbidden(format!(
+                "the model `{model}` is not offered on `{}`; choose another or ask an admin",
+                backend.name()
+            )));
+        }
+        Ok(backend)
+    }
+
+    /// The backend that has `model`: from the cache, its configuration, else by listing
+    /// models again (at most every [`RELIST_EVERY`]).
+    async fn find(&self, model: &str) -> Result<&Arc<OpenAiBackend>> {
         if let Some(i) = self.cached_route(model) {
             return Ok(&self.backends[i]);
         }
-        if let Some(b) = self
-            .backends
-            .iter()
-            .find(|b| b.config().default_model.as_deref() == Some(model))
-        {
+        let configured = |b: &&Arc<OpenAiBackend>| {
+            let config = b.config();
+            config.default_model.as_deref() == Some(model)
+                || config
+                    .allowed_models
+                    .as_ref()
+                    .is_some_and(|list| list.iter().any(|m| m == model))
+        };
+        if let Some(b) = self.backends.iter().find(configured) {
             return Ok(b);
         }
-        self.list_models().await?;
-        if let Some(i) = self.cached_route(model) {
-            return Ok(&self.backends[i]);
-        }
-        if self.backends.len() == 1 {
-            // A single backend may serve models it does not list (llama.cpp serves one
-            // model under any name; Ollama pulls on demand): let it answer.
-            return Ok(&self.backends[0]);
+        let due = {
+            let mut listed = self.listed.lock().unwrap_or_else(PoisonError::into_inner);
+            let due = listed.is_none_or(|at| at.elapsed() >= RELIST_EVERY);
+            if due {
+                *listed = Some(Instant::now());
+            }
+            due
+        };
+        if due {
+            self.list_models().await?;
+            if let Some(i) = self.cached_route(model) {
+                return Ok(&self.backends[i]);
+            }
         }
         Err(Error::not_found(format!("model `{model}` on any backend")))
     }
+}
+
+/// Whether users may choose `model` on `backend`.
+fn allows(backend: &OpenAiBackend, model: &str) -> bool {
+    backend
+        .config()
+        .allowed_models
+        .as_ref()
+        .is_none_or(|list| list.iter().any(|m| m == model))
 }
 
 #[async_trait]
@@ -102,8 +144,8 @@ impl ChatModel for Backends {
             .await
     }
 
-    /// Models across every backend. A backend that cannot be reached is logged and
-    /// skipped, unless none answers.
+    /// Models across every backend that users may choose (see `allowed_models`). A
+    /// backend that cannot be reached is logged and skipped, unless none answers.
     async fn list_models(&self) -> Result<Vec<ModelInfo>> {
         let answers =
             futures::future::join_all(self.backends.iter().map(|b| b.list_models())).await;
@@ -115,7 +157,10 @@ impl ChatModel for Backends {
                 Ok(list) => {
                     for model in list {
                         routes.entry(model.id.clone()).or_insert(i);
-                        models.push(model);
+                        // Listed only where users may choose it.
+                        if allows(&self.backends[i], &model.id) {
+                            models.push(model);
+                        }
                     }
                 }
                 Err(e) => {

@@ -115,6 +115,10 @@ pub struct BackendConfig {
     /// Retry policy.
     #[serde(default)]
     pub retry: RetryPolicy,
+    /// The models users may choose on this backend. Unset: every model it lists (and its
+    /// `default_model`); a model it does not list, or not in this list, is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_models: Option<Vec<String>>,
 }
 
 impl BackendConfig {
@@ -129,6 +133,7 @@ impl BackendConfig {
             kind: BackendKind::default(),
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
+            allowed_models: None,
         }
     }
 }

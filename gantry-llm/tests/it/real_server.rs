@@ -193,6 +193,43 @@ async fn models_are_listed_across_backends_even_with_one_down() {
 }
 
 #[tokio::test]
+async fn only_the_models_an_admin_allows_can_be_chosen() {
+    let Some(url) = server_url() else { return };
+    let _turn = SERVER.lock().await;
+    let served = backend(&url).list_models().await.unwrap()[0].id.clone();
+    let mut request = question("Say hello.", 8);
+
+    // By default: the models the backend lists, and nothing else (llama.cpp would answer
+    // to any name, Ollama would pull one).
+    let open = Backends::new(vec![BackendConfig::new("llama", &url)]).unwrap();
+    request.model = Some(served.clone());
+    assert!(
+        !open
+            .complete(request.clone())
+            .await
+            .unwrap()
+            .text
+            .is_empty()
+    );
+    request.model = Some("an-expensive-model".into());
+    let err = open.complete(request.clone()).await.unwrap_err();
+    assert!(matches!(err, gantry_core::Error::NotFound { .. }), "{err}");
+
+    // With an allow-list that leaves it out: refused by name, and not listed.
+    let mut config = BackendConfig::new("llama", &url);
+    config.allowed_models = Some(vec!["house-model".into()]);
+    let closed = Backends::new(vec![config]).unwrap();
+    request.model = Some(served.clone());
+    let err = closed.complete(request.clone()).await.unwrap_err();
+    assert!(matches!(err, gantry_core::Error::Forbidden { .. }), "{err}");
+    assert!(err.to_string().contains(&served), "{err}");
+    assert!(closed.list_models().await.unwrap().is_empty());
+    // What it allows is served, listed or not.
+    request.model = Some("house-model".into());
+    assert!(!closed.complete(request).await.unwrap().text.is_empty());
+}
+
+#[tokio::test]
 async fn llama_cpp_loads_models_on_demand_and_says_so() {
     let Some(url) = server_url() else { return };
     let _turn = SERVER.lock().await;
