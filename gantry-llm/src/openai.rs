@@ -181,13 +181,7 @@ impl OpenAiBackend {
             .map(|b| b.error.message())
             .unwrap_or_else(|_| {
                 let mut text = body.trim().to_owned();
-                if text.len() > MAX_ERROR_BODY {
-                    let mut cut = MAX_ERROR_BODY;
-                    while !text.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    text.truncate(cut);
-                }
+                text.truncate(text.floor_char_boundary(MAX_ERROR_BODY));
                 text
             });
         Error::Backend {

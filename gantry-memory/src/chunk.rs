@@ -355,11 +355,8 @@ fn fit(text: &str, max_tokens: usize) -> Vec<(Range<usize>, usize)> {
     while start < text.len() {
         // No piece that fits is longer than MAX_CHUNK_BYTES (the size counts bytes too),
         // so only that much of the rest is looked at: linear time, bounded memory.
-        let mut window = (text.len() - start).min(MAX_CHUNK_BYTES + 4);
-        while !text.is_char_boundary(start + window) {
-            window -= 1;
-        }
-        let rest = &text[start..start + window];
+        let end = text.floor_char_boundary(start + MAX_CHUNK_BYTES + 4);
+        let rest = &text[start..end];
         let ends: Vec<usize> = rest.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
         // Binary search for the last end that fits; the first character always does.
         let fits = ends.partition_point(|&e| size.of(&rest[..e]) <= max_tokens);

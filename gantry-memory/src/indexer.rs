@@ -434,7 +434,10 @@ async fn apply_vectors(
             Some((item, _, Some(vector))) if vector.len() == dimension => {
                 ready.push((item, vector.to_vec()));
             }
-            Some((item, text, _)) => to_embed.push((item, cut(text, EMBED_TEXT_BYTES).to_owned())),
+            Some((item, text, _)) => to_embed.push((
+                item,
+                text[..text.floor_char_boundary(EMBED_TEXT_BYTES)].to_owned(),
+            )),
         }
     }
     let embedded = to_embed.len();
@@ -498,18 +501,6 @@ fn is_transient(error: &gantry_core::Error) -> bool {
             | gantry_core::Error::TimedOut { .. }
             | gantry_core::Error::RateLimited { .. }
     )
-}
-
-/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
-fn cut(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 /// Applies the changes after `applied` to the keyword index.

@@ -543,12 +543,8 @@ fn time_field(value: Option<f64>) -> Option<OffsetDateTime> {
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary,
 /// and whether anything was cut.
 fn truncate(text: &str, max: usize) -> (String, bool) {
-    if text.len() <= max {
-        return (text.to_owned(), false);
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    (text[..end].to_owned(), true)
+    (
+        text[..text.floor_char_boundary(max)].to_owned(),
+        text.len() > max,
+    )
 }

@@ -70,14 +70,7 @@ pub struct KeywordHit {
 
 /// `query` cut to at most [`MAX_QUERY_BYTES`], on a character boundary.
 fn truncate_query(query: &str) -> &str {
-    if query.len() <= MAX_QUERY_BYTES {
-        return query;
-    }
-    let mut end = MAX_QUERY_BYTES;
-    while !query.is_char_boundary(end) {
-        end -= 1;
-    }
-    query.get(..end).unwrap_or_default()
+    &query[..query.floor_char_boundary(MAX_QUERY_BYTES)]
 }
 
 /// A search's top documents, with what is needed to read them.

@@ -353,13 +353,7 @@ fn storable(text: &str) -> String {
 
 /// Cuts `text` to at most `max` bytes, at a character boundary.
 fn truncate_bytes(text: &mut String, max: usize) {
-    if text.len() > max {
-        let mut end = max;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
+    text.truncate(text.floor_char_boundary(max));
 }
 
 /// A count as a `u32`, the largest one when it does not fit.
