@@ -1,6 +1,22 @@
 //! Text made safe for HTML: search snippets are shown as markup, so everything in them that
 //! is not Gantry's own `<mark>` is escaped, in one place for every crate.
 
+/// The start of `text` for display: at most `max_chars` characters, and `…` when cut.
+pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
+    let (mut start, cut) = start_of(text, max_chars);
+    if cut {
+        start.push('…');
+    }
+    start
+}
+
+/// At most `max_chars` characters of `text`, and whether any were left out.
+pub(crate) fn start_of(text: &str, max_chars: usize) -> (String, bool) {
+    let mut chars = text.chars();
+    let start: String = chars.by_ref().take(max_chars).collect();
+    (start, chars.next().is_some())
+}
+
 /// `text` as HTML with every case-insensitive occurrence of `query` in `<mark>`.
 pub fn highlight(text: &str, query: &str) -> String {
     let lower = text.to_lowercase();

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::Result;
 use crate::engine::{Engine, Retrieved};
-use crate::html::highlight;
+use crate::html::{highlight, start_of};
 use crate::ids::{ChunkId, ConversationId, DocumentId, MessageId, UserId};
 use crate::index::SearchFilter;
 use crate::model::{Conversation, Document, DocumentStatus};
@@ -73,13 +73,14 @@ impl Engine {
         let (mut texts, mut parents): (HashMap<Uuid, String>, HashMap<Uuid, Parent>) =
             Default::default();
 
-        let message_ids: Vec<MessageId> = ids_of(&hits, ChangeKind::Message, MessageId);
+        let message_ids: Vec<MessageId> =
+            distinct(&hits, ChangeKind::Message, |h| h.item.id, MessageId);
         let messages =
             futures::future::join_all(message_ids.iter().map(|&id| store.message(user, id))).await;
         for message in messages.into_iter().flatten() {
             texts.insert(message.id.0, message.content);
         }
-        let chunk_ids: Vec<ChunkId> = ids_of(&hits, ChangeKind::Chunk, ChunkId);
+        let chunk_ids: Vec<ChunkId> = distinct(&hits, ChangeKind::Chunk, |h| h.item.id, ChunkId);
         if !chunk_ids.is_empty() {
             match store.chunks_by_id(user, &chunk_ids).await {
                 Ok(chunks) => texts.extend(chunks.into_iter().map(|c| (c.id.0, c.text))),
@@ -87,14 +88,19 @@ impl Engine {
             }
         }
 
-        let conversations = parents_of(&hits, ChangeKind::Message, ConversationId);
+        let conversations = distinct(
+            &hits,
+            ChangeKind::Message,
+            |h| h.item.parent_id,
+            ConversationId,
+        );
         let found =
             futures::future::join_all(conversations.iter().map(|&id| store.conversation(user, id)))
                 .await;
         for conversation in found.into_iter().flatten() {
             parents.insert(conversation.id.0, Parent::Conversation(conversation));
         }
-        let documents = parents_of(&hits, ChangeKind::Chunk, DocumentId);
+        let documents = distinct(&hits, ChangeKind::Chunk, |h| h.item.parent_id, DocumentId);
         let found =
             futures::future::join_all(documents.iter().map(|&id| store.document(user, id))).await;
         for document in found.into_iter().flatten() {
@@ -120,23 +126,14 @@ impl Engine {
     }
 }
 
-/// The distinct ids of the hits of `kind`.
-fn ids_of<T>(hits: &[Retrieved], kind: ChangeKind, id: fn(Uuid) -> T) -> Vec<T> {
-    distinct(hits, kind, |h| h.item.id)
-        .into_iter()
-        .map(id)
-        .collect()
-}
-
-/// The distinct parents (conversations or documents) of the hits of `kind`.
-fn parents_of<T>(hits: &[Retrieved], kind: ChangeKind, id: fn(Uuid) -> T) -> Vec<T> {
-    distinct(hits, kind, |h| h.item.parent_id)
-        .into_iter()
-        .map(id)
-        .collect()
-}
-
-fn distinct(hits: &[Retrieved], kind: ChangeKind, key: fn(&Retrieved) -> Uuid) -> Vec<Uuid> {
+/// The distinct keys (`|h| h.item.id` or `|h| h.item.parent_id`) of the hits of `kind`,
+/// as typed ids.
+fn distinct<T>(
+    hits: &[Retrieved],
+    kind: ChangeKind,
+    key: fn(&Retrieved) -> Uuid,
+    id: fn(Uuid) -> T,
+) -> Vec<T> {
     let mut out: Vec<Uuid> = Vec::new();
     for hit in hits.iter().filter(|h| h.item.kind == kind) {
         let k = key(hit);
@@ -144,17 +141,17 @@ fn distinct(hits: &[Retrieved], kind: ChangeKind, key: fn(&Retrieved) -> Uuid) -
             out.push(k);
         }
     }
-    out
+    out.into_iter().map(id).collect()
 }
 
 /// A snippet of the store's text when it differs from the index's: its start, with the
 /// query marked.
 fn snippet(text: &str, query: &str) -> String {
-    let mut chars = text.chars();
-    let mut excerpt: String = chars.by_ref().take(SNIPPET_CHARS).collect();
-    let cut = chars.next().is_some();
-    excerpt = excerpt.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut html = highlight(&excerpt, query);
+    let (start, cut) = start_of(text, SNIPPET_CHARS);
+    let mut html = highlight(
+        &start.split_whitespace().collect::<Vec<_>>().join(" "),
+        query,
+    );
     if cut {
         html.push('…');
     }

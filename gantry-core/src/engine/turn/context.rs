@@ -10,6 +10,7 @@ use super::{Citation, Job, Plan};
 use crate::Result;
 use crate::engine::Engine;
 use crate::engine::recheck::Confirmed;
+use crate::html::excerpt;
 use crate::index::SearchFilter;
 use crate::llm::ChatMessage;
 use crate::model::{Message, MessageRole, MessageStatus};
@@ -229,16 +230,7 @@ fn citations(built: &BuiltPrompt, labels: &HashMap<Source, String>) -> Vec<Citat
             number: i + 1,
             source: item.source,
             label: labels.get(&item.source).cloned().unwrap_or_default(),
-            excerpt: excerpt(&item.text),
+            excerpt: excerpt(&item.text, EXCERPT_CHARS),
         })
         .collect()
-}
-
-fn excerpt(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars.by_ref().take(EXCERPT_CHARS).collect();
-    if chars.next().is_some() {
-        out.push('…');
-    }
-    out
 }

@@ -137,7 +137,7 @@ impl Engine {
                                     break Ending::Stopped;
                                 }
                                 if checkpoint.elapsed() >= self.inner.settings.answer_checkpoint {
-                                    self.checkpoint(job, draft.as_ref(), &streamed.text).await;
+                                    self.checkpoint(job, draft, &streamed.text).await;
                                     checkpoint = Instant::now();
                                 }
                             }
@@ -148,7 +148,6 @@ impl Engine {
                 }
             }
         };
-        let draft = draft.map(|d| d.id);
         self.save_answer(job, draft, prompt_tokens, streamed, ending)
             .await
     }
@@ -169,7 +168,7 @@ impl Engine {
 
     /// The answer's row, empty and `partial`, written before the model streams. `None`
     /// (logged) if the store refuses it: the answer is then written once, at the end.
-    async fn start_draft(&self, job: &Job) -> Option<Message> {
+    async fn start_draft(&self, job: &Job) -> Option<MessageId> {
         let plan = &job.plan;
         let draft = NewMessage {
             role: MessageRole::Assistant,
@@ -186,7 +185,7 @@ impl Engine {
             .append_message(plan.user, plan.conversation.id, draft)
             .await
         {
-            Ok(message) => Some(message),
+            Ok(message) => Some(message.id),
             Err(error) => {
                 tracing::warn!(%error, "could not write the answer's draft; it is saved at the end");
                 None
@@ -195,7 +194,7 @@ impl Engine {
     }
 
     /// Writes the answer so far into its draft row.
-    async fn checkpoint(&self, job: &Job, draft: Option<&Message>, text: &str) {
+    async fn checkpoint(&self, job: &Job, draft: Option<MessageId>, text: &str) {
         let Some(draft) = draft else { return };
         let update = MessageUpdate {
             content: text.to_owned(),
@@ -207,7 +206,7 @@ impl Engine {
         if let Err(error) = self
             .inner
             .store
-            .update_message(job.plan.user, draft.id, update)
+            .update_message(job.plan.user, draft, update)
             .await
         {
             tracing::debug!(%error, "could not write the answer so far");
