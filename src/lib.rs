@@ -40,6 +40,10 @@ mod config;
 mod sdk;
 pub use config::{Accounts, Chat, Config, ENV_VARS, Extraction};
 pub use gantry_memory::HybridOptions;
+/// Call first thing in `main` so the program also serves as Gantry's PDF reading process
+/// (PDFs are read in a separate, resource-limited process; without this call Gantry looks
+/// for `gantry-extract` beside the program or on `PATH`).
+pub use gantry_memory::serve_reader_if_asked;
 pub use sdk::{Gantry, GantryBuilder, IndexStatus};
 
 /// What most programs need in scope: `use gantry::prelude::*;`.

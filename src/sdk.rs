@@ -244,7 +244,10 @@ impl GantryBuilder {
             documents: Some(Arc::new(Ingestor::new(
                 store.clone(),
                 embedder.clone(),
-                IngestOptions::default(),
+                IngestOptions {
+                    reader: config.extract_program.clone(),
+                    ..IngestOptions::default()
+                },
             ))),
             count_tokens: Some(Arc::new(approx_tokens)),
             settings: config.engine_settings(),

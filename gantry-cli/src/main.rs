@@ -89,9 +89,18 @@ fn read_password() -> Result<String> {
 
 /// Runs the command; a failure is one line on stderr (what failed and why) and exit code 1,
 /// never a backtrace.
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match run(Cli::parse()).await {
+fn main() -> std::process::ExitCode {
+    // Before anything else (no runtime, no threads): `gantry` is also the resource-limited
+    // process in which its server reads uploaded PDFs.
+    gantry::serve_reader_if_asked();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(Cli::parse())) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

@@ -15,13 +15,16 @@ use gantry_core::store::DocumentStore;
 use gantry_core::{Error, Result};
 
 use crate::chunk::{ChunkOptions, TextChunk, chunks};
-use crate::extract::{ExtractLimits, FileKind, extract};
+use crate::extract::{ExtractLimits, FileKind, extract_with};
 
 /// How a document is read and cut up.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct IngestOptions {
     /// Size and time budgets for reading the file.
     pub limits: ExtractLimits,
+    /// The program that reads PDFs in a separate process; `None` finds one
+    /// ([`find_reader`](crate::find_reader)).
+    pub reader: Option<std::path::PathBuf>,
     /// Chunk size and overlap; `None` picks by file kind (Markdown-aware for .md).
     pub chunking: Option<ChunkOptions>,
 }
@@ -43,7 +46,8 @@ pub async fn ingest(
 ) -> Result<Document> {
     // Fails early (NotFound) for another user's document, before any work.
     store.document(owner, document).await?;
-    let extracted = match extract(filename, bytes, options.limits).await {
+    let reader = options.reader.as_deref();
+    let extracted = match extract_with(filename, bytes, options.limits, reader).await {
         Ok(extracted) => extracted,
         Err(error) => {
             return fail(store, owner, document, error.to_string()).await;

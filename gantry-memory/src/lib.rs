@@ -61,7 +61,8 @@ pub use graph::{
 // Documents: text, chunks, ingestion.
 pub use chunk::{ChunkOptions, Chunks, TextChunk, approx_tokens, chunk_text, chunks};
 pub use extract::{
-    ExtractError, ExtractLimits, Extracted, FileKind, MAX_HTML_TREE_BYTES, extract, extract_text,
+    ExtractError, ExtractLimits, Extracted, FileKind, MAX_HTML_TREE_BYTES, READER_ARG,
+    READER_PROGRAM, extract, extract_text, extract_with, find_reader, serve_reader_if_asked,
 };
 pub use ingest::{IngestOptions, ingest};
 

@@ -4,17 +4,23 @@
 //! whitespace) go through extraction and chunking, as an upload does, under a counting
 //! allocator; the peak heap of each must stay within the bound [`bound`] states per kind:
 //! a multiple of the input, plus fixed caps from the limits (ARCHITECTURE.md,
-//! "Promises"). The allocator counts the whole process, so the cases run one at a time.
+//! "Promises"). PDFs (streams that inflate to gigabytes, forms that draw themselves, pages
+//! that are their own parent) are read in a separate process: this process stays within
+//! the same bound, and the reading process within its memory limit, its peak measured by
+//! the kernel. The allocator counts the whole process, so the cases run one at a time.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::io::{Cursor, Write};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use gantry_memory::{
-    ChunkOptions, ExtractLimits, FileKind, MAX_HTML_TREE_BYTES, chunks, extract_text,
+    ChunkOptions, ExtractError, ExtractLimits, FileKind, MAX_HTML_TREE_BYTES, chunks, extract_text,
+    extract_with,
 };
 use gantry_test::alloc::{self, Counting};
+use gantry_test::files::{inflating_pdf, parent_loop_pdf, self_drawing_pdf};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 
@@ -41,7 +47,12 @@ const LIMITS: ExtractLimits = ExtractLimits {
     max_bytes: 4 << 20,
     max_text_bytes: 1 << 20,
     timeout: Duration::from_secs(60),
+    reader_memory: 256 << 20,
 };
+
+/// What the reading process may hold beyond its heap limit: its program and libraries,
+/// mapped from the file and counted in its resident size, and the stack.
+const READER_FIXED_RSS: usize = 64 << 20;
 
 fn bound(kind: FileKind, input: usize) -> usize {
     let read = match kind {
@@ -187,6 +198,112 @@ fn bombs_of_every_kind_stay_bounded() {
             check(FileKind::Text, text.as_bytes())?;
             check(FileKind::Markdown, text.as_bytes())
         },
+    );
+}
+
+/// Reads `bytes` as an uploaded PDF, as an upload is read; returns the outcome, the
+/// peak heap it added to this process, and the largest resident size of any reading
+/// process so far.
+fn read_pdf(bytes: &[u8], limits: ExtractLimits) -> (Result<String, ExtractError>, usize, usize) {
+    let _one = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let reader = Path::new(env!("CARGO_BIN_EXE_gantry-extract"));
+    let bytes = bytes.to_vec();
+    let before = alloc::live();
+    alloc::reset_peak();
+    let outcome = runtime
+        .block_on(extract_with("upload.pdf", bytes, limits, Some(reader)))
+        .map(|extracted| extracted.text);
+    let peak = usize::try_from(alloc::peak() - before).unwrap_or(0);
+    (outcome, peak, largest_child_rss())
+}
+
+/// The largest resident size of any child process this process has waited for, as the
+/// kernel measured it.
+fn largest_child_rss() -> usize {
+    let usage =
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).unwrap();
+    // Linux reports kilobytes.
+    usize::try_from(usage.max_rss()).unwrap_or(0) * 1024
+}
+
+fn check_pdf(bytes: &[u8]) -> Result<Result<String, ExtractError>, TestCaseError> {
+    check_pdf_within(bytes, LIMITS)
+}
+
+fn check_pdf_within(
+    bytes: &[u8],
+    limits: ExtractLimits,
+) -> Result<Result<String, ExtractError>, TestCaseError> {
+    let (outcome, peak, child) = read_pdf(bytes, limits);
+    prop_assert!(
+        peak <= bound(FileKind::Pdf, bytes.len()),
+        "a PDF of {} KiB peaked at {} KiB here, over the bound of {} KiB",
+        bytes.len() >> 10,
+        peak >> 10,
+        bound(FileKind::Pdf, bytes.len()) >> 10
+    );
+    prop_assert!(
+        child <= LIMITS.reader_memory + READER_FIXED_RSS,
+        "a reading process grew to {} MiB, over its limit of {} MiB",
+        child >> 20,
+        (LIMITS.reader_memory + READER_FIXED_RSS) >> 20
+    );
+    Ok(outcome)
+}
+
+#[test]
+fn pdf_bombs_are_stopped_in_their_reading_process() {
+    // Streams that inflate to up to 768 MiB from a few KiB each: read when they fit the reading
+    // process's limit (zeros are no text), refused by name when they do not.
+    run(1usize..768, |mib| {
+        let outcome = check_pdf(&inflating_pdf(mib))?;
+        prop_assert!(
+            matches!(
+                outcome,
+                Err(ExtractError::NoText { .. } | ExtractError::TooDemanding { .. })
+            ),
+            "{outcome:?}"
+        );
+        Ok(())
+    });
+    let outcome = check_pdf(&inflating_pdf(767)).unwrap();
+    assert_eq!(
+        outcome,
+        Err(ExtractError::TooDemanding {
+            limit: LIMITS.reader_memory
+        })
+    );
+    assert_eq!(
+        outcome.unwrap_err().to_string(),
+        "reading the file needs more than the 256 MiB memory limit"
+    );
+    // A form that draws itself overflows the reader's stack: that one upload fails.
+    let outcome = check_pdf(&self_drawing_pdf()).unwrap();
+    match outcome {
+        Err(ExtractError::Damaged { kind, detail }) => {
+            assert_eq!(kind, FileKind::Pdf);
+            assert!(detail.contains("without end"), "{detail}");
+        }
+        other => panic!("expected a damaged PDF, got {other:?}"),
+    }
+    // A page that is its own parent sends the reader round in circles: it is stopped
+    // (killed) when the time limit passes, not abandoned.
+    let limits = ExtractLimits {
+        timeout: Duration::from_secs(3),
+        ..LIMITS
+    };
+    let outcome = check_pdf_within(&parent_loop_pdf(), limits).unwrap();
+    assert_eq!(
+        outcome,
+        Err(ExtractError::TimedOut {
+            limit: limits.timeout
+        })
     );
 }
 

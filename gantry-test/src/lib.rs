@@ -5,6 +5,7 @@
 
 pub mod alloc;
 pub mod faults;
+pub mod files;
 
 use std::ops::Deref;
 use std::str::FromStr;

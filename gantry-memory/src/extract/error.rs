@@ -12,7 +12,7 @@ use super::{FileKind, KIB, MIB};
 const SUPPORTED: &str = ".txt, .md, .csv, .html, .pdf, .docx";
 
 /// Why a file yielded no text. The message is meant for the person who uploaded it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum ExtractError {
     /// The type is not one Gantry reads; holds the extension without dot ("" if none).
@@ -59,6 +59,24 @@ pub enum ExtractError {
     TimedOut {
         /// The time limit.
         limit: Duration,
+    },
+    /// Reading the file needed more memory than
+    /// [`ExtractLimits::reader_memory`](super::ExtractLimits::reader_memory) (a PDF whose
+    /// streams inflate without end, or simply a very heavy file).
+    #[error("reading the file needs more than the {} memory limit", Bytes(*.limit))]
+    TooDemanding {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// Files of this kind are read by a separate program, which was not found.
+    #[error(
+        "{kind} files are read by a separate program, {}, which was not found beside this \
+         program or on PATH; install it there or name it (GANTRY_EXTRACT_PROGRAM)",
+        super::process::READER_PROGRAM
+    )]
+    ReaderMissing {
+        /// The kind that needs it.
+        kind: FileKind,
     },
     /// The extraction task could not run (the runtime is shutting down).
     #[error("text extraction failed: {0}")]

@@ -1,10 +1,11 @@
 //! Text extraction: an uploaded file's bytes become plain text for chunking and indexing.
 //!
 //! Uploads are untrusted, so every reader is defensive: the input is capped before any
-//! parsing, a .docx's XML is capped as it unpacks (zip bombs), the whole extraction runs
-//! under `catch_unwind` (pdf-extract and lopdf panic on some malformed PDFs), and
-//! [`extract`] runs it on the blocking pool under a timeout. Every failure is an
-//! [`ExtractError`] whose message a person can act on.
+//! parsing, a .docx's XML is capped as it unpacks (zip bombs), CSV and HTML expansion is
+//! bounded, and the in-process readers run under `catch_unwind` on the blocking pool under
+//! a timeout. PDFs, whose reader cannot be bounded in-process, are read by [`extract`] in
+//! a separate process with memory and time limits (see [`serve_reader_if_asked`]). Every
+//! failure is an [`ExtractError`] whose message a person can act on.
 
 mod csv;
 mod decode;
@@ -12,9 +13,11 @@ mod docx;
 mod error;
 mod html;
 mod normalise;
+mod process;
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 use std::time::Duration;
 
 use gantry_core::Error;
@@ -27,6 +30,7 @@ use self::error::damaged;
 pub use self::html::MAX_HTML_TREE_BYTES;
 use self::html::html_to_text;
 use self::normalise::{normalise, normalise_owned};
+pub use self::process::{READER_ARG, READER_PROGRAM, find_reader, serve_reader_if_asked};
 
 /// The kinds of file Gantry can turn into text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -40,7 +44,8 @@ pub enum FileKind {
     Csv,
     /// A web page (.html, .htm).
     Html,
-    /// A PDF with a text layer (scans without one have no text to find).
+    /// A PDF with a text layer (scans without one have no text to find). Read in a
+    /// separate process by [`extract`].
     Pdf,
     /// A Word document (.docx, Office Open XML).
     Docx,
@@ -105,6 +110,9 @@ pub struct ExtractLimits {
     pub max_text_bytes: usize,
     /// Longest an extraction may take through [`extract`].
     pub timeout: Duration,
+    /// Most memory (heap and other private mappings) a reading process may use: PDFs
+    /// are read in one (see [`serve_reader_if_asked`]).
+    pub reader_memory: usize,
 }
 
 impl Default for ExtractLimits {
@@ -113,6 +121,7 @@ impl Default for ExtractLimits {
             max_bytes: 50 * MIB,
             max_text_bytes: 20 * MIB,
             timeout: Duration::from_secs(30),
+            reader_memory: 1024 * MIB,
         }
     }
 }
@@ -189,7 +198,11 @@ fn extract_text_owned(
         bytes.drain(..3);
     }
     let raw = String::from_utf8(bytes).map_err(|e| ExtractError::Internal(e.to_string()))?;
-    let text = normalise_owned(raw);
+    checked(kind, normalise_owned(raw), limits)
+}
+
+/// `text` if it is within the limit and not empty.
+fn checked(kind: FileKind, text: String, limits: &ExtractLimits) -> Result<String, ExtractError> {
     if text.len() > limits.max_text_bytes {
         return Err(ExtractError::TooMuchText {
             limit: limits.max_text_bytes,
@@ -201,9 +214,11 @@ fn extract_text_owned(
     Ok(text)
 }
 
-/// Reads `bytes` as a file of `kind` into normalised text, synchronously (a large PDF
-/// can take seconds; async callers want [`extract`]). Never panics: a reader's panic is
-/// reported as [`ExtractError::Damaged`].
+/// Reads `bytes` as a file of `kind` into normalised text, synchronously and in this
+/// process (a large PDF can take seconds; async callers want [`extract`]). Never panics:
+/// a reader's panic is reported as [`ExtractError::Damaged`]. Only for files that are
+/// trusted or not PDFs: a hostile PDF can exhaust this process's memory or stack, which
+/// no panic handler stops; [`extract`] reads PDFs in a separate process.
 pub fn extract_text(
     kind: FileKind,
     bytes: &[u8],
@@ -226,26 +241,29 @@ pub fn extract_text(
             return Err(damaged(kind, ""));
         }
     };
-    let text = normalise(&raw);
-    if text.len() > limits.max_text_bytes {
-        return Err(ExtractError::TooMuchText {
-            limit: limits.max_text_bytes,
-        });
-    }
-    if text.is_empty() {
-        return Err(ExtractError::NoText { kind });
-    }
-    Ok(text)
+    checked(kind, normalise(&raw), limits)
 }
 
-/// Detects the kind of `filename` and extracts its text on tokio's blocking pool, giving
-/// up after `limits.timeout`. A timed-out extraction is abandoned, not stopped: its
-/// blocking thread runs on until the reader returns (Rust cannot kill a thread), which
-/// the input caps keep finite in practice.
+/// Detects the kind of `filename` and extracts its text, giving up after
+/// `limits.timeout`. PDFs are read in a separate process ([`find_reader`] picks the
+/// program), which is killed when the time is up; the other kinds, whose readers are
+/// bounded, on tokio's blocking pool (a timed-out one is abandoned, and its input caps
+/// keep it finite).
 pub async fn extract(
     filename: &str,
     bytes: Vec<u8>,
     limits: ExtractLimits,
+) -> Result<Extracted, ExtractError> {
+    extract_with(filename, bytes, limits, None).await
+}
+
+/// [`extract`], reading PDFs with the program `reader` (see [`serve_reader_if_asked`])
+/// instead of the one [`find_reader`] finds.
+pub async fn extract_with(
+    filename: &str,
+    bytes: Vec<u8>,
+    limits: ExtractLimits,
+    reader: Option<&Path>,
 ) -> Result<Extracted, ExtractError> {
     if bytes.len() > limits.max_bytes {
         return Err(ExtractError::TooLarge {
@@ -253,6 +271,15 @@ pub async fn extract(
         });
     }
     let kind = detect_kind(filename, &bytes)?;
+    if kind == FileKind::Pdf {
+        let program = find_reader(reader).ok_or(ExtractError::ReaderMissing { kind })?;
+        let raw = process::read_in_process(&program, kind, &bytes, &limits).await?;
+        drop(bytes);
+        let text = tokio::task::spawn_blocking(move || checked(kind, normalise(&raw), &limits))
+            .await
+            .map_err(|join| ExtractError::Internal(join.to_string()))??;
+        return Ok(Extracted { kind, text });
+    }
     let task = tokio::task::spawn_blocking(move || extract_text_owned(kind, bytes, &limits));
     match tokio::time::timeout(limits.timeout, task).await {
         Ok(Ok(text)) => text.map(|text| Extracted { kind, text }),
@@ -266,6 +293,7 @@ pub async fn extract(
     }
 }
 
+/// The reader for `kind`, in this process.
 fn read_raw(kind: FileKind, bytes: &[u8], limits: &ExtractLimits) -> Result<String, ExtractError> {
     match kind {
         FileKind::Text | FileKind::Markdown => Ok(decode(bytes).into_owned()),

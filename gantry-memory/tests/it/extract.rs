@@ -5,60 +5,19 @@ use std::io::{Cursor, Write};
 use std::time::Duration;
 
 use gantry_memory::{ExtractError, ExtractLimits, FileKind, extract, extract_text};
+use gantry_test::files::text_pdf as pdf;
 use proptest::prelude::*;
 
 fn rt() -> tokio::runtime::Runtime {
+    // Time for the timeouts, I/O for the PDF reading process's pipes.
     tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .unwrap()
 }
 
 fn text_of(kind: FileKind, bytes: &[u8]) -> Result<String, ExtractError> {
     extract_text(kind, bytes, &ExtractLimits::default())
-}
-
-/// A one-page PDF showing each line in Helvetica, with a correct cross-reference table.
-fn pdf(lines: &[&str]) -> Vec<u8> {
-    let mut content = String::from("BT /F1 18 Tf 72 720 Td 22 TL\n");
-    for line in lines {
-        content.push_str(&format!("({line}) Tj T*\n"));
-    }
-    content.push_str("ET\n");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-         /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_owned(),
-        format!(
-            "<< /Length {} >>\nstream\n{content}endstream",
-            content.len()
-        ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-            .to_owned(),
-    ];
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for offset in offsets {
-        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
 }
 
 const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
