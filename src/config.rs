@@ -17,11 +17,15 @@
 //!
 //! [accounts]
 //! signup = "open"
+//!
+//! [quotas]
+//! documents = 500
 //! ```
 
 use std::path::{Path, PathBuf};
 
 use gantry_core::engine::SignupPolicy;
+use gantry_core::model::Quotas;
 use gantry_core::{Error, Result};
 use gantry_llm::{BackendConfig, BackendKind};
 use gantry_memory::HybridOptions;
@@ -118,6 +122,10 @@ pub struct Config {
     pub embedding_model: Option<String>,
     /// Fact extraction for the knowledge graph. `GANTRY_EXTRACTION`.
     pub extraction: Extraction,
+    /// The program that reads uploaded PDFs in a separate process; by default the running
+    /// program when it serves as one (the `gantry` binary does), else `gantry-extract`
+    /// beside it or on `PATH`. `GANTRY_EXTRACT_PROGRAM`.
+    pub extract_program: Option<PathBuf>,
     /// Retrieval settings, `[retrieval]` (file or code only): `k`, `depth`, `rrf_k`,
     /// `vector_weight`, `keyword_weight`.
     pub retrieval: HybridOptions,
@@ -125,6 +133,10 @@ pub struct Config {
     pub chat: Chat,
     /// Sign-up policy and session lifetime (file or code; `GANTRY_SIGNUP`).
     pub accounts: Accounts,
+    /// How much each user may keep by default, `[quotas]` (file or code):
+    /// `conversations`, `messages_per_conversation`, `documents`, `document_bytes`,
+    /// `personas`, `collections`. Admins change them per user.
+    pub quotas: Quotas,
 }
 
 impl Default for Config {
@@ -136,15 +148,17 @@ impl Default for Config {
             minilm_dir: None,
             embedding_model: None,
             extraction: Extraction::default(),
+            extract_program: None,
             retrieval: HybridOptions::default(),
             chat: Chat::default(),
             accounts: Accounts::default(),
+            quotas: Quotas::default(),
         }
     }
 }
 
 /// Names every environment variable [`Config::with_env`] reads.
-pub const ENV_VARS: [&str; 11] = [
+pub const ENV_VARS: [&str; 12] = [
     "GANTRY_DATA_DIR",
     "GANTRY_DATABASE_URL",
     "GANTRY_LLM_URL",
@@ -154,6 +168,7 @@ pub const ENV_VARS: [&str; 11] = [
     "GANTRY_MINILM_DIR",
     "GANTRY_EMBEDDING_MODEL",
     "GANTRY_EXTRACTION",
+    "GANTRY_EXTRACT_PROGRAM",
     "GANTRY_CONTEXT_LENGTH",
     "GANTRY_SIGNUP",
 ];
@@ -223,6 +238,9 @@ impl Config {
             }
             self.backends.retain(|b| b.name != "default");
             self.backends.insert(0, backend);
+        }
+        if let Some(program) = get("GANTRY_EXTRACT_PROGRAM") {
+            self.extract_program = Some(PathBuf::from(program));
         }
         if let Some(dir) = get("GANTRY_MINILM_DIR") {
             self.minilm_dir = Some(PathBuf::from(dir));
@@ -323,6 +341,7 @@ impl Config {
             session_lifetime: std::time::Duration::from_secs(
                 u64::from(self.accounts.session_hours) * 3600,
             ),
+            quotas: self.quotas,
             ..gantry_core::engine::EngineSettings::default()
         }
     }

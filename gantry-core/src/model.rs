@@ -723,3 +723,88 @@ pub struct StoreStats {
     /// The last change sequence number (see [`crate::store::ChangeFeed`]).
     pub latest_seq: i64,
 }
+
+/// How much one user may keep. Each limit refuses a new item once reached
+/// ([`Error::LimitReached`](crate::Error::LimitReached), naming it), changing nothing, so
+/// one account cannot fill the disk, or make the lists and exports loaded whole (personas,
+/// collections, a conversation's messages) grow without end. The defaults are the engine's
+/// settings; an admin changes them per user with [`QuotaOverrides`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Quotas {
+    /// Conversations, archived ones included.
+    pub conversations: u64,
+    /// Messages in one conversation.
+    pub messages_per_conversation: u64,
+    /// Documents in the Knowledge Vault.
+    pub documents: u64,
+    /// Bytes of uploaded documents, in all.
+    pub document_bytes: u64,
+    /// The user's own personas.
+    pub personas: u64,
+    /// Collections of documents.
+    pub collections: u64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self {
+            conversations: 10_000,
+            messages_per_conversation: 10_000,
+            documents: 1_000,
+            document_bytes: 1 << 30,
+            personas: 100,
+            collections: 200,
+        }
+    }
+}
+
+impl Quotas {
+    /// These limits with `overrides` applied.
+    pub fn with(self, overrides: &QuotaOverrides) -> Self {
+        Self {
+            conversations: overrides.conversations.unwrap_or(self.conversations),
+            messages_per_conversation: overrides
+                .messages_per_conversation
+                .unwrap_or(self.messages_per_conversation),
+            documents: overrides.documents.unwrap_or(self.documents),
+            document_bytes: overrides.document_bytes.unwrap_or(self.document_bytes),
+            personas: overrides.personas.unwrap_or(self.personas),
+            collections: overrides.collections.unwrap_or(self.collections),
+        }
+    }
+}
+
+/// An admin's changes to one user's [`Quotas`]: each field set replaces the default, each
+/// `None` keeps it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuotaOverrides {
+    /// See [`Quotas::conversations`].
+    pub conversations: Option<u64>,
+    /// See [`Quotas::messages_per_conversation`].
+    pub messages_per_conversation: Option<u64>,
+    /// See [`Quotas::documents`].
+    pub documents: Option<u64>,
+    /// See [`Quotas::document_bytes`].
+    pub document_bytes: Option<u64>,
+    /// See [`Quotas::personas`].
+    pub personas: Option<u64>,
+    /// See [`Quotas::collections`].
+    pub collections: Option<u64>,
+}
+
+/// What one user keeps now, counted against their [`Quotas`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holdings {
+    /// Conversations, archived ones included.
+    pub conversations: u64,
+    /// Documents.
+    pub documents: u64,
+    /// Bytes of uploaded documents.
+    pub document_bytes: u64,
+    /// Own personas.
+    pub personas: u64,
+    /// Collections.
+    pub collections: u64,
+}

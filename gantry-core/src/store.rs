@@ -16,9 +16,10 @@ use crate::ids::{
 };
 use crate::model::{
     ApiKey, Chunk, Collection, Conversation, ConversationPatch, ConversationScope, Credentials,
-    Document, DocumentStatus, Entity, ImportedConversation, Message, MessageStatus, NewChunk,
-    NewCollection, NewConversation, NewDocument, NewEntity, NewMessage, NewPersona, NewRelation,
-    NewUsage, NewUser, Persona, Relation, Role, Session, StoreStats, UsageSummary, User,
+    Document, DocumentStatus, Entity, Holdings, ImportedConversation, Message, MessageStatus,
+    NewChunk, NewCollection, NewConversation, NewDocument, NewEntity, NewMessage, NewPersona,
+    NewRelation, NewUsage, NewUser, Persona, QuotaOverrides, Relation, Role, Session, StoreStats,
+    UsageSummary, User,
 };
 
 /// An opaque position in a list, returned as [`Page::next`] and passed back to continue.
@@ -109,6 +110,12 @@ pub trait UserStore: Send + Sync {
     async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<()>;
     /// Deletes an account and everything it owns.
     async fn delete_user(&self, id: UserId) -> Result<()>;
+    /// What the account keeps now, counted for its quotas.
+    async fn holdings(&self, id: UserId) -> Result<Holdings>;
+    /// An admin's changes to the account's quotas (all `None` when there are none).
+    async fn quota_overrides(&self, id: UserId) -> Result<QuotaOverrides>;
+    /// Replaces the account's quota changes (all `None` removes them).
+    async fn set_quota_overrides(&self, id: UserId, overrides: QuotaOverrides) -> Result<()>;
 }
 
 /// Sign-in sessions, looked up by the hash of their bearer token.
@@ -235,6 +242,8 @@ pub trait MessageStore: Send + Sync {
     ) -> Result<Message>;
     /// Deletes one message and every knowledge-graph fact learnt from it.
     async fn delete_message(&self, owner: UserId, id: MessageId) -> Result<()>;
+    /// How many messages a conversation holds.
+    async fn count_messages(&self, owner: UserId, conversation: ConversationId) -> Result<u64>;
 }
 
 /// Documents and their chunks, scoped to their owner.

@@ -215,3 +215,7 @@ pub(crate) fn paged<T>(mut items: Vec<T>, limit: u32, cursor: impl Fn(&T) -> Cur
     };
     Page { items, next }
 }
+
+/// The most ids bound in one `IN (...)` list: far under SQLite's and PostgreSQL's limits
+/// on bound parameters, and more than a turn retrieves.
+pub(crate) const MAX_IDS_PER_QUERY: usize = 500;

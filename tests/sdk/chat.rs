@@ -5,7 +5,7 @@
 use futures::StreamExt;
 use gantry::model::{MessageRole, MessageStatus};
 use gantry::prompt::Source;
-use gantry::store::PageRequest;
+use gantry::store::{MessageStore as _, PageRequest};
 use gantry::{Error, Gantry, TurnEvent, TurnOptions};
 use time::{Duration, OffsetDateTime};
 
@@ -431,4 +431,139 @@ async fn refused_questions_change_nothing() {
 
     assert!(messages(gantry, ada, chat).await.is_empty());
     assert_eq!(gantry.operator().stats().await.unwrap().messages, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_conversation_refuses_another_question_and_keeps_what_it_has() {
+    let Some(env) = support::open_with("a full conversation", |config| {
+        config.quotas.messages_per_conversation = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
+    let chat = conversation(gantry, ada).await;
+    gantry.for_user(ada).ask(chat, "Say hello.").await.unwrap();
+    // The question and its answer would make four.
+    let refused = gantry
+        .for_user(ada)
+        .chat(chat, "Say it again.", TurnOptions::default())
+        .await
+        .unwrap_err();
+    match &refused {
+        Error::LimitReached { what } => assert_eq!(
+            what,
+            "a conversation may hold 3 messages and this one has 2; start a new conversation"
+        ),
+        other => panic!("expected LimitReached, got {other:?}"),
+    }
+    assert_eq!(messages(gantry, ada, chat).await.len(), 2);
+    // Answering the last question again replaces its answer, so it still fits.
+    let again = gantry
+        .for_user(ada)
+        .regenerate(chat, TurnOptions::default())
+        .await
+        .unwrap()
+        .answer()
+        .await
+        .unwrap();
+    assert!(!again.message.content.is_empty());
+    assert_eq!(messages(gantry, ada, chat).await.len(), 2);
+}
+
+/// Where [`crash_child`] keeps its data; set only in the process the crash test starts.
+const CRASH_DATA_DIR: &str = "GANTRY_CRASH_DATA_DIR";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_killed_midway_keeps_what_was_streamed() {
+    let Some(_url) = gantry_test::service("GANTRY_LLM_URL", "a turn killed midway") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // This test binary again, running only `crash_child`, which streams a long answer and
+    // prints each piece; it is killed with SIGKILL (no destructor, no flush) mid-answer.
+    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "chat::crash_child", "--nocapture"])
+        .env(CRASH_DATA_DIR, dir.path())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
+    let (mut ids, mut received, mut first_token) = (None, String::new(), None);
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(rest) = line.strip_prefix("CONVERSATION ") {
+            let (user, chat) = rest.split_once(' ').unwrap();
+            ids = Some((user.parse().unwrap(), chat.parse().unwrap()));
+        } else if let Some(piece) = line.strip_prefix("TOKEN ") {
+            received.push_str(&serde_json::from_str::<String>(piece).unwrap());
+            let since = *first_token.get_or_insert_with(std::time::Instant::now);
+            if since.elapsed() > std::time::Duration::from_millis(2_500) {
+                break;
+            }
+        } else if line.starts_with("DONE") {
+            panic!("the answer ended before the test could kill it");
+        }
+    }
+    child.kill().await.unwrap();
+    let (user, chat): (uuid::Uuid, uuid::Uuid) = ids.expect("the child started a turn");
+
+    // What the next start finds: the question, and the answer up to the last checkpoint.
+    let store = gantry::SqliteStore::open(dir.path().join("gantry.db"))
+        .await
+        .unwrap();
+    let stored = store
+        .list_messages(
+            gantry::UserId(user),
+            gantry::ConversationId(chat),
+            PageRequest::first(10),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert_eq!(stored[0].content, LONG_ANSWER);
+    let answer = &stored[1];
+    assert_eq!(answer.role, MessageRole::Assistant);
+    assert_eq!(answer.status, MessageStatus::Partial);
+    assert!(!answer.content.is_empty(), "a checkpoint was written");
+    assert!(
+        received.starts_with(&answer.content),
+        "stored {:?}, received {received:?}",
+        answer.content
+    );
+}
+
+/// The process [`a_turn_killed_midway_keeps_what_was_streamed`] kills: a Gantry on the
+/// data directory it is given, streaming a long answer and printing every piece.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the child process of a_turn_killed_midway_keeps_what_was_streamed, started by it"]
+async fn crash_child() {
+    use std::io::Write as _;
+    let dir = std::path::PathBuf::from(std::env::var_os(CRASH_DATA_DIR).unwrap());
+    let url = std::env::var("GANTRY_LLM_URL").unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut config = support::config(&scratch, &url, None);
+    config.data_dir = dir;
+    config.chat.answer_tokens = 400;
+    let env = support::open_config(config, scratch).await;
+    let ada = user(&env, "ada@example.com").await;
+    let chat = conversation(&env.gantry, ada).await;
+    println!("CONVERSATION {} {}", ada.0, chat.0);
+    let mut turn = env
+        .gantry
+        .for_user(ada)
+        .chat(chat, LONG_ANSWER, long_answer())
+        .await
+        .unwrap();
+    while let Some(event) = turn.next().await {
+        if let TurnEvent::Token(piece) = event.unwrap() {
+            println!("TOKEN {}", serde_json::to_string(&piece).unwrap());
+            std::io::stdout().flush().unwrap();
+        }
+    }
+    println!("DONE");
 }

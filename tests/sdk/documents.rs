@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use gantry::model::DocumentStatus;
 use gantry::prompt::Source;
 use gantry::store::PageRequest;
-use gantry::{DocumentId, Gantry, UserId};
+use gantry::{DocumentId, Error, Gantry, UserId};
 
 use crate::support::{self, conversation, user};
 
@@ -431,4 +431,63 @@ async fn one_user_cannot_queue_uploads_without_limit() {
         .await
         .unwrap();
     env.gantry.engine().idle().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_past_a_document_quota_are_refused_and_pdfs_are_read_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = support::config(&dir, "http://127.0.0.1:9/v1", None);
+    config.backends.clear();
+    config.quotas.documents = 3;
+    config.quotas.document_bytes = 4_000;
+    let env = support::open_config(config, dir).await;
+    let me = env.gantry.for_user(user(&env, "ada@example.com").await);
+    let text = |n: usize| "lemons grow in Porto. ".repeat(n / 22 + 1).into_bytes()[..n].to_vec();
+
+    // A PDF is read in its own process (the `gantry-extract` program beside the tests).
+    let pdf = gantry_test::files::text_pdf(&["Maya grows lemons in Porto."]);
+    let read = me
+        .add_document("lemons.pdf", "application/pdf", pdf.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        read.status,
+        DocumentStatus::Ready,
+        "{:?}",
+        read.failure_reason
+    );
+    me.add_document("a.txt", "text/plain", text(2_000))
+        .await
+        .unwrap();
+    let held = me.quotas().await.unwrap().used.document_bytes;
+    assert_eq!(held, pdf.len() as u64 + 2_000);
+
+    // Over the bytes: refused by name, nothing recorded.
+    let refused = me
+        .add_document("b.txt", "text/plain", text(4_000 - held as usize + 1))
+        .await
+        .unwrap_err();
+    match &refused {
+        Error::LimitReached { what } => assert!(what.contains("does not fit"), "{what}"),
+        other => panic!("expected LimitReached, got {other:?}"),
+    }
+    // Exactly what is left fits; then the count is reached.
+    me.add_document("c.txt", "text/plain", text(4_000 - held as usize))
+        .await
+        .unwrap();
+    let refused = me
+        .upload_document("d.txt", "text/plain", text(1))
+        .await
+        .unwrap_err();
+    match &refused {
+        Error::LimitReached { what } => assert!(what.contains("3 documents"), "{what}"),
+        other => panic!("expected LimitReached, got {other:?}"),
+    }
+    let report = me.quotas().await.unwrap();
+    assert_eq!(
+        (report.used.documents, report.used.document_bytes),
+        (3, 4_000)
+    );
+    let listed = me.documents(PageRequest::first(10)).await.unwrap().items;
+    assert_eq!(listed.len(), 3);
 }

@@ -160,7 +160,7 @@ async fn admins_export_archives_and_chatgpt_exports_import() {
         .admin(admin)
         .await
         .unwrap()
-        .export_archive(Some(ada), from, to)
+        .export_archive(Some(ada), from, to, Vec::new())
         .await
         .unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();

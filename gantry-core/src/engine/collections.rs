@@ -1,6 +1,7 @@
 //! Collections of documents, and conversations scoped to chosen documents and collections.
 
 use super::UserScope;
+use super::quotas::Adding;
 use crate::Result;
 use crate::ids::{CollectionId, ConversationId, DocumentId};
 use crate::model::{Collection, ConversationScope, Document, NewCollection};
@@ -8,6 +9,8 @@ use crate::model::{Collection, ConversationScope, Document, NewCollection};
 impl UserScope {
     /// Creates a collection; a second one with the same name (in any case) is a conflict.
     pub async fn create_collection(&self, new: NewCollection) -> Result<Collection> {
+        new.validate()?;
+        self.make_room(Adding::collection()).await?;
         self.store().create_collection(self.user, new).await
     }
 

@@ -1,5 +1,6 @@
 //! Conversations and their messages.
 
+use super::quotas::Adding;
 use super::{DEFAULT_TITLE, Engine, UserScope};
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::model::{Conversation, ConversationPatch, Message, NewConversation};
@@ -13,6 +14,8 @@ impl UserScope {
         if new.title.trim().is_empty() {
             DEFAULT_TITLE.clone_into(&mut new.title);
         }
+        new.validate()?;
+        self.make_room(Adding::conversations(1)).await?;
         self.store().create_conversation(self.user, new).await
     }
 

@@ -2,6 +2,7 @@
 
 use super::UserScope;
 use super::ports::DocumentReader;
+use super::quotas::Adding;
 use super::readings::Ticket;
 use crate::ids::DocumentId;
 use crate::model::{Document, DocumentStatus, NewDocument};
@@ -108,6 +109,7 @@ impl UserScope {
             size_bytes: bytes.len() as u64,
         };
         new.validate()?;
+        self.make_room(Adding::document(new.size_bytes)).await?;
         let document = self.store().create_document(self.user, new).await?;
         Ok((reader, document))
     }

@@ -17,6 +17,7 @@ mod documents;
 mod memory;
 mod personas;
 pub mod ports;
+mod quotas;
 mod readings;
 mod recheck;
 mod scope;
@@ -39,6 +40,7 @@ pub use accounts::{
 };
 pub use memory::{Fact, MemoryView};
 pub use ports::{DocumentReader, FactLearner, IndexSync, NoIndexes, Retrieved, Retriever};
+pub use quotas::QuotaReport;
 pub use scope::{AdminScope, UserScope};
 pub use search::{ConversationMatch, DocumentMatch, MAX_SEARCH_RESULTS, SearchResults};
 pub use transfer::{ChatGptReport, ExportFormat};
@@ -91,6 +93,8 @@ pub struct EngineSettings {
     pub max_readings_queued: usize,
     /// Uploads one user may have accepted and not yet read.
     pub max_readings_per_user: usize,
+    /// How much each user may keep, unless an admin changed it for them.
+    pub quotas: crate::model::Quotas,
 }
 
 impl Default for EngineSettings {
@@ -111,6 +115,7 @@ impl Default for EngineSettings {
             readings_at_once: 2,
             max_readings_queued: 16,
             max_readings_per_user: 4,
+            quotas: crate::model::Quotas::default(),
         }
     }
 }

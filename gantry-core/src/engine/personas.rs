@@ -1,6 +1,7 @@
 //! Personas: a system prompt with a default model and temperature. Each user has their
 //! own; admins keep global ones everybody sees. One of each scope may be the default.
 
+use super::quotas::Adding;
 use super::{AdminScope, Engine, UserScope};
 use crate::ids::{PersonaId, UserId};
 use crate::model::{NewPersona, Persona};
@@ -10,6 +11,8 @@ impl UserScope {
     /// Creates one of the user's own personas. Marking it the default replaces their
     /// previous default.
     pub async fn create_persona(&self, new: NewPersona) -> Result<Persona> {
+        new.validate()?;
+        self.make_room(Adding::persona()).await?;
         self.store().create_persona(Some(self.user), new).await
     }
 

@@ -1,16 +1,17 @@
 //! Moving conversations in and out: one as JSON, Markdown or PDF; an admin's ZIP of many;
 //! imports of Gantry's own JSON and of ChatGPT's `conversations.json`.
 
-use std::io::Cursor;
+use std::io::Write;
 
 use time::OffsetDateTime;
 
+use super::quotas::Adding;
 use super::{AdminScope, UserScope};
 use crate::export::{
     ConversationExport, SkippedConversation, parse_chatgpt, to_markdown, to_pdf, write_zip,
 };
 use crate::ids::{ConversationId, UserId};
-use crate::model::{Conversation, ImportedConversation};
+use crate::model::{Conversation, ImportedConversation, Quotas};
 use crate::store::{ConversationFilter, PageRequest};
 use crate::validate::MAX_PAGE;
 use crate::{Error, Result};
@@ -89,6 +90,11 @@ impl UserScope {
             ConversationExport::from_json(&json)
         })
         .await?;
+        self.make_room(Adding::conversations(1)).await?;
+        let limits = self.quotas().await?.limits;
+        if export.messages.len() as u64 > limits.messages_per_conversation {
+            return Err(too_long(export.messages.len(), &limits));
+        }
         let conversation = self
             .store()
             .import_conversation(self.user, imported(&export))
@@ -102,37 +108,92 @@ impl UserScope {
     pub async fn import_chatgpt(&self, json: Vec<u8>) -> Result<ChatGptReport> {
         let parsed =
             off_the_workers("reading a ChatGPT export", move || parse_chatgpt(&json)).await?;
+        // All or nothing against the conversation quota; a conversation too long for one
+        // is skipped and reported, like one that cannot be read.
+        self.make_room(Adding::conversations(parsed.conversations.len() as u64))
+            .await?;
+        let limits = self.quotas().await?.limits;
+        let unread: std::collections::HashSet<usize> =
+            parsed.skipped.iter().map(|s| s.index).collect();
+        let mut positions = (0..).filter(|i| !unread.contains(i));
         let mut report = ChatGptReport {
             imported: Vec::with_capacity(parsed.conversations.len()),
             skipped: parsed.skipped,
         };
         for export in &parsed.conversations {
+            let index = positions.next().unwrap_or_default();
+            if export.messages.len() as u64 > limits.messages_per_conversation {
+                report.skipped.push(SkippedConversation {
+                    index,
+                    title: Some(export.conversation.title.clone()),
+                    reason: too_long(export.messages.len(), &limits).to_string(),
+                });
+                continue;
+            }
             let conversation = self
                 .store()
                 .import_conversation(self.user, imported(export))
                 .await?;
             report.imported.push(conversation);
         }
+        report.skipped.sort_by_key(|skipped| skipped.index);
         self.engine.inner.index.nudge();
         Ok(report)
     }
 }
 
 impl AdminScope {
-    /// A ZIP of JSON files: every conversation of `user` (or of everyone) active in
-    /// `[from, to)`, archived ones included.
-    pub async fn export_archive(
+    /// Writes a ZIP of JSON files into `out`: every conversation of `user` (or of
+    /// everyone) active in `[from, to)`, archived ones included, then a manifest. Streamed:
+    /// conversations are read one at a time while the ZIP is written on a blocking thread,
+    /// so memory holds a few conversations whatever the instance's size, and `out` may be
+    /// a network stream (it need not seek). Returns `out` when done.
+    pub async fn export_archive<W: Write + Send + 'static>(
         &self,
         user: Option<UserId>,
         from: OffsetDateTime,
         to: OffsetDateTime,
-    ) -> Result<Vec<u8>> {
+        out: W,
+    ) -> Result<W> {
         crate::validate::time_range(from, to)?;
         let users = match user {
             Some(user) => vec![self.user(user).await?.id],
             None => self.all_users().await?,
         };
-        let mut exports = Vec::new();
+        // Two conversations in flight: one being written, one read ahead.
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<ConversationExport>>(2);
+        let writer = tokio::task::spawn_blocking(move || {
+            let mut failure = None;
+            let exports = std::iter::from_fn(|| match receiver.blocking_recv()? {
+                Ok(export) => Some(export),
+                Err(error) => {
+                    failure = Some(error);
+                    None
+                }
+            });
+            let out = write_zip(exports, out)?;
+            failure.map_or(Ok(out), Err)
+        });
+        let read = self.send_exports(users, from, to, &sender).await;
+        if let Err(error) = read {
+            // The writer stops at this error and reports it.
+            let _ = sender.send(Err(error)).await;
+        }
+        drop(sender);
+        writer
+            .await
+            .map_err(|e| Error::internal_from("writing a ZIP export", e))?
+    }
+
+    /// Reads each conversation of `users` active in `[from, to)` and sends it to the ZIP
+    /// writer; stops early when the writer has stopped.
+    async fn send_exports(
+        &self,
+        users: Vec<UserId>,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        sender: &tokio::sync::mpsc::Sender<Result<ConversationExport>>,
+    ) -> Result<()> {
         for owner in users {
             let owner = self.engine.for_user(owner);
             for archived in [false, true] {
@@ -143,7 +204,10 @@ impl AdminScope {
                         .await?;
                     for conversation in slice.items {
                         if conversation.updated_at >= from && conversation.updated_at < to {
-                            exports.push(collect(&owner, conversation.id).await?);
+                            let export = collect(&owner, conversation.id).await?;
+                            if sender.send(Ok(export)).await.is_err() {
+                                return Ok(());
+                            }
                         }
                     }
                     match slice.next {
@@ -153,12 +217,7 @@ impl AdminScope {
                 }
             }
         }
-        off_the_workers("writing a ZIP export", move || {
-            let mut zip = Cursor::new(Vec::new());
-            write_zip(exports, &mut zip)?;
-            Ok(zip.into_inner())
-        })
-        .await
+        Ok(())
     }
 
     async fn all_users(&self) -> Result<Vec<UserId>> {
@@ -172,6 +231,16 @@ impl AdminScope {
                 None => return Ok(users),
             }
         }
+    }
+}
+
+/// The refusal of a conversation with more messages than one may hold.
+fn too_long(messages: usize, limits: &Quotas) -> Error {
+    Error::LimitReached {
+        what: format!(
+            "the conversation has {messages} messages and one may hold {}",
+            limits.messages_per_conversation
+        ),
     }
 }
 

@@ -7,7 +7,7 @@
 //! separator, `..`, or anything a file system might read specially.
 
 use std::collections::HashSet;
-use std::io::{Seek, Write};
+use std::io::Write;
 
 use crate::{Error, Result};
 use serde::Serialize;
@@ -27,13 +27,16 @@ const MAX_SLUG_BYTES: usize = 60;
 /// by [`zip_entry_name`], then `manifest.json` with the count, the time and the list.
 /// Exports are consumed one at a time, so a large instance need not hold them all.
 ///
+/// `out` need not seek (a network stream will do): sizes follow each entry's data.
+/// Returns `out`, flushed.
+///
 /// The same conversation twice is refused (the second would overwrite the first when
 /// unpacked); a failing `out` is reported as unavailable.
-pub fn write_zip(
+pub fn write_zip<W: Write>(
     exports: impl IntoIterator<Item = ConversationExport>,
-    out: impl Write + Seek,
-) -> Result<()> {
-    let mut zip = ZipWriter::new(out);
+    out: W,
+) -> Result<W> {
+    let mut zip = ZipWriter::new_stream(out);
     let mut names = HashSet::new();
     let mut entries = Vec::new();
     for export in exports {
@@ -73,8 +76,9 @@ pub fn write_zip(
     zip.start_file(MANIFEST_FILE, options(generated_at, json.len()))
         .map_err(zip_error)?;
     zip.write_all(&json).map_err(io_error)?;
-    let mut out = zip.finish().map_err(zip_error)?;
-    out.flush().map_err(io_error)
+    let mut out = zip.finish().map_err(zip_error)?.into_inner();
+    out.flush().map_err(io_error)?;
+    Ok(out)
 }
 
 /// The file name a conversation gets in a ZIP: its creation date (UTC), its title reduced

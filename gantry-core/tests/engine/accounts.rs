@@ -3,8 +3,7 @@
 //! an admin's management of accounts.
 
 use gantry_core::engine::{
-    API_KEY_PREFIX, Caller, Credential, Engine, EngineParts, EngineSettings, NewAccount,
-    SignupPolicy,
+    API_KEY_PREFIX, Caller, Credential, Engine, EngineSettings, NewAccount, SignupPolicy,
 };
 use gantry_core::model::{NewConversation, Role};
 use gantry_core::store::PageRequest;
@@ -14,23 +13,13 @@ use time::{Duration, OffsetDateTime};
 
 const PASSWORD: &str = "correct horse battery";
 
-/// An engine over `store` alone: no model, no indexes (nothing is retrieved).
+/// An engine over `store` alone, under the sign-up policy `signup`.
 fn open(store: &TestStore, signup: SignupPolicy) -> Engine {
-    Engine::new(EngineParts {
-        store: store.store.clone(),
-        chat: None,
-        retriever: None,
-        index: None,
-        graph: None,
-        learner: None,
-        documents: None,
-        count_tokens: None,
-        settings: EngineSettings {
-            signup,
-            ..EngineSettings::default()
-        },
-    })
-    .unwrap()
+    let settings = EngineSettings {
+        signup,
+        ..EngineSettings::default()
+    };
+    crate::store_only_engine(store, settings)
 }
 
 fn account(email: &str) -> NewAccount {

@@ -8,7 +8,7 @@ use gantry_core::store::{Cursor, DocumentStore, Page, PageRequest};
 use gantry_core::{Error, Result};
 use uuid::Uuid;
 
-use super::super::This;
+use super::super::{Db, This};
 use super::changes::{Doomed, lock_counter, next_seqs, tombstone};
 use super::rows::{chunk_row, document_row};
 use super::{commit, require_affected, require_owned};
@@ -324,21 +324,28 @@ impl DocumentStore for This {
 
     async fn chunks_by_id(&self, owner: UserId, ids: &[ChunkId]) -> Result<Vec<Chunk>> {
         let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query(concat!(
+        // One query per slice of ids (a turn re-reads its retrieved chunks at once).
+        for slice in ids.chunks(crate::shared::MAX_IDS_PER_QUERY) {
+            let mut query = sqlx::QueryBuilder::<Db>::new(concat!(
                 "SELECT ",
                 chunk_cols!(),
-                " FROM chunks WHERE id = $1 AND owner_id = $2"
-            ))
-            .bind(id.0)
-            .bind(owner.0)
-            .fetch_optional(&self.pool)
-            .await
-            .db()?;
-            if let Some(row) = row {
-                out.push(chunk_row(&row)?);
+                " FROM chunks WHERE owner_id = "
+            ));
+            query.push_bind(owner.0).push(" AND id IN (");
+            let mut list = query.separated(", ");
+            for id in slice {
+                list.push_bind(id.0);
+            }
+            query.push(")");
+            let rows = query.build().fetch_all(&self.pool).await.db()?;
+            for row in &rows {
+                out.push(chunk_row(row)?);
             }
         }
+        // In the order asked for, as before.
+        let position: std::collections::HashMap<ChunkId, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        out.sort_by_key(|chunk| position.get(&chunk.id).copied().unwrap_or(usize::MAX));
         Ok(out)
     }
 }

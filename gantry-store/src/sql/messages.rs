@@ -16,7 +16,7 @@ use super::changes::next_seqs;
 use super::conversations::lock_conversation_of;
 use super::rows::{get, message_row};
 use super::{Tx, commit, require_affected, require_owned};
-use crate::convert::{DbResult, bad_cursor, now, to_micros};
+use crate::convert::{DbResult, bad_cursor, now, to_micros, to_u64};
 use crate::shared::message_cols;
 
 /// The message `new` becomes in `conversation`, written at `created_at`.
@@ -227,5 +227,17 @@ impl MessageStore for This {
             .await
             .db()?;
         commit(tx).await
+    }
+
+    async fn count_messages(&self, owner: UserId, conversation: ConversationId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND owner_id = $2",
+        )
+        .bind(conversation.0)
+        .bind(owner.0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        to_u64(n, "count")
     }
 }

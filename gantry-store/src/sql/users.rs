@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use gantry_core::ids::UserId;
-use gantry_core::model::{Credentials, NewUser, Role, User};
+use gantry_core::model::{Credentials, Holdings, NewUser, QuotaOverrides, Role, User};
 use gantry_core::store::{Cursor, Page, PageRequest, UserStore};
 use gantry_core::{Error, Result};
 use uuid::Uuid;
@@ -222,6 +222,80 @@ impl UserStore for This {
             .await
             .db()?;
         require_affected(&done, || id.describe())?;
+        commit(tx).await
+    }
+
+    async fn holdings(&self, id: UserId) -> Result<Holdings> {
+        let (conversations, documents, document_bytes, personas, collections): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        ) = sqlx::query_as(
+            "SELECT \
+               (SELECT COUNT(*) FROM conversations WHERE owner_id = $1), \
+               (SELECT COUNT(*) FROM documents WHERE owner_id = $1), \
+               (SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM documents WHERE owner_id = $1), \
+               (SELECT COUNT(*) FROM personas WHERE owner_id = $1), \
+               (SELECT COUNT(*) FROM collections WHERE owner_id = $1)",
+        )
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok(Holdings {
+            conversations: to_u64(conversations, "count")?,
+            documents: to_u64(documents, "count")?,
+            document_bytes: to_u64(document_bytes, "size")?,
+            personas: to_u64(personas, "count")?,
+            collections: to_u64(collections, "count")?,
+        })
+    }
+
+    async fn quota_overrides(&self, id: UserId) -> Result<QuotaOverrides> {
+        let json: Option<String> =
+            sqlx::query_scalar("SELECT overrides FROM user_quotas WHERE user_id = $1")
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .db()?;
+        match json {
+            None => Ok(QuotaOverrides::default()),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| Error::internal(format!("stored quota changes are unreadable: {e}"))),
+        }
+    }
+
+    async fn set_quota_overrides(&self, id: UserId, overrides: QuotaOverrides) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+        if exists.is_none() {
+            return Err(Error::not_found(id.describe()));
+        }
+        if overrides == QuotaOverrides::default() {
+            sqlx::query("DELETE FROM user_quotas WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        } else {
+            let json = serde_json::to_string(&overrides)
+                .map_err(|e| Error::internal(format!("quota changes: {e}")))?;
+            sqlx::query(
+                "INSERT INTO user_quotas (user_id, overrides) VALUES ($1, $2) \
+                 ON CONFLICT (user_id) DO UPDATE SET overrides = excluded.overrides",
+            )
+            .bind(id.0)
+            .bind(json)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        }
         commit(tx).await
     }
 }

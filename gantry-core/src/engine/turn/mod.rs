@@ -144,6 +144,8 @@ impl UserScope {
         new.validate()?;
         let plan = self.engine.plan(self.user, conversation, &options).await?;
         self.engine.check_fits(&plan.system_prompt, &new.content)?;
+        // The question and its answer.
+        self.make_room_for_messages(conversation, 2).await?;
         let question = self
             .store()
             .append_message(self.user, conversation, new)
@@ -197,6 +199,9 @@ impl UserScope {
         };
         self.engine
             .check_fits(&plan.system_prompt, &question.content)?;
+        if replaces.is_none() {
+            self.make_room_for_messages(conversation, 1).await?;
+        }
         Ok(self.engine.start(Job {
             plan,
             question,
