@@ -491,3 +491,119 @@ async fn uploads_past_a_document_quota_are_refused_and_pdfs_are_read_apart() {
     let listed = me.documents(PageRequest::first(10)).await.unwrap().items;
     assert_eq!(listed.len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ingestion_killed_at_any_point_leaves_no_half_document() {
+    let Some(minilm) = gantry_test::service("GANTRY_MINILM_DIR", "an ingestion killed") else {
+        return;
+    };
+    for after in support::kill_points(
+        3,
+        std::time::Duration::ZERO,
+        std::time::Duration::from_millis(4_000),
+    ) {
+        ingestion_killed_after(after, &minilm).await;
+    }
+}
+
+/// Runs [`ingest_child`] and kills it with SIGKILL `after` its big upload was accepted;
+/// then opens Gantry on what it left, as the next start would.
+async fn ingestion_killed_after(after: std::time::Duration, minilm: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, mut lines) = support::start_child("documents::ingest_child", dir.path());
+    let mut ids = None;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(rest) = line.strip_prefix("UPLOADED ") {
+            let (user, small, big) = {
+                let mut parts = rest.split(' ');
+                let mut next = || parts.next().unwrap().parse::<uuid::Uuid>().unwrap();
+                (next(), next(), next())
+            };
+            ids = Some((user, small, big));
+            break;
+        }
+    }
+    tokio::time::sleep(after).await;
+    child.kill().await.unwrap();
+    let (user, small, big) = ids.expect("the child uploaded its documents");
+
+    let mut config = support::config(
+        &tempfile::tempdir().unwrap(),
+        "http://127.0.0.1:9/v1",
+        Some(PathBuf::from(minilm)),
+    );
+    config.backends.clear();
+    config.data_dir = dir.path().to_path_buf();
+    let env = support::open_config(config, dir).await;
+    env.gantry.flush().await.unwrap();
+    let me = env.gantry.for_user(gantry::UserId(user));
+    // The small document was acknowledged ready: it is still there and found.
+    let found = me.search("ladybirds", 10).await.unwrap();
+    assert!(
+        found
+            .documents
+            .iter()
+            .any(|hit| hit.document.id == DocumentId(small)),
+        "killed after {after:?}: {found:?}"
+    );
+    // The big one is either read whole or failed with no chunk left; never half.
+    let document = me.document(DocumentId(big)).await.unwrap();
+    let chunks = env
+        .store
+        .chunks(gantry::UserId(user), DocumentId(big))
+        .await
+        .unwrap();
+    match document.status {
+        DocumentStatus::Ready => assert!(!chunks.is_empty()),
+        DocumentStatus::Failed => {
+            assert!(
+                chunks.is_empty(),
+                "killed after {after:?}: {} chunks",
+                chunks.len()
+            );
+            let found = me.search("zymurgy", 10).await.unwrap();
+            assert!(
+                found
+                    .documents
+                    .iter()
+                    .all(|hit| hit.document.id != DocumentId(big)),
+                "killed after {after:?}: a failed document was found: {found:?}"
+            );
+        }
+        other => panic!("killed after {after:?}: the document is {other:?}"),
+    }
+}
+
+/// The process [`an_ingestion_killed_at_any_point_leaves_no_half_document`] kills: a
+/// small document read to the end, then a big one (tens of seconds of embedding) accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the child process of an_ingestion_killed_at_any_point_leaves_no_half_document"]
+async fn ingest_child() {
+    use std::io::Write as _;
+    let scratch = tempfile::tempdir().unwrap();
+    let minilm = std::env::var("GANTRY_MINILM_DIR").unwrap();
+    let mut config = support::child_config(&scratch, Some(PathBuf::from(minilm)));
+    config.backends.clear();
+    let env = support::open_config(config, scratch).await;
+    let ada = user(&env, "ada@example.com").await;
+    let me = env.gantry.for_user(ada);
+    let small = me
+        .add_document("small.txt", "text/plain", b"Ladybirds eat aphids.".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(small.status, DocumentStatus::Ready);
+    env.gantry.flush().await.unwrap();
+    let paragraph = "Zymurgy is the study of fermentation in brewing and baking. ";
+    let big = me
+        .upload_document(
+            "big.txt",
+            "text/plain",
+            paragraph.repeat(20_000).into_bytes(),
+        )
+        .await
+        .unwrap();
+    println!("UPLOADED {} {} {}", ada.0, small.id.0, big.id.0);
+    std::io::stdout().flush().unwrap();
+    env.gantry.engine().idle().await;
+    println!("DONE");
+}

@@ -116,3 +116,63 @@ pub(crate) async fn conversation(gantry: &Gantry, user: UserId) -> ConversationI
         .unwrap()
         .id
 }
+
+/// Where a crash test's child keeps its data; set only in the child process.
+pub(crate) const CHILD_DATA_DIR: &str = "GANTRY_CRASH_DATA_DIR";
+
+/// A process to kill: this test binary again, running only the ignored test `name`
+/// (`module::test`) on the data directory `dir`, and its stdout, line by line.
+pub(crate) fn start_child(
+    name: &str,
+    dir: &std::path::Path,
+) -> (
+    tokio::process::Child,
+    tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) {
+    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", name, "--nocapture"])
+        .env(CHILD_DATA_DIR, dir)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    (child, lines)
+}
+
+/// `n` kill points between `from` and `to`, from a seed that is printed (and taken from
+/// `GANTRY_CRASH_SEED` when set), so a failing point can be tried again.
+pub(crate) fn kill_points(
+    n: usize,
+    from: std::time::Duration,
+    to: std::time::Duration,
+) -> Vec<std::time::Duration> {
+    let seed = std::env::var("GANTRY_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    eprintln!("kill points from GANTRY_CRASH_SEED={seed}");
+    let mut state = seed | 1;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            from + (to - from).mul_f64((state % 10_000) as f64 / 10_000.0)
+        })
+        .collect()
+}
+
+/// The child's settings: the test settings on the data directory the crash test gave it.
+pub(crate) fn child_config(scratch: &TempDir, vectors: Option<PathBuf>) -> Config {
+    let url = std::env::var("GANTRY_LLM_URL").unwrap();
+    let mut config = config(scratch, &url, vectors);
+    config.data_dir = PathBuf::from(std::env::var_os(CHILD_DATA_DIR).unwrap());
+    config
+}
