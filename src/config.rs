@@ -100,6 +100,54 @@ impl Default for Accounts {
     }
 }
 
+/// How `gantry serve` listens and what it accepts, `[server]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Server {
+    /// The address to listen on (default `127.0.0.1:8000`). `GANTRY_LISTEN`.
+    pub listen: String,
+    /// The address people reach the server at, e.g. `https://chat.example.com`; the
+    /// origin that cookie-authenticated changes must come from. Default: `http://` and
+    /// the listen address. `GANTRY_PUBLIC_URL`.
+    pub public_url: Option<String>,
+    /// Whether the session cookie is `Secure` (sent over HTTPS only). Default: when the
+    /// public URL is `https://`.
+    pub cookie_secure: Option<bool>,
+    /// The largest JSON body accepted, in bytes (default 1 MiB).
+    pub max_body_bytes: usize,
+    /// Sign-in and sign-up attempts allowed per client address per minute (default 10).
+    pub logins_per_minute: u32,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8000".to_owned(),
+            public_url: None,
+            cookie_secure: None,
+            max_body_bytes: 1024 * 1024,
+            logins_per_minute: 10,
+        }
+    }
+}
+
+impl Server {
+    /// The public URL without a trailing slash: the configured one, else `http://` and the
+    /// listen address.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Whether the session cookie is `Secure`.
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or_else(|| self.public_url().starts_with("https://"))
+    }
+}
+
 /// Everything [`Config::load`] reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -137,6 +185,8 @@ pub struct Config {
     /// `conversations`, `messages_per_conversation`, `documents`, `document_bytes`,
     /// `personas`, `collections`. Admins change them per user.
     pub quotas: Quotas,
+    /// How `gantry serve` listens, `[server]` (`GANTRY_LISTEN`, `GANTRY_PUBLIC_URL`).
+    pub server: Server,
 }
 
 impl Default for Config {
@@ -153,12 +203,13 @@ impl Default for Config {
             chat: Chat::default(),
             accounts: Accounts::default(),
             quotas: Quotas::default(),
+            server: Server::default(),
         }
     }
 }
 
 /// Names every environment variable [`Config::with_env`] reads.
-pub const ENV_VARS: [&str; 12] = [
+pub const ENV_VARS: [&str; 14] = [
     "GANTRY_DATA_DIR",
     "GANTRY_DATABASE_URL",
     "GANTRY_LLM_URL",
@@ -171,6 +222,8 @@ pub const ENV_VARS: [&str; 12] = [
     "GANTRY_EXTRACT_PROGRAM",
     "GANTRY_CONTEXT_LENGTH",
     "GANTRY_SIGNUP",
+    "GANTRY_LISTEN",
+    "GANTRY_PUBLIC_URL",
 ];
 
 fn bad(field: &'static str, reason: impl Into<String>) -> Error {
@@ -238,6 +291,12 @@ impl Config {
             }
             self.backends.retain(|b| b.name != "default");
             self.backends.insert(0, backend);
+        }
+        if let Some(listen) = get("GANTRY_LISTEN") {
+            self.server.listen = listen;
+        }
+        if let Some(url) = get("GANTRY_PUBLIC_URL") {
+            self.server.public_url = Some(url);
         }
         if let Some(program) = get("GANTRY_EXTRACT_PROGRAM") {
             self.extract_program = Some(PathBuf::from(program));
@@ -308,6 +367,29 @@ impl Config {
         }
         if self.data_dir.as_os_str().is_empty() {
             return Err(bad("data_dir", "must not be empty"));
+        }
+        if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(bad(
+                "server.listen",
+                format!(
+                    "`{}` is not an address and port, e.g. 127.0.0.1:8000",
+                    self.server.listen
+                ),
+            ));
+        }
+        if let Some(url) = &self.server.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(bad(
+                "server.public_url",
+                "must start with http:// or https://",
+            ));
+        }
+        if !(1024..=1 << 30).contains(&self.server.max_body_bytes) {
+            return Err(bad("server.max_body_bytes", "must be 1 KiB to 1 GiB"));
+        }
+        if self.server.logins_per_minute == 0 {
+            return Err(bad("server.logins_per_minute", "must be at least 1"));
         }
         self.retrieval.validate().map_err(|error| match error {
             Error::InvalidInput { field, reason } => bad(retrieval_field(field), reason),

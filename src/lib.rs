@@ -38,7 +38,7 @@ pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
 
 mod config;
 mod sdk;
-pub use config::{Accounts, Chat, Config, ENV_VARS, Extraction};
+pub use config::{Accounts, Chat, Config, ENV_VARS, Extraction, Server};
 pub use gantry_memory::HybridOptions;
 /// Call first thing in `main` so the program also serves as Gantry's PDF reading process
 /// (PDFs are read in a separate, resource-limited process; without this call Gantry looks

@@ -31,6 +31,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the HTTP API until SIGTERM or Ctrl+C (answers in flight are saved).
+    Serve {
+        /// The address to listen on (default 127.0.0.1:8000, or GANTRY_LISTEN).
+        #[arg(long)]
+        listen: Option<String>,
+        /// An OpenAI-compatible server to chat with (or GANTRY_LLM_URL).
+        #[arg(long)]
+        llm_url: Option<String>,
+    },
     /// Open the store (creating and migrating it if needed) and print what it holds.
     Status {
         /// Print JSON instead of text.
@@ -87,6 +96,57 @@ fn read_password() -> Result<String> {
     Ok(password)
 }
 
+/// `gantry serve`: opens the whole stack, says what it runs on, serves until a signal.
+async fn serve(config: Config) -> Result<()> {
+    let location = config.database();
+    let gantry = Gantry::open(config)
+        .await
+        .with_context(|| format!("opening {location}"))?;
+    println!(
+        "Gantry {} on {}",
+        gantry::VERSION,
+        gantry.engine().database()
+    );
+    match gantry.embedder_id() {
+        Some(embedder) => println!("  embeddings  {embedder}"),
+        None => println!("  embeddings  none (set GANTRY_MINILM_DIR): keyword search only"),
+    }
+    if gantry.config().backends.is_empty() {
+        println!("  models      none configured (set GANTRY_LLM_URL): chat is unavailable");
+    }
+    for backend in &gantry.config().backends {
+        println!("  model       {} at {}", backend.name, backend.base_url);
+    }
+    gantry_server::serve(gantry, shutdown_signal(), |listening| {
+        println!("Listening on {}", listening.url);
+    })
+    .await
+    .context("serving")
+}
+
+/// Completes at SIGTERM or Ctrl+C.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    println!("Stopping: saving answers in flight and the indexes");
+}
+
 /// Runs the command; a failure is one line on stderr (what failed and why) and exit code 1,
 /// never a backtrace.
 fn main() -> std::process::ExitCode {
@@ -110,7 +170,18 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    let config = cli.settings()?;
+    let mut config = cli.settings()?;
+    if let Command::Serve { listen, llm_url } = &cli.command {
+        if let Some(listen) = listen {
+            config.server.listen.clone_from(listen);
+        }
+        if let Some(url) = llm_url {
+            config = config
+                .with_vars([("GANTRY_LLM_URL".to_owned(), url.clone())])
+                .context("--llm-url")?;
+        }
+        return serve(config).await;
+    }
     let location = config.database();
     // Account and status commands need the store alone: no model is loaded and the index
     // files stay free for a server running on the same data directory.
@@ -121,6 +192,8 @@ async fn run(cli: Cli) -> Result<()> {
         .with_context(|| format!("opening {location}"))?;
     let operator = gantry.operator();
     match &cli.command {
+        // Answered above.
+        Command::Serve { .. } => {}
         Command::Status { json } => {
             let stats = operator.stats().await?;
             if *json {

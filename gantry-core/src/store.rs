@@ -24,6 +24,7 @@ use crate::model::{
 
 /// An opaque position in a list, returned as [`Page::next`] and passed back to continue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Cursor(pub String);
 
@@ -56,6 +57,7 @@ impl PageRequest {
 
 /// One slice of a list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     /// The items.
     pub items: Vec<T>,
@@ -94,6 +96,9 @@ pub trait UserStore: Send + Sync {
     /// under a lock: of several accounts made at once on an empty store, exactly one is the
     /// admin.
     async fn create_user_or_first_admin(&self, new: NewUser) -> Result<User>;
+    /// Creates the installation's first account, as an admin, deciding under the same
+    /// lock; `Conflict` once any account exists.
+    async fn create_first_admin(&self, new: NewUser) -> Result<User>;
     /// One account.
     async fn user(&self, id: UserId) -> Result<User>;
     /// The account and password hash for an email, for signing in.

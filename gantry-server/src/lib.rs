@@ -1,7 +1,19 @@
-//! The HTTP side of Gantry: an axum API with server-sent events, sign-in, the admin
-//! endpoints and the embedded web UI, served by `gantry serve`.
+//! The HTTP side of Gantry: a JSON API with server-sent events over the [`gantry::Gantry`]
+//! handle, served by `gantry serve`.
 //!
-//! It is not built yet: see the README's status table. Behaviour lives in the `gantry`
-//! SDK; this crate will only translate HTTP to SDK calls and errors to status codes.
+//! Handlers translate HTTP to the SDK's operations and back; the rules (who may do what,
+//! what is valid, limits) live in the engine. What lives here is HTTP's own: cookies and
+//! bearer tokens, the same-origin check on cookie-authenticated changes, status codes and
+//! the JSON error shape ([`error`]), body limits, security headers, and the OpenAPI
+//! document, generated from the handlers' own types and served at `/api/openapi.json`.
 
-pub use gantry::Error;
+pub mod app;
+mod auth;
+pub mod error;
+mod extract;
+mod routes;
+mod serve;
+mod turns;
+
+pub use app::{AppState, router};
+pub use serve::{Listening, serve};

@@ -201,6 +201,22 @@ impl Engine {
         self.inner.store.create_user_or_first_admin(new).await
     }
 
+    /// Whether the installation still has no account: a front end then offers to create
+    /// the first admin ([`Self::set_up`]).
+    pub async fn needs_setup(&self) -> Result<bool> {
+        Ok(self.inner.store.count_users().await? == 0)
+    }
+
+    /// Creates the installation's first account, an admin, whatever the sign-up policy;
+    /// `Conflict` once any account exists (also when another set-up won a race).
+    pub async fn set_up(&self, account: NewAccount) -> Result<User> {
+        if !self.needs_setup().await? {
+            return Err(Error::conflict("Gantry is already set up: sign in"));
+        }
+        let new = account.into_user_blocking(Role::Admin).await?;
+        self.inner.store.create_first_admin(new).await
+    }
+
     /// Removes every user's expired sessions (they are already refused; this frees their
     /// rows); returns how many. `Gantry` runs it every hour.
     pub async fn remove_expired_sessions(&self) -> Result<u64> {

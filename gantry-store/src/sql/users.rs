@@ -71,6 +71,45 @@ async fn insert_user(conn: &mut <Db as sqlx::Database>::Connection, new: NewUser
     Ok(user)
 }
 
+/// What an insert under the users lock does about the accounts already there.
+enum FirstAccount {
+    /// Insert anyway; the first account becomes an admin.
+    BecomesAdmin,
+    /// Insert an admin only while there is no account (else `Conflict`).
+    Only,
+}
+
+/// Inserts an account deciding "is it the first?" under a lock, so of several inserts on
+/// an empty store exactly one sees it empty.
+async fn insert_under_lock(store: &This, mut new: NewUser, first: FirstAccount) -> Result<User> {
+    new.validate()?;
+    check_email_spelling(&new.email)?;
+    let mut tx = store.begin_write().await?;
+    // SQLite's write transaction already takes the one write lock. On PostgreSQL this
+    // lock mode conflicts with itself (and with every insert), so registrations on an
+    // empty store take turns and exactly one of them sees it empty.
+    if BACKEND == "postgres" {
+        sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .db()?;
+    }
+    let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await
+        .db()?;
+    match (any, first) {
+        (None, _) => new.role = Role::Admin,
+        (Some(_), FirstAccount::Only) => {
+            return Err(Error::conflict("Gantry is already set up: sign in"));
+        }
+        (Some(_), FirstAccount::BecomesAdmin) => {}
+    }
+    let user = insert_user(&mut tx, new).await?;
+    commit(tx).await?;
+    Ok(user)
+}
+
 #[async_trait]
 impl UserStore for This {
     async fn create_user(&self, new: NewUser) -> Result<User> {
@@ -78,29 +117,12 @@ impl UserStore for This {
         insert_user(&mut conn, new).await
     }
 
-    async fn create_user_or_first_admin(&self, mut new: NewUser) -> Result<User> {
-        new.validate()?;
-        check_email_spelling(&new.email)?;
-        let mut tx = self.begin_write().await?;
-        // SQLite's write transaction already takes the one write lock. On PostgreSQL this
-        // lock mode conflicts with itself (and with every insert), so registrations on an
-        // empty store take turns and exactly one of them sees it empty.
-        if BACKEND == "postgres" {
-            sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
-                .execute(&mut *tx)
-                .await
-                .db()?;
-        }
-        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await
-            .db()?;
-        if any.is_none() {
-            new.role = Role::Admin;
-        }
-        let user = insert_user(&mut tx, new).await?;
-        commit(tx).await?;
-        Ok(user)
+    async fn create_user_or_first_admin(&self, new: NewUser) -> Result<User> {
+        insert_under_lock(self, new, FirstAccount::BecomesAdmin).await
+    }
+
+    async fn create_first_admin(&self, new: NewUser) -> Result<User> {
+        insert_under_lock(self, new, FirstAccount::Only).await
     }
 
     async fn user(&self, id: UserId) -> Result<User> {

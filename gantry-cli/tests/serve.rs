@@ -1,0 +1,71 @@
+//! `gantry serve` as a person runs it: it says what it runs on and where it listens,
+//! answers at once, and on SIGTERM saves what it must and exits 0.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[tokio::test]
+async fn serve_prints_its_url_answers_and_exits_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gantry"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GANTRY_DATA_DIR", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut said = Vec::new();
+    let url = loop {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("it starts within a minute")
+            .unwrap()
+            .expect("it prints where it listens");
+        said.push(line.clone());
+        if let Some(url) = line.strip_prefix("Listening on ") {
+            break url.to_owned();
+        }
+    };
+    let said = said.join("\n");
+    assert!(said.contains("sqlite"), "{said}");
+    assert!(
+        said.contains("keyword search only"),
+        "says why there are no embeddings: {said}"
+    );
+    assert!(
+        said.contains("chat is unavailable"),
+        "says there is no model: {said}"
+    );
+
+    let health = reqwest::get(format!("{url}/health")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let setup: serde_json::Value = reqwest::get(format!("{url}/api/setup"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(setup["needs_setup"], true);
+
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("it stops within 30 s")
+        .unwrap();
+    assert!(status.success(), "exit 0 after SIGTERM: {status}");
+    let mut rest = String::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        rest.push_str(&line);
+    }
+    assert!(rest.contains("Stopping"), "{rest}");
+}

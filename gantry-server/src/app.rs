@@ -1,0 +1,140 @@
+//! The router: every route, its OpenAPI description (from the same attributes, so the two
+//! cannot drift), and the layers every response passes through.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::IntoResponse;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::routes::{auth, chat, conversations, health, models, setup};
+use crate::turns::RunningTurns;
+
+/// What every handler reaches: the SDK handle and the server's settings.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) gantry: gantry::Gantry,
+    /// The origin cookie-authenticated changes must come from, e.g. `http://127.0.0.1:8000`.
+    pub(crate) origin: Arc<str>,
+    /// Whether the session cookie is `Secure`.
+    pub(crate) cookie_secure: bool,
+    /// Answers being generated, so another request can stop one.
+    pub(crate) turns: RunningTurns,
+}
+
+impl AppState {
+    /// The state for `gantry`, reached at `public_url` (scheme, host and port).
+    pub fn new(gantry: gantry::Gantry, public_url: &str, cookie_secure: bool) -> Self {
+        Self {
+            gantry,
+            origin: Arc::from(origin_of(public_url)),
+            cookie_secure,
+            turns: RunningTurns::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("origin", &self.origin)
+            .field("cookie_secure", &self.cookie_secure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `scheme://host[:port]` of a URL, without path or trailing slash.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{host}")
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gantry",
+        description = "Gantry's HTTP API: accounts, conversations with streamed answers, and more. \
+            Errors are JSON `{\"error\": {\"code\", \"message\", \"field\"}}`. Chat answers stream \
+            as server-sent events of JSON objects (`context`, `token`, `done`, `error`, then \
+            `[DONE]`); unlike the product Gantry re-creates, there is no raw-text stream with a \
+            `__META__` trailer, and a model's failure is an error, never saved as answer text."
+    ),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+/// The router with its OpenAPI document (also served at `/api/openapi.json`).
+pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openapi::OpenApi) {
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(setup::status, setup::set_up))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(conversations::list, conversations::create))
+        .routes(routes!(
+            conversations::get,
+            conversations::update,
+            conversations::delete
+        ))
+        .routes(routes!(chat::send))
+        .routes(routes!(chat::stop))
+        .routes(routes!(models::list))
+        .with_state(state)
+        .split_for_parts();
+    let document = doc.clone();
+    let serve_doc = move || {
+        let doc = document.clone();
+        async move { axum::Json(doc) }
+    };
+    let router = api
+        .route("/api/openapi.json", axum::routing::get(serve_doc))
+        .fallback(|| async { ApiError::not_found("route").into_response() })
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(CatchPanicLayer::custom(|_panic| {
+            tracing::error!("a handler panicked");
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error; see the server log",
+            )
+            .into_response()
+        }))
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"));
+    (router, doc)
+}
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn the_origin_is_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://chat.example.com/"),
+            "https://chat.example.com"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:8000"), "http://127.0.0.1:8000");
+        assert_eq!(origin_of("http://h:1/app/x"), "http://h:1");
+    }
+}

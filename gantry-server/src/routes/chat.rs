@@ -1,0 +1,304 @@
+//! Asking in a conversation: the answer streams as server-sent events (or comes whole as
+//! JSON), and can be stopped from another request.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use gantry::model::{ConversationPatch, Message};
+use gantry::prompt::Source;
+use gantry::{ConversationId, PersonaId, TurnEvent, TurnOptions};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiResult, ErrorBody, status_and_code};
+use crate::extract::{Json, PathId};
+
+/// A question.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SendRequest {
+    /// The question.
+    content: String,
+    /// The model to answer with (one the backend offers).
+    model: Option<String>,
+    /// Switches the conversation to this persona first.
+    persona_id: Option<uuid::Uuid>,
+    /// Sampling temperature, 0 to 2.
+    temperature: Option<f32>,
+}
+
+/// One numbered source the answer may cite as `[n]`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CitationView {
+    /// The number the answer cites.
+    number: usize,
+    /// `message`, `chunk` or `fact`.
+    kind: &'static str,
+    /// The message, chunk or fact.
+    id: uuid::Uuid,
+    /// The message's conversation or the chunk's document.
+    parent_id: Option<uuid::Uuid>,
+    /// The conversation's title, the document's file name, or "Memory".
+    label: String,
+    /// The beginning of its text.
+    excerpt: String,
+}
+
+impl From<gantry::engine::Citation> for CitationView {
+    fn from(citation: gantry::engine::Citation) -> Self {
+        let (kind, id, parent_id) = match citation.source {
+            Source::Message {
+                id,
+                conversation_id,
+            } => ("message", id.0, Some(conversation_id.0)),
+            Source::Chunk { id, document_id } => ("chunk", id.0, Some(document_id.0)),
+            Source::Fact { id } => ("fact", id.0, None),
+        };
+        Self {
+            number: citation.number,
+            kind,
+            id,
+            parent_id,
+            label: citation.label,
+            excerpt: citation.excerpt,
+        }
+    }
+}
+
+/// One event of a streamed answer, a JSON object per SSE `data:` line.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum StreamEvent {
+    /// The sources put in front of the model, first.
+    Context {
+        /// Numbered as the answer cites them.
+        citations: Vec<CitationView>,
+    },
+    /// More of the answer.
+    Token {
+        /// The text.
+        text: String,
+    },
+    /// The answer as saved, with its token usage; last.
+    Done {
+        /// The saved message.
+        message: Message,
+    },
+    /// The answer failed (what arrived is saved as partial); last.
+    Error {
+        /// As in error bodies.
+        code: &'static str,
+        /// What happened.
+        message: String,
+        /// The HTTP status the failure would have had before the stream began.
+        #[serde(skip)]
+        status: u16,
+    },
+}
+
+/// A whole answer, for clients that do not ask for a stream.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AnswerView {
+    /// The saved message.
+    message: Message,
+    /// The sources it was given.
+    citations: Vec<CitationView>,
+}
+
+/// Whether any answer was stopped.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Stopped {
+    /// `false` when no answer was being generated in the conversation.
+    stopped: bool,
+}
+
+/// Asks a question. With `Accept: text/event-stream` the answer streams as server-sent
+/// events (`context`, `token`..., then `done` or `error`, then `data: [DONE]`; a comment
+/// every 15 s while the model is silent); otherwise the whole answer comes as JSON. The
+/// answer is generated to its end even if the client goes away; `POST .../stop` stops it.
+/// Refusals before the model starts are plain errors (503 when the model is down).
+#[utoipa::path(post, path = "/api/chat/conversations/{id}/messages", tag = "chat",
+    params(("id" = String, Path, description = "The conversation's id")),
+    request_body = SendRequest,
+    responses(
+        (status = 200, description = "The answer: SSE of `StreamEvent`, or JSON", body = AnswerView,
+            content_type = "application/json"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 503, body = ErrorBody), (status = 504, body = ErrorBody)))]
+pub(crate) async fn send(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+    headers: HeaderMap,
+    Json(request): Json<SendRequest>,
+) -> ApiResult<Response> {
+    let scope = caller.scope();
+    if let Some(persona) = request.persona_id {
+        let patch = ConversationPatch {
+            persona_id: Some(Some(PersonaId(persona))),
+            ..ConversationPatch::default()
+        };
+        scope.update_conversation(id, patch).await?;
+    }
+    let options = TurnOptions {
+        model: request.model,
+        temperature: request.temperature,
+    };
+    let turn = scope.chat(id, request.content, options).await?;
+    let running = state.turns.start(caller.user.id, id);
+    let (events, mut received) = mpsc::channel::<StreamEvent>(64);
+    // The answer is driven here, not by the response: a client that goes away stops
+    // reading, the sends fail, and the answer still runs to its end and is saved.
+    tokio::spawn(async move {
+        let mut turn = turn;
+        loop {
+            let event = tokio::select! {
+                () = running.stop.notified() => break,
+                event = turn.next() => event,
+            };
+            let Some(event) = event else { break };
+            let (event, last) = match event {
+                Ok(TurnEvent::Context(citations)) => (
+                    StreamEvent::Context {
+                        citations: citations.into_iter().map(CitationView::from).collect(),
+                    },
+                    false,
+                ),
+                Ok(TurnEvent::Token(text)) => (StreamEvent::Token { text }, false),
+                Ok(TurnEvent::Done(message)) => (StreamEvent::Done { message }, true),
+                Err(error) => {
+                    let (status, code) = status_and_code(&error);
+                    let message = ApiError::from(error).message().to_owned();
+                    let status = status.as_u16();
+                    (
+                        StreamEvent::Error {
+                            code,
+                            message,
+                            status,
+                        },
+                        true,
+                    )
+                }
+            };
+            let _gone = events.send(event).await;
+            if last {
+                break;
+            }
+        }
+        // Dropping the turn here (a stop) saves what arrived as partial.
+        drop(turn);
+        drop(running);
+    });
+
+    // Nothing is sent until the model has produced something: a model that is down or
+    // refuses is a plain error status (503, 504...), not a stream that fails at once.
+    let mut first = Vec::new();
+    while let Some(event) = received.recv().await {
+        let settled = !matches!(event, StreamEvent::Context { .. });
+        if let StreamEvent::Error {
+            code,
+            message,
+            status,
+        } = event
+        {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            return Err(ApiError::new(status, code, message));
+        }
+        first.push(event);
+        if settled {
+            break;
+        }
+    }
+    if !wants_stream(&headers) {
+        let mut citations = Vec::new();
+        let mut events = futures::stream::iter(first).chain(tokio_stream_from(received));
+        while let Some(event) = events.next().await {
+            match event {
+                StreamEvent::Context { citations: c } => citations = c,
+                StreamEvent::Token { .. } => {}
+                StreamEvent::Done { message } => {
+                    return Ok(axum::Json(AnswerView { message, citations }).into_response());
+                }
+                StreamEvent::Error {
+                    code,
+                    message,
+                    status,
+                } => {
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+                    return Err(ApiError::new(status, code, message));
+                }
+            }
+        }
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "the answer was stopped before it finished; what arrived is saved as partial",
+        ));
+    }
+    let stream = async_stream(first, received);
+    let mut response = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response();
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(response)
+}
+
+/// The SSE events: each JSON event with its number as `id:`, then `[DONE]`.
+fn async_stream(
+    first: Vec<StreamEvent>,
+    received: mpsc::Receiver<StreamEvent>,
+) -> impl futures::Stream<Item = Result<Event, Infallible>> {
+    let numbered = futures::stream::iter(first)
+        .chain(tokio_stream_from(received))
+        .enumerate()
+        .map(|(number, event)| {
+            let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".into());
+            Ok(Event::default().id(number.to_string()).data(data))
+        });
+    numbered.chain(futures::stream::once(async {
+        Ok(Event::default().data("[DONE]"))
+    }))
+}
+
+fn tokio_stream_from<T: Send + 'static>(
+    mut received: mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> {
+    futures::stream::poll_fn(move |cx| received.poll_recv(cx))
+}
+
+fn wants_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/event-stream"))
+}
+
+/// Stops the answer being generated in a conversation; what arrived is saved as partial.
+#[utoipa::path(post, path = "/api/chat/conversations/{id}/stop", tag = "chat",
+    params(("id" = String, Path, description = "The conversation's id")),
+    responses((status = 200, body = Stopped), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn stop(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+) -> ApiResult<axum::Json<Stopped>> {
+    // Another user's conversation is 404, like one that does not exist.
+    caller.scope().conversation(id).await?;
+    let stopped = state.turns.stop(caller.user.id, id);
+    Ok(axum::Json(Stopped { stopped }))
+}

@@ -1,0 +1,180 @@
+//! Conversations: list (keyset pages), create, read with its latest messages, rename, pin,
+//! archive, delete.
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use gantry::ConversationId;
+use gantry::model::{Conversation, ConversationPatch, Message, NewConversation};
+use gantry::store::{ConversationFilter, Cursor, Page, PageRequest};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Authed;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{Json, OptionalJson, PathId, Query};
+
+/// Which page of a list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    /// The archive instead of the active conversations.
+    #[serde(default)]
+    archived: bool,
+    /// How many (1 to 500; default 50).
+    limit: Option<u32>,
+    /// `next` of the previous page.
+    cursor: Option<String>,
+}
+
+pub(crate) fn page_request(limit: Option<u32>, cursor: Option<String>) -> PageRequest {
+    let limit = limit.unwrap_or(50);
+    match cursor {
+        Some(cursor) => PageRequest::after(limit, Cursor(cursor)),
+        None => PageRequest::first(limit),
+    }
+}
+
+/// A page of conversations.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ConversationPage {
+    /// Pinned first, then the most recently active.
+    items: Vec<Conversation>,
+    /// Pass as `cursor` for the next page; absent at the end.
+    next: Option<String>,
+}
+
+impl From<Page<Conversation>> for ConversationPage {
+    fn from(page: Page<Conversation>) -> Self {
+        Self {
+            items: page.items,
+            next: page.next.map(|cursor| cursor.0),
+        }
+    }
+}
+
+/// A new conversation; every field may be left out.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewConversationRequest {
+    /// The title (default "New conversation", replaced after the first answer).
+    #[serde(default)]
+    title: String,
+    /// A persona of the user's or a global one.
+    persona_id: Option<uuid::Uuid>,
+    /// The model to answer with.
+    model: Option<String>,
+}
+
+/// A conversation and its latest messages.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ConversationWithMessages {
+    conversation: Conversation,
+    /// The latest messages, oldest first.
+    messages: Vec<Message>,
+    /// Pass as `cursor` to `GET .../messages` for older ones; absent at the start.
+    next: Option<String>,
+}
+
+/// What to change; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConversationUpdate {
+    /// A new title.
+    title: Option<String>,
+    /// Pin or unpin.
+    pinned: Option<bool>,
+    /// Archive or restore.
+    archived: Option<bool>,
+}
+
+/// The caller's conversations, a page at a time.
+#[utoipa::path(get, path = "/api/chat/conversations", tag = "conversations", params(ListQuery),
+    responses((status = 200, body = ConversationPage), (status = 401, body = ErrorBody)))]
+pub(crate) async fn list(
+    Authed(caller): Authed,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<axum::Json<ConversationPage>> {
+    let filter = ConversationFilter {
+        archived: query.archived,
+    };
+    let page = caller
+        .scope()
+        .conversations(filter, page_request(query.limit, query.cursor))
+        .await?;
+    Ok(axum::Json(page.into()))
+}
+
+/// Starts a conversation (the body may be empty or absent).
+#[utoipa::path(post, path = "/api/chat/conversations", tag = "conversations",
+    request_body(content = NewConversationRequest, description = "Optional"),
+    responses((status = 201, body = Conversation), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub(crate) async fn create(
+    Authed(caller): Authed,
+    OptionalJson(body): OptionalJson<NewConversationRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let request = body.unwrap_or_default();
+    let conversation = caller
+        .scope()
+        .create_conversation(NewConversation {
+            title: request.title,
+            persona_id: request.persona_id.map(gantry::PersonaId),
+            model: request.model,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(conversation)))
+}
+
+/// One conversation with its latest 50 messages.
+#[utoipa::path(get, path = "/api/chat/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id")),
+    responses((status = 200, body = ConversationWithMessages), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn get(
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+) -> ApiResult<axum::Json<ConversationWithMessages>> {
+    let scope = caller.scope();
+    let conversation = scope.conversation(id).await?;
+    let page = scope.messages(id, PageRequest::first(50)).await?;
+    Ok(axum::Json(ConversationWithMessages {
+        conversation,
+        messages: page.items,
+        next: page.next.map(|cursor| cursor.0),
+    }))
+}
+
+/// Renames, pins or archives a conversation.
+#[utoipa::path(patch, path = "/api/chat/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id")),
+    request_body = ConversationUpdate,
+    responses((status = 200, body = Conversation), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn update(
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+    Json(request): Json<ConversationUpdate>,
+) -> ApiResult<axum::Json<Conversation>> {
+    let patch = ConversationPatch {
+        title: request.title,
+        pinned: request.pinned,
+        archived: request.archived,
+        ..ConversationPatch::default()
+    };
+    Ok(axum::Json(
+        caller.scope().update_conversation(id, patch).await?,
+    ))
+}
+
+/// Deletes a conversation and everything learnt from it.
+#[utoipa::path(delete, path = "/api/chat/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete(
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+) -> ApiResult<StatusCode> {
+    caller.scope().delete_conversation(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,9 @@
+//! The routes, one module per resource. Each handler is annotated with its OpenAPI
+//! description, which also places it in the router (`app::router`).
+
+pub(crate) mod auth;
+pub(crate) mod chat;
+pub(crate) mod conversations;
+pub(crate) mod health;
+pub(crate) mod models;
+pub(crate) mod setup;

@@ -1,0 +1,210 @@
+//! Asking over HTTP against the real llama-server: server-sent events in order, the whole
+//! answer as JSON, an answer that outlives its reader, a stop from another request, and a
+//! backend that is down.
+
+use futures::StreamExt;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{Client, start, start_with};
+
+/// A question this small model answers at length.
+const LONG: &str = "Write a long story about a cat who travels the world.";
+
+/// The JSON events of an SSE body, and whether it ended with `[DONE]`.
+fn events(body: &str) -> (Vec<(u64, Value)>, bool) {
+    let mut events = Vec::new();
+    let mut done = false;
+    for block in body.split("\n\n") {
+        let mut id = None;
+        for line in block.lines() {
+            if let Some(value) = line.strip_prefix("id: ") {
+                id = value.parse().ok();
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                if data == "[DONE]" {
+                    done = true;
+                } else {
+                    events.push((id.unwrap(), serde_json::from_str(data).unwrap()));
+                }
+            }
+        }
+    }
+    (events, done)
+}
+
+#[tokio::test]
+async fn an_answer_streams_as_events_in_order_and_is_saved_as_streamed() {
+    let Some(llm) = gantry_test::service("GANTRY_LLM_URL", "streaming over HTTP") else {
+        return;
+    };
+    let server = start(Some(&llm)).await;
+    let mut ada = Client::set_up(&server).await;
+    let id = ada.conversation().await;
+    let answer = ada
+        .send(
+            ada.request(
+                reqwest::Method::POST,
+                &format!("/api/chat/conversations/{id}/messages"),
+            )
+            .header("accept", "text/event-stream")
+            .json(&json!({"content": "Say hello to Zoë in one short sentence. 🍋"})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert!(
+        answer.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    assert_eq!(answer.headers["x-accel-buffering"], "no");
+    let (events, done) = events(&answer.text);
+    assert!(done, "ends with [DONE]: {}", answer.text);
+    let ids: Vec<u64> = events.iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        ids,
+        (0..events.len() as u64).collect::<Vec<_>>(),
+        "numbered in order"
+    );
+    assert_eq!(events[0].1["type"], "context");
+    let last = &events.last().unwrap().1;
+    assert_eq!(last["type"], "done", "{last}");
+    let streamed: String = events
+        .iter()
+        .filter(|(_, e)| e["type"] == "token")
+        .map(|(_, e)| e["text"].as_str().unwrap())
+        .collect();
+    assert!(!streamed.is_empty());
+    assert_eq!(last["message"]["content"], streamed.as_str());
+    assert_eq!(last["message"]["status"], "complete");
+    let stored = ada.get(&format!("/api/chat/conversations/{id}")).await;
+    let messages = stored.body["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        messages[0]["content"],
+        "Say hello to Zoë in one short sentence. 🍋"
+    );
+    assert_eq!(messages[1]["content"], streamed.as_str());
+
+    // Without asking for a stream: the whole answer as JSON.
+    let whole = ada
+        .post(
+            &format!("/api/chat/conversations/{id}/messages"),
+            json!({"content": "And again."}),
+        )
+        .await;
+    assert_eq!(whole.status, StatusCode::OK, "{}", whole.text);
+    assert_eq!(whole.body["message"]["role"], "assistant");
+    assert!(whole.body["citations"].is_array());
+}
+
+#[tokio::test]
+async fn an_answer_outlives_a_reader_that_goes_away_and_stops_when_asked() {
+    let Some(llm) = gantry_test::service("GANTRY_LLM_URL", "answers outliving readers") else {
+        return;
+    };
+    let server = start_with(Some(&llm), |config| config.chat.answer_tokens = 200).await;
+    let mut ada = Client::set_up(&server).await;
+
+    // A reader that goes away after the first token: the answer is still generated to its
+    // end and saved whole.
+    let id = ada.conversation().await;
+    let body = long_answer_streaming(&ada, &id).await;
+    drop(body);
+    let saved = wait_for_answer(&mut ada, &id).await;
+    assert_eq!(saved["status"], "complete", "{saved}");
+    assert!(saved["completion_tokens"].as_u64().unwrap() > 20, "{saved}");
+
+    // A stop from another request ends it within a second, saved as partial.
+    let id = ada.conversation().await;
+    let mut body = long_answer_streaming(&ada, &id).await;
+    let stopped = ada
+        .post(&format!("/api/chat/conversations/{id}/stop"), json!({}))
+        .await;
+    assert_eq!(stopped.status, StatusCode::OK, "{}", stopped.text);
+    assert_eq!(stopped.body["stopped"], true);
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        let mut rest = String::new();
+        while let Some(chunk) = body.next().await {
+            rest.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+        rest
+    })
+    .await
+    .expect("the stream ends soon after the stop");
+    assert!(rest.contains("[DONE]"), "{rest}");
+    let saved = wait_for_answer(&mut ada, &id).await;
+    assert_eq!(saved["status"], "partial", "{saved}");
+    // Nothing is running there any more.
+    let again = ada
+        .post(&format!("/api/chat/conversations/{id}/stop"), json!({}))
+        .await;
+    assert_eq!(again.body["stopped"], false);
+}
+
+/// Asks for a long answer as a stream and reads it up to its first token.
+async fn long_answer_streaming(
+    client: &Client,
+    id: &str,
+) -> impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin + use<> {
+    let response = client
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/chat/conversations/{id}/messages"),
+        )
+        .header("accept", "text/event-stream")
+        .json(&json!({"content": LONG, "temperature": 0.0}))
+        .send()
+        .await
+        .unwrap();
+    let mut body = Box::pin(response.bytes_stream());
+    while let Some(chunk) = body.next().await {
+        if String::from_utf8_lossy(&chunk.unwrap()).contains("\"token\"") {
+            break;
+        }
+    }
+    body
+}
+
+/// The conversation's answer once it is no longer being written.
+async fn wait_for_answer(client: &mut Client, id: &str) -> Value {
+    for _ in 0..300 {
+        let read = client.get(&format!("/api/chat/conversations/{id}")).await;
+        if let Some(answer) = read.body["messages"].as_array().and_then(|m| m.get(1))
+            && server_finished(answer)
+        {
+            return answer.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the answer was never finished");
+}
+
+/// A finished answer has its token counts (a draft being written has none).
+fn server_finished(answer: &Value) -> bool {
+    !answer["completion_tokens"].is_null() || answer["status"] == "complete"
+}
+
+#[tokio::test]
+async fn a_backend_that_is_down_answers_503_before_any_event() {
+    let server = start(None).await;
+    let mut ada = Client::set_up(&server).await;
+    let id = ada.conversation().await;
+    let answer = ada
+        .send(
+            ada.request(
+                reqwest::Method::POST,
+                &format!("/api/chat/conversations/{id}/messages"),
+            )
+            .header("accept", "text/event-stream")
+            .json(&json!({"content": "Hello?"})),
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.code(), "backend_unavailable");
+}
