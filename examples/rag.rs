@@ -35,7 +35,8 @@ async fn main() -> gantry::Result<()> {
     };
     let me = gantry.for_user(user.id);
 
-    // Ingest every file not ingested before (unsupported ones end `failed`, with why).
+    // Ingest every file not ingested before (unsupported types are refused, unreadable
+    // files end `failed`; both say why).
     let known: Vec<String> = me
         .documents(PageRequest::first(500))
         .await?
@@ -55,7 +56,14 @@ async fn main() -> gantry::Result<()> {
         }
         let bytes = std::fs::read(&path)
             .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))?;
-        let document = me.add_document(&name, "", bytes).await?;
+        let document = match me.add_document(&name, "", bytes).await {
+            Ok(document) => document,
+            Err(refused @ Error::UnsupportedType { .. }) => {
+                println!("skipped {name}: {refused}");
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
         match document.failure_reason {
             Some(reason) => println!("skipped {name}: {reason}"),
             None => println!("ingested {name}"),

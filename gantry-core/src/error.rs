@@ -105,6 +105,13 @@ pub enum Error {
         /// How long the backend asked to wait.
         retry_after: Option<std::time::Duration>,
     },
+    /// The input is of a kind Gantry does not read (an upload's file type); nothing was
+    /// changed.
+    #[error("{what}")]
+    UnsupportedType {
+        /// What is not supported and what is, in words for the user.
+        what: String,
+    },
     /// A limit on how much one user (or everyone) may have in progress or stored was
     /// reached; nothing was changed. Try again later, or ask an admin for more.
     #[error("limit reached: {what}")]

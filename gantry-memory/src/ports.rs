@@ -130,6 +130,10 @@ impl Ingestor {
 
 #[async_trait]
 impl DocumentReader for Ingestor {
+    fn check(&self, filename: &str, bytes: &[u8]) -> Result<()> {
+        crate::extract::FileKind::detect(filename, bytes).map(|_| ())
+    }
+
     async fn read(
         &self,
         owner: UserId,

@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
-use crate::routes::{auth, chat, conversations, health, models, setup};
+use crate::routes::{auth, chat, conversations, documents, health, models, setup};
 use crate::turns::RunningTurns;
 
 /// What every handler reaches: the SDK handle and the server's settings.
@@ -73,7 +73,14 @@ struct ApiDoc;
 
 /// The router with its OpenAPI document (also served at `/api/openapi.json`).
 pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openapi::OpenApi) {
+    // Uploads have their own, larger limit (the engine's upload limit, plus the
+    // multipart framing).
+    let upload_limit = state.gantry.engine().settings().max_upload_bytes + 64 * 1024;
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(documents::upload))
+        .layer(DefaultBodyLimit::max(upload_limit));
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(uploads)
         .routes(routes!(health::health))
         .routes(routes!(setup::status, setup::set_up))
         .routes(routes!(auth::login))
@@ -90,6 +97,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(chat::send))
         .routes(routes!(chat::stop))
         .routes(routes!(models::list))
+        .routes(routes!(documents::list))
+        .routes(routes!(documents::get, documents::delete))
+        .routes(routes!(documents::reindex))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
         .split_for_parts();
     let document = doc.clone();
@@ -100,7 +111,6 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
     let router = api
         .route("/api/openapi.json", axum::routing::get(serve_doc))
         .fallback(|| async { ApiError::not_found("route").into_response() })
-        .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a handler panicked");
             ApiError::new(

@@ -140,6 +140,7 @@ pub fn status_and_code(error: &gantry::Error) -> (StatusCode, &'static str) {
         E::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
         E::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
         E::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+        E::UnsupportedType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
         E::LimitReached { .. } => (StatusCode::TOO_MANY_REQUESTS, "limit_reached"),
         E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         E::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "backend_unavailable"),

@@ -109,6 +109,7 @@ impl UserScope {
             size_bytes: bytes.len() as u64,
         };
         new.validate()?;
+        reader.check(filename, bytes)?;
         self.make_room(Adding::document(new.size_bytes)).await?;
         let document = self.store().create_document(self.user, new).await?;
         Ok((reader, document))

@@ -92,4 +92,11 @@ pub trait DocumentReader: Send + Sync {
         filename: &str,
         bytes: Vec<u8>,
     ) -> Result<Document>;
+
+    /// Refuses, before anything is recorded, a file this reader cannot read at all (an
+    /// unsupported type: `UnsupportedType`). The default accepts everything and lets
+    /// [`Self::read`] fail the document.
+    fn check(&self, _filename: &str, _bytes: &[u8]) -> Result<()> {
+        Ok(())
+    }
 }

@@ -127,6 +127,9 @@ impl From<ExtractError> for Error {
     fn from(err: ExtractError) -> Self {
         match err {
             ExtractError::Internal(message) => Error::internal(format!("extraction: {message}")),
+            unsupported @ ExtractError::Unsupported(_) => Error::UnsupportedType {
+                what: unsupported.to_string(),
+            },
             other => Error::invalid("file", other.to_string()),
         }
     }

@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 pub(crate) mod chat;
 pub(crate) mod conversations;
+pub(crate) mod documents;
 pub(crate) mod health;
 pub(crate) mod models;
 pub(crate) mod setup;

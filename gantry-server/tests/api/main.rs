@@ -5,5 +5,6 @@
 mod accounts;
 mod chat;
 mod conversations;
+mod documents;
 mod openapi;
 mod support;

@@ -1,0 +1,170 @@
+//! The Knowledge Vault: uploads (multipart, answered at once as `processing`), the list,
+//! one document (poll it for `ready` or `failed`), re-indexing and deletion.
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use gantry::DocumentId;
+use gantry::model::Document;
+use gantry::store::Page;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{PathId, Query};
+use crate::routes::conversations::page_request;
+
+/// A page of documents.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DocumentPage {
+    /// Newest first.
+    items: Vec<Document>,
+    /// Pass as `cursor` for the next page; absent at the end.
+    next: Option<String>,
+}
+
+impl From<Page<Document>> for DocumentPage {
+    fn from(page: Page<Document>) -> Self {
+        Self {
+            items: page.items,
+            next: page.next.map(|cursor| cursor.0),
+        }
+    }
+}
+
+/// Which page.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageQuery {
+    /// How many (1 to 500; default 50).
+    limit: Option<u32>,
+    /// `next` of the previous page.
+    cursor: Option<String>,
+}
+
+/// An upload: one file.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct UploadForm {
+    /// The file (.txt, .md, .csv, .html, .pdf, .docx).
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+}
+
+/// Uploads a file to the Knowledge Vault (multipart, field `file`). Answers at once with
+/// the document `processing`; poll `GET /api/documents/{id}` for `ready` or `failed` (with
+/// the reason). Larger than the upload limit: 413.
+#[utoipa::path(post, path = "/api/documents/upload", tag = "documents",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = Document), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    mut form: Multipart,
+) -> ApiResult<impl IntoResponse> {
+    let limit = state.gantry.engine().settings().max_upload_bytes;
+    while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        // The name is kept as data (shown, and used to tell the kind); never as a path.
+        let filename = field.file_name().unwrap_or("upload").to_owned();
+        let content_type = field.content_type().unwrap_or("").to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let document = caller
+            .scope()
+            .upload_document(&filename, &content_type, bytes)
+            .await?;
+        return Ok((StatusCode::CREATED, axum::Json(document)));
+    }
+    Err(ApiError::invalid(
+        "file",
+        "send the file as the multipart field `file`",
+    ))
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!(
+            "the file is larger than the {} MiB upload limit",
+            limit >> 20
+        ),
+    )
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the upload is larger than the server accepts",
+        );
+    }
+    ApiError::invalid(
+        "file",
+        format!("the multipart body is malformed: {}", error.body_text()),
+    )
+}
+
+/// The caller's documents, newest first.
+#[utoipa::path(get, path = "/api/documents", tag = "documents", params(PageQuery),
+    responses((status = 200, body = DocumentPage), (status = 401, body = ErrorBody)))]
+pub(crate) async fn list(
+    Authed(caller): Authed,
+    Query(query): Query<PageQuery>,
+) -> ApiResult<axum::Json<DocumentPage>> {
+    let page = caller
+        .scope()
+        .documents(page_request(query.limit, query.cursor))
+        .await?;
+    Ok(axum::Json(page.into()))
+}
+
+/// One document: its status (`processing`, `ready`, `failed` with the reason).
+#[utoipa::path(get, path = "/api/documents/{id}", tag = "documents",
+    params(("id" = String, Path, description = "The document's id")),
+    responses((status = 200, body = Document), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn get(
+    Authed(caller): Authed,
+    PathId(id): PathId<DocumentId>,
+) -> ApiResult<axum::Json<Document>> {
+    Ok(axum::Json(caller.scope().document(id).await?))
+}
+
+/// Deletes a document; nothing of it is retrieved once this answers.
+#[utoipa::path(delete, path = "/api/documents/{id}", tag = "documents",
+    params(("id" = String, Path, description = "The document's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete(
+    Authed(caller): Authed,
+    PathId(id): PathId<DocumentId>,
+) -> ApiResult<StatusCode> {
+    caller.scope().delete_document(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Indexes a ready document's chunks again (after the embedder changed, say).
+#[utoipa::path(post, path = "/api/documents/{id}/reindex", tag = "documents",
+    params(("id" = String, Path, description = "The document's id")),
+    responses((status = 200, body = Document), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn reindex(
+    Authed(caller): Authed,
+    PathId(id): PathId<DocumentId>,
+) -> ApiResult<axum::Json<Document>> {
+    Ok(axum::Json(caller.scope().reindex_document(id).await?))
+}
