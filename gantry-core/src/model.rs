@@ -137,6 +137,7 @@ pub struct Session {
 /// created, and only ever stored hashed; `prefix` (its first characters) lets a person tell
 /// their keys apart.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     /// Stable id.
     pub id: ApiKeyId,
@@ -533,6 +534,7 @@ impl ConversationScope {
 
 /// A system prompt with defaults: global (no owner, made by an admin) or a user's own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Persona {
     /// Stable id.
     pub id: PersonaId,
@@ -591,6 +593,7 @@ impl NewPersona {
 
 /// A person, project, place or thing a user has mentioned.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entity {
     /// Stable id.
     pub id: EntityId,
@@ -692,6 +695,7 @@ impl NewUsage {
 
 /// Usage added up per user, model and UTC day.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageSummary {
     /// Whose calls.
     pub user_id: UserId,
@@ -735,6 +739,7 @@ pub struct StoreStats {
 /// collections, a conversation's messages) grow without end. The defaults are the engine's
 /// settings; an admin changes them per user with [`QuotaOverrides`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Quotas {
     /// Conversations, archived ones included.
@@ -783,6 +788,7 @@ impl Quotas {
 /// An admin's changes to one user's [`Quotas`]: each field set replaces the default, each
 /// `None` keeps it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct QuotaOverrides {
     /// See [`Quotas::conversations`].
@@ -801,6 +807,7 @@ pub struct QuotaOverrides {
 
 /// What one user keeps now, counted against their [`Quotas`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Holdings {
     /// Conversations, archived ones included.
     pub conversations: u64,

@@ -14,7 +14,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
-use crate::routes::{auth, chat, conversations, documents, health, models, setup};
+use crate::routes::{
+    auth, chat, conversations, documents, health, keys, memory, models, personas, search, setup,
+    usage,
+};
 use crate::turns::RunningTurns;
 
 /// What every handler reaches: the SDK handle and the server's settings.
@@ -100,6 +103,16 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(documents::list))
         .routes(routes!(documents::get, documents::delete))
         .routes(routes!(documents::reindex))
+        .routes(routes!(search::search))
+        .routes(routes!(memory::list))
+        .routes(routes!(memory::forget_fact))
+        .routes(routes!(memory::forget_entity))
+        .routes(routes!(keys::create, keys::list))
+        .routes(routes!(keys::revoke))
+        .routes(routes!(personas::list, personas::create))
+        .routes(routes!(personas::get, personas::update, personas::delete))
+        .routes(routes!(usage::usage))
+        .routes(routes!(usage::quotas))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
         .split_for_parts();

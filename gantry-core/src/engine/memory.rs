@@ -11,6 +11,7 @@ use crate::model::Entity;
 
 /// A remembered fact, spelled out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fact {
     /// The fact's id, for deleting it.
     pub id: RelationId,
@@ -29,6 +30,7 @@ pub struct Fact {
 
 /// Everything the knowledge graph holds about a user.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemoryView {
     /// The people, places and things named.
     pub entities: Vec<Entity>,

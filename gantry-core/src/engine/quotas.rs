@@ -13,6 +13,7 @@ use crate::{Error, Result};
 
 /// A user's quotas and what they use of them, for a settings page or an admin's view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuotaReport {
     /// The limits that apply: the defaults with the admin's changes.
     pub limits: Quotas,

@@ -23,6 +23,7 @@ pub const MAX_SEARCH_RESULTS: usize = 50;
 
 /// A conversation that matches, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationMatch {
     /// The conversation.
     pub conversation: Conversation,
@@ -34,6 +35,7 @@ pub struct ConversationMatch {
 
 /// A document that matches, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentMatch {
     /// The document.
     pub document: Document,
@@ -45,6 +47,7 @@ pub struct DocumentMatch {
 
 /// What a search found, best first in each list.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResults {
     /// Conversations, title matches first.
     pub conversations: Vec<ConversationMatch>,

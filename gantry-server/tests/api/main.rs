@@ -6,5 +6,6 @@ mod accounts;
 mod chat;
 mod conversations;
 mod documents;
+mod library;
 mod openapi;
 mod support;

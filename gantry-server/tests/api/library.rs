@@ -1,0 +1,149 @@
+//! Personas, API keys, search, memory, usage and quotas over HTTP, each scoped to its
+//! owner: another user's ids answer 404 like ids that never existed.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{Client, start};
+
+#[tokio::test]
+async fn personas_keys_search_memory_usage_and_quotas_belong_to_their_owner() {
+    let server = start(None).await;
+    let mut ada = Client::set_up(&server).await;
+    let mut bob = Client::register(&server, "bob@example.com").await;
+
+    // Personas.
+    let persona = ada
+        .post(
+            "/api/personas",
+            json!({"name": "Terse", "system_prompt": "Answer in five words.", "is_default": true}),
+        )
+        .await;
+    assert_eq!(persona.status, StatusCode::CREATED, "{}", persona.text);
+    let persona_id = persona.body["id"].as_str().unwrap().to_owned();
+    let listed = ada.get("/api/personas").await;
+    assert!(
+        listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == persona_id.as_str())
+    );
+    let renamed = ada
+        .patch(
+            &format!("/api/personas/{persona_id}"),
+            json!({"name": "Very terse", "system_prompt": "Three words."}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(renamed.body["name"], "Very terse");
+    let bad = ada
+        .post("/api/personas", json!({"name": "", "system_prompt": "x"}))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.field(), "name");
+
+    // API keys: shown once, listed without the secret, usable, revocable.
+    let key = ada
+        .post("/api/auth/api-keys", json!({"name": "script"}))
+        .await;
+    assert_eq!(key.status, StatusCode::CREATED, "{}", key.text);
+    let secret = key.body["key"].as_str().unwrap().to_owned();
+    let key_id = key.body["info"]["id"].as_str().unwrap().to_owned();
+    let keys = ada.get("/api/auth/api-keys").await;
+    assert_eq!(keys.body.as_array().unwrap().len(), 1);
+    assert!(!keys.text.contains(&secret));
+    let mut script = Client::new(&server);
+    script.bearer = Some(secret.clone());
+    assert_eq!(
+        script.get("/api/auth/me").await.body["email"],
+        "root@example.com"
+    );
+
+    // Search finds Ada's conversation by its title, and nothing of it for Bob.
+    let id = ada.conversation().await;
+    ada.patch(
+        &format!("/api/chat/conversations/{id}"),
+        json!({"title": "Lemon grove plans"}),
+    )
+    .await;
+    let found = ada.get("/api/chat/search?q=lemon").await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(
+        found.body["conversations"][0]["conversation"]["id"],
+        id.as_str()
+    );
+    assert!(
+        found.body["conversations"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>")
+    );
+    let bobs = bob.get("/api/chat/search?q=lemon").await;
+    assert_eq!(bobs.body["conversations"].as_array().unwrap().len(), 0);
+    assert!(!bobs.text.contains("grove"));
+    let blank = ada.get("/api/chat/search?q=%20").await;
+    assert_eq!(blank.body["conversations"].as_array().unwrap().len(), 0);
+
+    // Memory, usage and quotas answer for the caller alone.
+    let memory = ada.get("/api/memory").await;
+    assert_eq!(memory.status, StatusCode::OK);
+    assert!(memory.body["facts"].is_array());
+    let usage = ada.get("/api/usage").await;
+    assert_eq!(usage.status, StatusCode::OK, "{}", usage.text);
+    let bad_range = ada.get("/api/usage?from=yesterday").await;
+    assert_eq!(
+        bad_range.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        bad_range.text
+    );
+    assert_eq!(bad_range.field(), "from");
+    let quotas = ada.get("/api/quotas").await;
+    assert_eq!(quotas.body["used"]["conversations"], 1);
+    assert_eq!(quotas.body["used"]["personas"], 1);
+
+    // Bob gets 404 for each of Ada's ids, exactly as for ids that never existed.
+    let never = "01a231c2-0000-7000-8000-000000000000";
+    for (mine, path) in [
+        (persona_id.as_str(), "/api/personas/"),
+        (key_id.as_str(), "/api/auth/api-keys/"),
+        (never, "/api/memory/facts/"),
+        (never, "/api/memory/entities/"),
+    ] {
+        for id in [mine, never] {
+            let read = bob.get(&format!("{path}{id}")).await;
+            let deleted = bob.delete(&format!("{path}{id}")).await;
+            for answer in [&read, &deleted] {
+                assert!(
+                    answer.status == StatusCode::NOT_FOUND
+                        || answer.status == StatusCode::METHOD_NOT_ALLOWED,
+                    "{path}{id}: {}",
+                    answer.text
+                );
+            }
+            assert_eq!(
+                deleted.status,
+                StatusCode::NOT_FOUND,
+                "{path}{id}: {}",
+                deleted.text
+            );
+        }
+    }
+    // Still there for Ada; revoking the key ends it at once.
+    assert_eq!(
+        ada.get(&format!("/api/personas/{persona_id}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        ada.delete(&format!("/api/auth/api-keys/{key_id}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        script.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
