@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::routes::{
     auth, chat, conversations, documents, health, keys, memory, models, personas, search, setup,
-    usage,
+    transfer, usage,
 };
 use crate::turns::RunningTurns;
 
@@ -81,6 +81,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
     let upload_limit = state.gantry.engine().settings().max_upload_bytes + 64 * 1024;
     let uploads = OpenApiRouter::new()
         .routes(routes!(documents::upload))
+        .routes(routes!(transfer::import))
+        .routes(routes!(transfer::import_chatgpt))
         .layer(DefaultBodyLimit::max(upload_limit));
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)
@@ -97,8 +99,11 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
             conversations::update,
             conversations::delete
         ))
-        .routes(routes!(chat::send))
+        .routes(routes!(chat::send, conversations::messages))
         .routes(routes!(chat::stop))
+        .routes(routes!(chat::regenerate))
+        .routes(routes!(conversations::delete_message))
+        .routes(routes!(transfer::export))
         .routes(routes!(models::list))
         .routes(routes!(documents::list))
         .routes(routes!(documents::get, documents::delete))

@@ -154,7 +154,41 @@ pub(crate) async fn send(
         temperature: request.temperature,
     };
     let turn = scope.chat(id, request.content, options).await?;
-    let running = state.turns.start(caller.user.id, id);
+    respond(&state, caller.user.id, id, turn, &headers).await
+}
+
+/// Answers the conversation's last question again (its last answer is replaced), streamed
+/// or whole like `POST .../messages`.
+#[utoipa::path(post, path = "/api/chat/conversations/{id}/regenerate", tag = "chat",
+    params(("id" = String, Path, description = "The conversation's id")),
+    responses(
+        (status = 200, description = "The answer: SSE of `StreamEvent`, or JSON", body = AnswerView,
+            content_type = "application/json"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub(crate) async fn regenerate(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let turn = caller
+        .scope()
+        .regenerate(id, TurnOptions::default())
+        .await?;
+    respond(&state, caller.user.id, id, turn, &headers).await
+}
+
+/// Drives `turn` to its end on a task of its own and answers with its events (SSE) or its
+/// whole answer (JSON).
+async fn respond(
+    state: &AppState,
+    user: gantry::UserId,
+    id: ConversationId,
+    turn: gantry::Turn,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let running = state.turns.start(user, id);
     let (events, mut received) = mpsc::channel::<StreamEvent>(64);
     // The answer is driven here, not by the response: a client that goes away stops
     // reading, the sends fail, and the answer still runs to its end and is saved.
@@ -218,7 +252,7 @@ pub(crate) async fn send(
             break;
         }
     }
-    if !wants_stream(&headers) {
+    if !wants_stream(headers) {
         let mut citations = Vec::new();
         let mut events = futures::stream::iter(first).chain(tokio_stream_from(received));
         while let Some(event) = events.next().await {

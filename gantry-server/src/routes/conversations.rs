@@ -178,3 +178,55 @@ pub(crate) async fn delete(
     caller.scope().delete_conversation(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A page of messages.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MessagePage {
+    /// Oldest first within the page.
+    items: Vec<Message>,
+    /// Pass as `cursor` for the page before; absent at the start of the conversation.
+    next: Option<String>,
+}
+
+/// Which page of messages.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MessagesQuery {
+    /// How many (1 to 500; default 50).
+    limit: Option<u32>,
+    /// `next` of the previous page (older messages).
+    cursor: Option<String>,
+}
+
+/// A conversation's messages: the latest page first, older pages through `cursor`.
+#[utoipa::path(get, path = "/api/chat/conversations/{id}/messages", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id"), MessagesQuery),
+    responses((status = 200, body = MessagePage), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn messages(
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+    Query(query): Query<MessagesQuery>,
+) -> ApiResult<axum::Json<MessagePage>> {
+    let page = caller
+        .scope()
+        .messages(id, page_request(query.limit, query.cursor))
+        .await?;
+    Ok(axum::Json(MessagePage {
+        items: page.items,
+        next: page.next.map(|cursor| cursor.0),
+    }))
+}
+
+/// Deletes one message (and the facts it taught).
+#[utoipa::path(delete, path = "/api/chat/messages/{id}", tag = "conversations",
+    params(("id" = String, Path, description = "The message's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete_message(
+    Authed(caller): Authed,
+    PathId(id): PathId<gantry::MessageId>,
+) -> ApiResult<StatusCode> {
+    caller.scope().delete_message(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -12,4 +12,5 @@ pub(crate) mod models;
 pub(crate) mod personas;
 pub(crate) mod search;
 pub(crate) mod setup;
+pub(crate) mod transfer;
 pub(crate) mod usage;

@@ -208,3 +208,125 @@ async fn a_backend_that_is_down_answers_503_before_any_event() {
     );
     assert_eq!(answer.code(), "backend_unavailable");
 }
+
+#[tokio::test]
+async fn a_conversation_is_paged_regenerated_exported_imported_and_pruned() {
+    let Some(llm) = gantry_test::service("GANTRY_LLM_URL", "conversation round trip") else {
+        return;
+    };
+    let server = start(Some(&llm)).await;
+    let mut ada = Client::set_up(&server).await;
+    let id = ada.conversation().await;
+    for question in ["Say one word.", "Say two words."] {
+        let answer = ada
+            .post(
+                &format!("/api/chat/conversations/{id}/messages"),
+                json!({"content": question}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    }
+    // Pages of messages, newest page first, oldest first within.
+    let page = ada
+        .get(&format!("/api/chat/conversations/{id}/messages?limit=3"))
+        .await;
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 3);
+    assert_eq!(page.body["items"][1]["content"], "Say two words.");
+    let cursor = page.body["next"].as_str().unwrap().to_owned();
+    let older = ada
+        .get(&format!(
+            "/api/chat/conversations/{id}/messages?limit=3&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(older.body["items"][0]["content"], "Say one word.");
+
+    // Regenerated: the last answer is replaced, not added to.
+    let last_before = page.body["items"][2]["id"].clone();
+    let again = ada
+        .post(
+            &format!("/api/chat/conversations/{id}/regenerate"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    let read = ada.get(&format!("/api/chat/conversations/{id}")).await;
+    let messages = read.body["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 4);
+    assert_ne!(messages[3]["id"], last_before);
+
+    // Exported three ways; the JSON imports back as a copy with the same messages.
+    for (format, kind, start) in [
+        ("json", "application/json", &b"{"[..]),
+        ("markdown", "text/markdown", &b"#"[..]),
+        ("pdf", "application/pdf", &b"%PDF-"[..]),
+    ] {
+        let response = ada
+            .request(
+                reqwest::Method::GET,
+                &format!("/api/chat/conversations/{id}/export?format={format}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers().clone();
+        assert!(
+            headers["content-type"].to_str().unwrap().starts_with(kind),
+            "{headers:?}"
+        );
+        assert!(
+            headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with(start), "{format}");
+        if format == "json" {
+            let imported = ada
+                .send(
+                    ada.request(reqwest::Method::POST, "/api/chat/import")
+                        .header("content-type", "application/json")
+                        .body(bytes.to_vec()),
+                )
+                .await;
+            assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.text);
+            let copy = imported.body["id"].as_str().unwrap();
+            assert_ne!(copy, id);
+            let copied = ada.get(&format!("/api/chat/conversations/{copy}")).await;
+            let contents = |body: &Value| -> Vec<Value> {
+                body["messages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m["content"].clone())
+                    .collect()
+            };
+            assert_eq!(contents(&copied.body), contents(&read.body));
+        }
+    }
+    let bad = ada
+        .get(&format!("/api/chat/conversations/{id}/export?format=docx"))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.field(), "format");
+    let garbage = ada
+        .send(
+            ada.request(reqwest::Method::POST, "/api/chat/import")
+                .header("content-type", "application/json")
+                .body("{\"not\": \"an export\"}"),
+        )
+        .await;
+    assert_eq!(garbage.status, StatusCode::BAD_REQUEST, "{}", garbage.text);
+
+    // One message deleted: gone from the conversation.
+    let first = messages[0]["id"].as_str().unwrap();
+    assert_eq!(
+        ada.delete(&format!("/api/chat/messages/{first}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let read = ada.get(&format!("/api/chat/conversations/{id}")).await;
+    assert_eq!(read.body["messages"].as_array().unwrap().len(), 3);
+}
