@@ -213,6 +213,11 @@ async fn setup() -> Setup {
         count_tokens: Some(Arc::new(approx_tokens)),
         settings: EngineSettings {
             title_with_model: false,
+            // The long conversation holds 10,000 messages, the default quota's size.
+            quotas: gantry::model::Quotas {
+                messages_per_conversation: 20_000,
+                ..gantry::model::Quotas::default()
+            },
             ..EngineSettings::default()
         },
     })

@@ -139,6 +139,12 @@ impl ConversationStore for This {
                 let message = message_from(new, conversation.id, owner, created_at);
                 insert_message(&mut tx, &message, seq).await?;
             }
+            sqlx::query("UPDATE conversations SET message_count = $2 WHERE id = $1")
+                .bind(conversation.id.0)
+                .bind(count)
+                .execute(&mut *tx)
+                .await
+                .db()?;
         }
         commit(tx).await?;
         Ok(conversation)

@@ -81,12 +81,15 @@ impl MessageStore for This {
         require_owned(&mut tx, owner, conversation).await?;
         let seq = next_seqs(&mut tx, 1).await?;
         insert_message(&mut tx, &message, seq).await?;
-        sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
-            .bind(conversation.0)
-            .bind(to_micros(message.created_at))
-            .execute(&mut *tx)
-            .await
-            .db()?;
+        sqlx::query(
+            "UPDATE conversations SET updated_at = $2, message_count = message_count + 1 \
+             WHERE id = $1",
+        )
+        .bind(conversation.0)
+        .bind(to_micros(message.created_at))
+        .execute(&mut *tx)
+        .await
+        .db()?;
         commit(tx).await?;
         Ok(message)
     }
@@ -221,6 +224,14 @@ impl MessageStore for This {
             .execute(&mut *tx)
             .await
             .db()?;
+        sqlx::query(
+            "UPDATE conversations SET message_count = message_count - 1 \
+             WHERE id = (SELECT conversation_id FROM messages WHERE id = $1)",
+        )
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .db()?;
         sqlx::query("DELETE FROM messages WHERE id = $1")
             .bind(id.0)
             .execute(&mut *tx)
@@ -230,14 +241,17 @@ impl MessageStore for This {
     }
 
     async fn count_messages(&self, owner: UserId, conversation: ConversationId) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND owner_id = $2",
+        // Kept on the conversation's row, so the check costs the same in a conversation
+        // of ten messages as in one of ten thousand.
+        let n: Option<i64> = sqlx::query_scalar(
+            "SELECT message_count FROM conversations WHERE id = $1 AND owner_id = $2",
         )
         .bind(conversation.0)
         .bind(owner.0)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .db()?;
+        let n = n.ok_or_else(|| Error::not_found(conversation.describe()))?;
         to_u64(n, "count")
     }
 }

@@ -225,7 +225,73 @@ async fn delete_one_message(store: TestStore) {
     assert_eq!(left.items, vec![keep]);
 }
 
+/// The count the per-conversation quota reads follows appends, deletes and imports, is
+/// the owner's alone, and matches what is listed.
+async fn the_message_count_follows_every_change(store: TestStore) {
+    let ada = user(&*store, "ada").await;
+    let bob = user(&*store, "bob").await;
+    let c = store
+        .create_conversation(
+            ada.id,
+            NewConversation {
+                title: "Count".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.count_messages(ada.id, c.id).await.unwrap(), 0);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let m = store
+            .append_message(
+                ada.id,
+                c.id,
+                NewMessage::new(MessageRole::User, format!("m{i}")),
+            )
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    assert_eq!(store.count_messages(ada.id, c.id).await.unwrap(), 5);
+    store.delete_message(ada.id, ids[2]).await.unwrap();
+    assert_eq!(store.count_messages(ada.id, c.id).await.unwrap(), 4);
+    // Deleting again changes nothing.
+    store.delete_message(ada.id, ids[2]).await.unwrap_err();
+    assert_eq!(store.count_messages(ada.id, c.id).await.unwrap(), 4);
+    let listed = store
+        .list_messages(ada.id, c.id, PageRequest::first(50))
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 4);
+    // Another user's conversation is not found, not counted.
+    let error = store.count_messages(bob.id, c.id).await.unwrap_err();
+    assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+    // An import arrives with its count.
+    let now = time::OffsetDateTime::now_utc();
+    let imported = store
+        .import_conversation(
+            ada.id,
+            gantry_core::model::ImportedConversation {
+                title: "Imported".into(),
+                pinned: false,
+                archived: false,
+                persona_id: None,
+                model: None,
+                created_at: now,
+                updated_at: now,
+                messages: (0..3)
+                    .map(|i| (NewMessage::new(MessageRole::User, format!("i{i}")), now))
+                    .collect(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.count_messages(ada.id, imported.id).await.unwrap(), 3);
+}
+
 crate::conformance!(
+    the_message_count_follows_every_change,
     append_and_page_back,
     a_stopped_stream_keeps_its_partial_text,
     missing_or_foreign_conversation_is_not_found,
