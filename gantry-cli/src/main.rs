@@ -107,6 +107,19 @@ async fn serve(config: Config) -> Result<()> {
         gantry::VERSION,
         gantry.engine().database()
     );
+    // An unattended first run: the first admin from the environment, once.
+    if let (Ok(email), Ok(password)) = (
+        std::env::var("GANTRY_ADMIN_EMAIL"),
+        std::env::var("GANTRY_ADMIN_PASSWORD"),
+    ) && gantry.engine().needs_setup().await?
+    {
+        let admin = gantry
+            .engine()
+            .set_up(NewAccount::new(email, "Admin", password))
+            .await
+            .context("creating the first admin from GANTRY_ADMIN_EMAIL")?;
+        println!("  first admin {} created", admin.email);
+    }
     match gantry.embedder_id() {
         Some(embedder) => println!("  embeddings  {embedder}"),
         None => println!("  embeddings  none (set GANTRY_MINILM_DIR): keyword search only"),

@@ -14,6 +14,8 @@ async fn serve_prints_its_url_answers_and_exits_cleanly_on_sigterm() {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("GANTRY_DATA_DIR", dir.path())
+        .env("GANTRY_ADMIN_EMAIL", "admin@example.com")
+        .env("GANTRY_ADMIN_PASSWORD", "an unattended passphrase")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -34,6 +36,10 @@ async fn serve_prints_its_url_answers_and_exits_cleanly_on_sigterm() {
     let said = said.join("\n");
     assert!(said.contains("sqlite"), "{said}");
     assert!(
+        said.contains("first admin admin@example.com created"),
+        "{said}"
+    );
+    assert!(
         said.contains("keyword search only"),
         "says why there are no embeddings: {said}"
     );
@@ -50,7 +56,20 @@ async fn serve_prints_its_url_answers_and_exits_cleanly_on_sigterm() {
         .json()
         .await
         .unwrap();
-    assert_eq!(setup["needs_setup"], true);
+    assert_eq!(
+        setup["needs_setup"], false,
+        "the first admin came from the environment"
+    );
+    let login = reqwest::Client::new()
+        .post(format!("{url}/api/auth/login"))
+        .json(&serde_json::json!({
+            "email": "admin@example.com",
+            "password": "an unattended passphrase"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
 
     let pid = child.id().unwrap().to_string();
     let killed = std::process::Command::new("kill")

@@ -14,6 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
+use crate::limits::LoginLimits;
 use crate::routes::{
     auth, chat, conversations, documents, health, keys, memory, models, personas, search, setup,
     transfer, usage,
@@ -30,16 +31,25 @@ pub struct AppState {
     pub(crate) cookie_secure: bool,
     /// Answers being generated, so another request can stop one.
     pub(crate) turns: RunningTurns,
+    /// Sign-in and sign-up attempts, per address and per account.
+    pub(crate) logins: LoginLimits,
 }
 
 impl AppState {
-    /// The state for `gantry`, reached at `public_url` (scheme, host and port).
-    pub fn new(gantry: gantry::Gantry, public_url: &str, cookie_secure: bool) -> Self {
+    /// The state for `gantry`, reached at `public_url` (scheme, host and port), allowing
+    /// `logins_per_minute` sign-in attempts per address and per account.
+    pub fn new(
+        gantry: gantry::Gantry,
+        public_url: &str,
+        cookie_secure: bool,
+        logins_per_minute: u32,
+    ) -> Self {
         Self {
             gantry,
             origin: Arc::from(origin_of(public_url)),
             cookie_secure,
             turns: RunningTurns::default(),
+            logins: LoginLimits::new(logins_per_minute),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod app;
 mod auth;
 pub mod error;
 mod extract;
+mod limits;
 mod routes;
 mod serve;
 mod turns;

@@ -42,12 +42,13 @@ pub async fn serve(
     let secure = settings
         .cookie_secure
         .unwrap_or_else(|| url.starts_with("https://"));
-    let state = AppState::new(gantry.clone(), &url, secure);
+    let state = AppState::new(gantry.clone(), &url, secure, settings.logins_per_minute);
     let (app, _doc) = router(state, settings.max_body_bytes);
     started(&Listening {
         address,
         url: url.clone(),
     });
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::auth::{Authed, presented_token, removal_cookie, session_cookie};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::limits::ClientAddress;
 use crate::routes::setup::NewAccountRequest;
 
 /// An email and password.
@@ -61,12 +62,15 @@ pub(crate) async fn signed_in(
 #[utoipa::path(post, path = "/api/auth/login", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, body = User, description = "Signed in; the session is in the cookie"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub(crate) async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     jar: CookieJar,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    state.logins.attempt(address, &request.email)?;
     let (jar, user) = signed_in(&state, jar, &request.email, &request.password).await?;
     Ok((jar, axum::Json(user)))
 }
@@ -108,9 +112,11 @@ pub(crate) async fn me(Authed(caller): Authed) -> axum::Json<User> {
         (status = 409, body = ErrorBody)))]
 pub(crate) async fn register(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     jar: CookieJar,
     Json(request): Json<NewAccountRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    state.logins.attempt(address, &request.email)?;
     let password = request.password.clone();
     let user = state.gantry.register(request.into_account()).await?;
     let (jar, user) = signed_in(&state, jar, &user.email, &password).await?;
@@ -126,10 +132,12 @@ pub(crate) async fn register(
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub(crate) async fn change_password(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Authed(caller): Authed,
     jar: CookieJar,
     Json(request): Json<ChangePasswordRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    state.logins.attempt(address, &caller.user.email)?;
     let signed_in = caller
         .scope()
         .change_password(&request.current_password, &request.new_password)

@@ -186,3 +186,42 @@ async fn every_signed_in_route_refuses_a_request_without_a_session() {
         }
     }
 }
+
+#[tokio::test]
+async fn sign_in_attempts_are_limited_per_address_and_per_account() {
+    let server = crate::support::start_with(None, |config| {
+        config.server.logins_per_minute = 3;
+    })
+    .await;
+    let _root = Client::set_up(&server).await;
+    let mut guesser = Client::new(&server);
+    for _ in 0..3 {
+        let wrong = guesser
+            .post(
+                "/api/auth/login",
+                json!({"email": "root@example.com", "password": "guess guess"}),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = guesser
+        .post(
+            "/api/auth/login",
+            json!({"email": "root@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.text
+    );
+    assert_eq!(limited.code(), "rate_limited");
+    let wait: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(guesser.cookie.is_none(), "even the right password waits");
+}
