@@ -461,6 +461,7 @@ impl NewDocument {
 /// A named group of a user's documents in the Knowledge Vault, so a conversation can be
 /// limited to, say, "Tax 2024" instead of everything the user ever uploaded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Collection {
     /// Stable id.
     pub id: CollectionId,
@@ -502,6 +503,7 @@ impl NewCollection {
 /// What a conversation's retrieval draws from: these documents and every document of these
 /// collections. Both empty (the default) means everything the user owns.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationScope {
     /// Documents picked one by one.
     #[serde(default)]

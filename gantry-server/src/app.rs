@@ -16,8 +16,8 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::limits::LoginLimits;
 use crate::routes::{
-    auth, chat, conversations, documents, health, keys, memory, models, personas, search, setup,
-    transfer, usage,
+    auth, chat, collections, conversations, documents, health, keys, memory, models, personas,
+    search, setup, transfer, usage,
 };
 use crate::turns::RunningTurns;
 
@@ -128,6 +128,16 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(personas::get, personas::update, personas::delete))
         .routes(routes!(usage::usage))
         .routes(routes!(usage::quotas))
+        .routes(routes!(collections::list, collections::create))
+        .routes(routes!(
+            collections::get,
+            collections::update,
+            collections::delete
+        ))
+        .routes(routes!(collections::membership))
+        .routes(routes!(collections::set_scope))
+        .routes(routes!(conversations::toggle_pin))
+        .routes(routes!(conversations::set_persona))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
         .split_for_parts();

@@ -39,7 +39,11 @@ impl LoginLimits {
     /// One attempt from `address` for the account `email`: `Ok`, or 429 with how long to
     /// wait. Counted against both, so changing address or account alone does not help.
     pub(crate) fn attempt(&self, address: Option<IpAddr>, email: &str) -> Result<(), ApiError> {
-        if self.checks.fetch_add(1, Ordering::Relaxed).is_multiple_of(TRIM_EVERY) {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(TRIM_EVERY)
+        {
             self.by_address.retain_recent();
             self.by_account.retain_recent();
         }

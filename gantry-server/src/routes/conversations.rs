@@ -230,3 +230,45 @@ pub(crate) async fn delete_message(
     caller.scope().delete_message(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Pins or unpins a conversation (it toggles, as in the product Gantry re-creates).
+#[utoipa::path(patch, path = "/api/chat/conversations/{id}/pin", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id")),
+    responses((status = 200, body = Conversation), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn toggle_pin(
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+) -> ApiResult<axum::Json<Conversation>> {
+    let scope = caller.scope();
+    let pinned = scope.conversation(id).await?.pinned;
+    Ok(axum::Json(scope.pin_conversation(id, !pinned).await?))
+}
+
+/// The persona a conversation uses.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PersonaChoice {
+    /// A persona of the caller's or a global one; `null` for the default.
+    persona_id: Option<uuid::Uuid>,
+}
+
+/// Sets or clears the conversation's persona.
+#[utoipa::path(patch, path = "/api/chat/conversations/{id}/persona", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id")),
+    request_body = PersonaChoice,
+    responses((status = 200, body = Conversation), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn set_persona(
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+    Json(request): Json<PersonaChoice>,
+) -> ApiResult<axum::Json<Conversation>> {
+    let patch = ConversationPatch {
+        persona_id: Some(request.persona_id.map(gantry::PersonaId)),
+        ..ConversationPatch::default()
+    };
+    Ok(axum::Json(
+        caller.scope().update_conversation(id, patch).await?,
+    ))
+}

@@ -3,6 +3,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod chat;
+pub(crate) mod collections;
 pub(crate) mod conversations;
 pub(crate) mod documents;
 pub(crate) mod health;

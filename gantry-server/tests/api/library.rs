@@ -147,3 +147,132 @@ async fn personas_keys_search_memory_usage_and_quotas_belong_to_their_owner() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn collections_scopes_pins_and_personas_of_conversations() {
+    let server = start(None).await;
+    let mut ada = Client::set_up(&server).await;
+    let mut bob = Client::register(&server, "bob@example.com").await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"Lemons like sun.".to_vec()).file_name("lemons.txt"),
+    );
+    let doc = ada
+        .send(
+            ada.request(reqwest::Method::POST, "/api/documents/upload")
+                .multipart(form),
+        )
+        .await;
+    let doc_id = doc.body["id"].as_str().unwrap().to_owned();
+
+    let created = ada
+        .post(
+            "/api/documents/collections",
+            json!({"name": "Garden", "description": "Plants"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let collection = created.body["id"].as_str().unwrap().to_owned();
+    let duplicate = ada
+        .post("/api/documents/collections", json!({"name": "GARDEN"}))
+        .await;
+    assert_eq!(duplicate.status, StatusCode::CONFLICT, "{}", duplicate.text);
+    let added = ada
+        .post(
+            &format!("/api/documents/collections/{collection}/documents"),
+            json!({"document_id": doc_id}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::NO_CONTENT, "{}", added.text);
+    let read = ada
+        .get(&format!("/api/documents/collections/{collection}"))
+        .await;
+    assert_eq!(read.body["documents"][0]["id"], doc_id.as_str());
+    assert_eq!(
+        ada.get("/api/documents/collections").await.body[0]["name"],
+        "Garden"
+    );
+
+    // A conversation scoped to the collection; Bob can neither read nor use Ada's.
+    let id = ada.conversation().await;
+    let scoped = ada
+        .patch(
+            &format!("/api/chat/conversations/{id}/document-scope"),
+            json!({"document_scope": [{"type": "collection", "id": collection}]}),
+        )
+        .await;
+    assert_eq!(scoped.status, StatusCode::OK, "{}", scoped.text);
+    assert_eq!(scoped.body["collections"][0], collection.as_str());
+    let bobs = bob.conversation().await;
+    let stolen = bob
+        .patch(
+            &format!("/api/chat/conversations/{bobs}/document-scope"),
+            json!({"document_scope": [{"type": "document", "id": doc_id}]}),
+        )
+        .await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND, "{}", stolen.text);
+    assert_eq!(
+        bob.get(&format!("/api/documents/collections/{collection}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let cleared = ada
+        .patch(
+            &format!("/api/chat/conversations/{id}/document-scope"),
+            json!({"document_scope": null}),
+        )
+        .await;
+    assert_eq!(cleared.body["collections"].as_array().unwrap().len(), 0);
+
+    // Pin toggles; a persona is set and cleared.
+    let pinned = ada
+        .patch(&format!("/api/chat/conversations/{id}/pin"), json!({}))
+        .await;
+    assert_eq!(pinned.body["pinned"], true, "{}", pinned.text);
+    let unpinned = ada
+        .patch(&format!("/api/chat/conversations/{id}/pin"), json!({}))
+        .await;
+    assert_eq!(unpinned.body["pinned"], false);
+    let persona = ada
+        .post(
+            "/api/personas",
+            json!({"name": "Gardener", "system_prompt": "Talk plants."}),
+        )
+        .await;
+    let persona_id = persona.body["id"].as_str().unwrap().to_owned();
+    let set = ada
+        .patch(
+            &format!("/api/chat/conversations/{id}/persona"),
+            json!({"persona_id": persona_id}),
+        )
+        .await;
+    assert_eq!(set.body["persona_id"], persona_id.as_str(), "{}", set.text);
+    // Bob cannot put Ada's persona on his conversation.
+    let foreign = bob
+        .patch(
+            &format!("/api/chat/conversations/{bobs}/persona"),
+            json!({"persona_id": persona_id}),
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", foreign.text);
+    let unset = ada
+        .patch(
+            &format!("/api/chat/conversations/{id}/persona"),
+            json!({"persona_id": null}),
+        )
+        .await;
+    assert!(unset.body["persona_id"].is_null());
+
+    // Deleting the collection keeps its document.
+    assert_eq!(
+        ada.delete(&format!("/api/documents/collections/{collection}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        ada.get(&format!("/api/documents/{doc_id}")).await.status,
+        StatusCode::OK
+    );
+}
