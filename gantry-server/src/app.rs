@@ -112,6 +112,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(chat::send, conversations::messages))
         .routes(routes!(chat::stop))
         .routes(routes!(chat::regenerate))
+        .routes(routes!(chat::follow))
         .routes(routes!(conversations::delete_message))
         .routes(routes!(transfer::export))
         .routes(routes!(models::list))

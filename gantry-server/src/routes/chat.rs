@@ -2,6 +2,7 @@
 //! JSON), and can be stopped from another request.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -13,7 +14,6 @@ use gantry::model::{ConversationPatch, Message};
 use gantry::prompt::Source;
 use gantry::{ConversationId, PersonaId, TurnEvent, TurnOptions};
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
@@ -36,7 +36,7 @@ pub(crate) struct SendRequest {
 }
 
 /// One numbered source the answer may cite as `[n]`.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub(crate) struct CitationView {
     /// The number the answer cites.
     number: usize,
@@ -74,7 +74,7 @@ impl From<gantry::engine::Citation> for CitationView {
 }
 
 /// One event of a streamed answer, a JSON object per SSE `data:` line.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub(crate) enum StreamEvent {
     /// The sources put in front of the model, first.
@@ -102,6 +102,28 @@ pub(crate) enum StreamEvent {
         #[serde(skip)]
         status: u16,
     },
+}
+
+impl StreamEvent {
+    /// The event for what a turn reported.
+    fn from_turn(event: gantry::Result<TurnEvent>) -> Self {
+        match event {
+            Ok(TurnEvent::Context(citations)) => Self::Context {
+                citations: citations.into_iter().map(CitationView::from).collect(),
+            },
+            Ok(TurnEvent::Token(text)) => Self::Token { text },
+            Ok(TurnEvent::Done(message)) => Self::Done { message },
+            Err(error) => {
+                let (status, code) = status_and_code(&error);
+                let message = ApiError::from(error).message().to_owned();
+                Self::Error {
+                    code,
+                    message,
+                    status: status.as_u16(),
+                }
+            }
+        }
+    }
 }
 
 /// A whole answer, for clients that do not ask for a stream.
@@ -189,9 +211,9 @@ async fn respond(
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
     let running = state.turns.start(user, id);
-    let (events, mut received) = mpsc::channel::<StreamEvent>(64);
-    // The answer is driven here, not by the response: a client that goes away stops
-    // reading, the sends fail, and the answer still runs to its end and is saved.
+    let live = Arc::clone(&running.live);
+    // The answer is driven here, not by a response: a client that goes away only stops
+    // reading; the answer runs to its end and is saved, and can be read again.
     tokio::spawn(async move {
         let mut turn = turn;
         loop {
@@ -200,44 +222,23 @@ async fn respond(
                 event = turn.next() => event,
             };
             let Some(event) = event else { break };
-            let (event, last) = match event {
-                Ok(TurnEvent::Context(citations)) => (
-                    StreamEvent::Context {
-                        citations: citations.into_iter().map(CitationView::from).collect(),
-                    },
-                    false,
-                ),
-                Ok(TurnEvent::Token(text)) => (StreamEvent::Token { text }, false),
-                Ok(TurnEvent::Done(message)) => (StreamEvent::Done { message }, true),
-                Err(error) => {
-                    let (status, code) = status_and_code(&error);
-                    let message = ApiError::from(error).message().to_owned();
-                    let status = status.as_u16();
-                    (
-                        StreamEvent::Error {
-                            code,
-                            message,
-                            status,
-                        },
-                        true,
-                    )
-                }
-            };
-            let _gone = events.send(event).await;
+            let event = StreamEvent::from_turn(event);
+            let last = matches!(event, StreamEvent::Done { .. } | StreamEvent::Error { .. });
+            running.live.push(event);
             if last {
                 break;
             }
         }
-        // Dropping the turn here (a stop) saves what arrived as partial.
+        // Dropping the turn (after a stop) saves what arrived as partial; dropping
+        // `running` marks the answer ended.
         drop(turn);
         drop(running);
     });
 
     // Nothing is sent until the model has produced something: a model that is down or
     // refuses is a plain error status (503, 504...), not a stream that fails at once.
-    let mut first = Vec::new();
-    while let Some(event) = received.recv().await {
-        let settled = !matches!(event, StreamEvent::Context { .. });
+    let mut events = Box::pin(Arc::clone(&live).read_from(0));
+    while let Some((_, event)) = events.next().await {
         if let StreamEvent::Error {
             code,
             message,
@@ -247,15 +248,14 @@ async fn respond(
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
             return Err(ApiError::new(status, code, message));
         }
-        first.push(event);
-        if settled {
+        if !matches!(event, StreamEvent::Context { .. }) {
             break;
         }
     }
     if !wants_stream(headers) {
         let mut citations = Vec::new();
-        let mut events = futures::stream::iter(first).chain(tokio_stream_from(received));
-        while let Some(event) = events.next().await {
+        let mut events = Box::pin(live.read_from(0));
+        while let Some((_, event)) = events.next().await {
             match event {
                 StreamEvent::Context { citations: c } => citations = c,
                 StreamEvent::Token { .. } => {}
@@ -278,8 +278,43 @@ async fn respond(
             "the answer was stopped before it finished; what arrived is saved as partial",
         ));
     }
-    let stream = async_stream(first, received);
-    let mut response = Sse::new(stream)
+    Ok(sse(live.read_from(0)))
+}
+
+/// Follows the answer being written in a conversation (or written in the last minute),
+/// from the event after `Last-Event-ID` (or from the start): for a client that reconnects
+/// after a reload, on another device, or when a proxy dropped the connection. 404 when
+/// there is none: the saved messages are the answer.
+#[utoipa::path(get, path = "/api/chat/conversations/{id}/stream", tag = "chat",
+    params(("id" = String, Path, description = "The conversation's id"),
+        ("Last-Event-ID" = Option<u64>, Header, description = "The last event received")),
+    responses(
+        (status = 200, description = "SSE of `StreamEvent`, from the event after Last-Event-ID",
+            content_type = "text/event-stream"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn follow(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    // Another user's conversation is 404, like one that does not exist.
+    caller.scope().conversation(id).await?;
+    let live = state.turns.live(caller.user.id, id).ok_or_else(|| {
+        ApiError::not_found("an answer being written in this conversation; read its messages")
+    })?;
+    let from = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<usize>().ok())
+        .map_or(0, |last| last + 1);
+    Ok(sse(live.read_from(from)))
+}
+
+/// An SSE response of numbered events, `[DONE]` at the end, keep-alive comments while the
+/// model is silent, unbuffered by proxies.
+fn sse(events: impl futures::Stream<Item = (usize, StreamEvent)> + Send + 'static) -> Response {
+    let mut response = Sse::new(async_stream(events))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response();
     response
@@ -288,30 +323,20 @@ async fn respond(
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    response
 }
 
 /// The SSE events: each JSON event with its number as `id:`, then `[DONE]`.
 fn async_stream(
-    first: Vec<StreamEvent>,
-    received: mpsc::Receiver<StreamEvent>,
+    events: impl futures::Stream<Item = (usize, StreamEvent)> + Send + 'static,
 ) -> impl futures::Stream<Item = Result<Event, Infallible>> {
-    let numbered = futures::stream::iter(first)
-        .chain(tokio_stream_from(received))
-        .enumerate()
-        .map(|(number, event)| {
-            let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".into());
-            Ok(Event::default().id(number.to_string()).data(data))
-        });
+    let numbered = events.map(|(number, event)| {
+        let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".into());
+        Ok(Event::default().id(number.to_string()).data(data))
+    });
     numbered.chain(futures::stream::once(async {
         Ok(Event::default().data("[DONE]"))
     }))
-}
-
-fn tokio_stream_from<T: Send + 'static>(
-    mut received: mpsc::Receiver<T>,
-) -> impl futures::Stream<Item = T> {
-    futures::stream::poll_fn(move |cx| received.poll_recv(cx))
 }
 
 fn wants_stream(headers: &HeaderMap) -> bool {

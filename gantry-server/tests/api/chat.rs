@@ -330,3 +330,71 @@ async fn a_conversation_is_paged_regenerated_exported_imported_and_pruned() {
     let read = ada.get(&format!("/api/chat/conversations/{id}")).await;
     assert_eq!(read.body["messages"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn a_reader_that_reconnects_picks_up_where_it_left_off() {
+    let Some(llm) = gantry_test::service("GANTRY_LLM_URL", "reconnecting to a stream") else {
+        return;
+    };
+    let server = start_with(Some(&llm), |config| config.chat.answer_tokens = 120).await;
+    let mut ada = Client::set_up(&server).await;
+    let id = ada.conversation().await;
+    // Nothing being written yet: 404.
+    let none = ada
+        .get(&format!("/api/chat/conversations/{id}/stream"))
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+
+    // Read a few events, then the connection drops.
+    let response = ada
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/chat/conversations/{id}/messages"),
+        )
+        .header("accept", "text/event-stream")
+        .json(&json!({"content": LONG, "temperature": 0.0}))
+        .send()
+        .await
+        .unwrap();
+    let mut body = Box::pin(response.bytes_stream());
+    let mut seen = String::new();
+    while let Some(chunk) = body.next().await {
+        seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        if seen.matches("\"token\"").count() >= 3 && seen.ends_with("\n\n") {
+            break;
+        }
+    }
+    drop(body);
+    let (before, _) = events(&seen);
+    let last = before.last().unwrap().0;
+
+    // Back: from the event after the last one seen, to the end.
+    let resumed = ada
+        .send(
+            ada.request(
+                reqwest::Method::GET,
+                &format!("/api/chat/conversations/{id}/stream"),
+            )
+            .header("last-event-id", last.to_string()),
+        )
+        .await;
+    assert_eq!(resumed.status, StatusCode::OK, "{}", resumed.text);
+    let (after, done) = events(&resumed.text);
+    assert!(done);
+    assert_eq!(after[0].0, last + 1, "no event twice, none missed");
+    let text: String = before
+        .iter()
+        .chain(after.iter())
+        .filter(|(_, e)| e["type"] == "token")
+        .map(|(_, e)| e["text"].as_str().unwrap())
+        .collect();
+    let final_event = &after.last().unwrap().1;
+    assert_eq!(final_event["type"], "done", "{final_event}");
+    assert_eq!(final_event["message"]["content"], text.as_str());
+    // Bob cannot follow Ada's answer.
+    let mut bob = Client::register(&server, "bob@example.com").await;
+    let foreign = bob
+        .get(&format!("/api/chat/conversations/{id}/stream"))
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+}
