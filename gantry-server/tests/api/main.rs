@@ -6,6 +6,7 @@ mod accounts;
 mod chat;
 mod conversations;
 mod documents;
+mod isolation;
 mod library;
 mod openapi;
 mod support;
