@@ -205,6 +205,9 @@ impl NewConversation {
 pub struct ConversationPatch {
     /// New title.
     pub title: Option<String>,
+    /// Change the title only while it is still this one (decided in the same statement),
+    /// so an automatic title never overwrites one a person set meanwhile.
+    pub title_if: Option<String>,
     /// Pin or unpin.
     pub pinned: Option<bool>,
     /// Archive or restore.

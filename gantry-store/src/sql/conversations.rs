@@ -215,7 +215,10 @@ impl ConversationStore for This {
         // both stick (reading the row and writing every column back lost one of them).
         let row = sqlx::query(concat!(
             "UPDATE conversations SET \
-             title = COALESCE($3, title), title_key = COALESCE($4, title_key), \
+             title = CASE WHEN $3 IS NULL THEN title \
+               WHEN $12 IS NULL OR title = $12 THEN $3 ELSE title END, \
+             title_key = CASE WHEN $4 IS NULL THEN title_key \
+               WHEN $12 IS NULL OR title = $12 THEN $4 ELSE title_key END, \
              pinned = COALESCE($5, pinned), archived = COALESCE($6, archived), \
              persona_id = CASE WHEN $7 THEN $8 ELSE persona_id END, \
              model = CASE WHEN $9 THEN $10 ELSE model END, updated_at = $11 \
@@ -233,6 +236,7 @@ impl ConversationStore for This {
         .bind(patch.model.is_some())
         .bind(patch.model.flatten())
         .bind(to_micros(now()))
+        .bind(patch.title_if.as_deref())
         .fetch_optional(&mut *tx)
         .await
         .db()?

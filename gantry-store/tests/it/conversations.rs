@@ -552,7 +552,59 @@ async fn concurrent_patches_of_different_fields_both_stick(store: TestStore) {
     assert_eq!(found.len(), 1);
 }
 
+/// A title set only "while it is still X" never overwrites a rename that landed first.
+async fn a_conditional_title_never_overwrites_a_rename(store: TestStore) {
+    let ada = user(&*store, "ada").await;
+    let c = store
+        .create_conversation(
+            ada.id,
+            NewConversation {
+                title: "New conversation".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let auto = |title: &str| ConversationPatch {
+        title: Some(title.into()),
+        title_if: Some("New conversation".into()),
+        ..Default::default()
+    };
+    let titled = store
+        .update_conversation(ada.id, c.id, auto("Lemons"))
+        .await
+        .unwrap();
+    assert_eq!(titled.title, "Lemons");
+    let renamed = store
+        .update_conversation(
+            ada.id,
+            c.id,
+            ConversationPatch {
+                title: Some("Mine".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.title, "Mine");
+    let kept = store
+        .update_conversation(ada.id, c.id, auto("Oranges"))
+        .await
+        .unwrap();
+    assert_eq!(kept.title, "Mine", "the rename wins");
+    let found = store
+        .search_conversations(ada.id, "mine", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.len(),
+        1,
+        "the search key followed the title that was kept"
+    );
+}
+
 crate::conformance!(
+    a_conditional_title_never_overwrites_a_rename,
     concurrent_patches_of_different_fields_both_stick,
     import_recreates_a_conversation_whole_or_not_at_all,
     search_matches_titles_ignoring_case,

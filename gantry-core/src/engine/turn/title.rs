@@ -16,25 +16,20 @@ impl Engine {
         let plan = &job.plan;
         if plan.conversation.title == DEFAULT_TITLE {
             let title = self.title_for(job).await;
-            let still_default = self
+            // Only while the title is still the default, decided by the store in the same
+            // statement: a rename that lands meanwhile wins.
+            let patch = ConversationPatch {
+                title: Some(title),
+                title_if: Some(DEFAULT_TITLE.to_owned()),
+                ..ConversationPatch::default()
+            };
+            if let Err(error) = self
                 .inner
                 .store
-                .conversation(plan.user, plan.conversation.id)
+                .update_conversation(plan.user, plan.conversation.id, patch)
                 .await
-                .is_ok_and(|c| c.title == DEFAULT_TITLE);
-            if still_default {
-                let patch = ConversationPatch {
-                    title: Some(title),
-                    ..ConversationPatch::default()
-                };
-                if let Err(error) = self
-                    .inner
-                    .store
-                    .update_conversation(plan.user, plan.conversation.id, patch)
-                    .await
-                {
-                    tracing::warn!(%error, "could not title the conversation");
-                }
+            {
+                tracing::warn!(%error, "could not title the conversation");
             }
         }
     }
