@@ -91,6 +91,10 @@ pub(crate) enum StreamEvent {
     Done {
         /// The saved message.
         message: Message,
+        /// Milliseconds from the question to the first token of the answer.
+        time_to_first_token_ms: Option<u64>,
+        /// Tokens of the answer per second of generation (after the first token).
+        tokens_per_second: Option<f64>,
     },
     /// The answer failed (what arrived is saved as partial); last.
     Error {
@@ -112,7 +116,11 @@ impl StreamEvent {
                 citations: citations.into_iter().map(CitationView::from).collect(),
             },
             Ok(TurnEvent::Token(text)) => Self::Token { text },
-            Ok(TurnEvent::Done(message)) => Self::Done { message },
+            Ok(TurnEvent::Done(message)) => Self::Done {
+                message,
+                time_to_first_token_ms: None,
+                tokens_per_second: None,
+            },
             Err(error) => {
                 let (status, code) = status_and_code(&error);
                 let message = ApiError::from(error).message().to_owned();
@@ -216,13 +224,32 @@ async fn respond(
     // reading; the answer runs to its end and is saved, and can be read again.
     tokio::spawn(async move {
         let mut turn = turn;
+        let asked = std::time::Instant::now();
+        let mut first_token = None;
         loop {
             let event = tokio::select! {
                 () = running.stop.notified() => break,
                 event = turn.next() => event,
             };
             let Some(event) = event else { break };
-            let event = StreamEvent::from_turn(event);
+            if matches!(event, Ok(TurnEvent::Token(_))) && first_token.is_none() {
+                first_token = Some(std::time::Instant::now());
+            }
+            let mut event = StreamEvent::from_turn(event);
+            if let StreamEvent::Done {
+                message,
+                time_to_first_token_ms,
+                tokens_per_second,
+            } = &mut event
+                && let Some(first) = first_token
+            {
+                *time_to_first_token_ms = u64::try_from((first - asked).as_millis()).ok();
+                let generating = first.elapsed().as_secs_f64();
+                *tokens_per_second = message
+                    .completion_tokens
+                    .filter(|_| generating > 0.0)
+                    .map(|tokens| (f64::from(tokens) / generating * 10.0).round() / 10.0);
+            }
             let last = matches!(event, StreamEvent::Done { .. } | StreamEvent::Error { .. });
             running.live.push(event);
             if last {
@@ -259,7 +286,7 @@ async fn respond(
             match event {
                 StreamEvent::Context { citations: c } => citations = c,
                 StreamEvent::Token { .. } => {}
-                StreamEvent::Done { message } => {
+                StreamEvent::Done { message, .. } => {
                     return Ok(axum::Json(AnswerView { message, citations }).into_response());
                 }
                 StreamEvent::Error {

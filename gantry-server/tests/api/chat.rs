@@ -77,6 +77,8 @@ async fn an_answer_streams_as_events_in_order_and_is_saved_as_streamed() {
     assert!(!streamed.is_empty());
     assert_eq!(last["message"]["content"], streamed.as_str());
     assert_eq!(last["message"]["status"], "complete");
+    assert!(last["time_to_first_token_ms"].as_u64().is_some(), "{last}");
+    assert!(last["tokens_per_second"].as_f64().unwrap() > 0.0, "{last}");
     let stored = ada.get(&format!("/api/chat/conversations/{id}")).await;
     let messages = stored.body["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2);
