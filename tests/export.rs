@@ -6,7 +6,7 @@ use std::io::{Cursor, Read};
 
 use gantry::export::{
     self, ConversationExport, MAX_EXPORT_BYTES, MAX_EXPORT_MESSAGES, REPLACEMENT_CHARACTER,
-    parse_chatgpt, to_markdown, to_pdf, write_pdf, write_zip, zip_entry_name,
+    parse_chatgpt, parse_claude, to_markdown, to_pdf, write_pdf, write_zip, zip_entry_name,
 };
 use gantry::model::{Conversation, Message, MessageRole, MessageStatus};
 use gantry::{ConversationId, Error, MessageId, PersonaId, UserId};
@@ -1082,4 +1082,100 @@ fn chatgpt_import_of_a_deep_tree_is_quick() {
             .windows(2)
             .all(|pair| pair[0].created_at < pair[1].created_at)
     );
+}
+
+/// Claude's export, as its data export writes it: messages in order, text in `content`
+/// parts (tool use and other parts left out) or, in older files, in `text`.
+#[test]
+fn claude_export_keeps_human_and_assistant_text_in_order() {
+    let file = json!([
+        {
+            "uuid": "c-1",
+            "name": "Lemon trees 🍋",
+            "created_at": "2025-03-01T10:00:00.000000Z",
+            "updated_at": "2025-03-01T10:05:00.000000Z",
+            "account": {"uuid": "a"},
+            "chat_messages": [
+                {"uuid": "m1", "sender": "human", "text": "ignored when content has text",
+                 "content": [{"type": "text", "text": "How do I grow lemons?"}],
+                 "created_at": "2025-03-01T10:00:01.000000Z", "attachments": [], "files": []},
+                {"uuid": "m2", "sender": "assistant",
+                 "content": [
+                     {"type": "text", "text": "Sun, drainage,"},
+                     {"type": "tool_use", "name": "search", "input": {"q": "lemons"}},
+                     {"type": "text", "text": "and patience."}
+                 ],
+                 "created_at": "2025-03-01T10:00:09.000000Z"},
+                {"uuid": "m3", "sender": "human", "content": [{"type": "text", "text": "   "}],
+                 "created_at": "2025-03-01T10:01:00.000000Z"}
+            ]
+        },
+        {
+            "name": "Older file",
+            "created_at": "2024-01-01T00:00:00Z",
+            "chat_messages": [
+                {"sender": "human", "text": "Hello from 2024"},
+                {"sender": "assistant", "text": "Hello!"}
+            ]
+        },
+        {"name": "Damaged", "chat_messages": "not a list"},
+        {"name": "Empty", "chat_messages": []},
+        42
+    ]);
+    let import = parse_claude(file.to_string().as_bytes()).unwrap();
+    assert_eq!(import.conversations.len(), 2);
+    let first = &import.conversations[0];
+    assert_eq!(first.conversation.title, "Lemon trees 🍋");
+    let texts: Vec<(&MessageRole, &str)> = first
+        .messages
+        .iter()
+        .map(|m| (&m.role, m.content.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (&MessageRole::User, "How do I grow lemons?"),
+            (&MessageRole::Assistant, "Sun, drainage,\n\nand patience."),
+        ]
+    );
+    assert_eq!(
+        first.conversation.created_at,
+        OffsetDateTime::parse(
+            "2025-03-01T10:00:00Z",
+            &time::format_description::well_known::Rfc3339
+        )
+        .unwrap()
+    );
+    assert_eq!(first.messages[1].created_at.second(), 9);
+    let older = &import.conversations[1];
+    assert_eq!(older.messages[0].content, "Hello from 2024");
+    assert_eq!(older.messages[1].role, MessageRole::Assistant);
+    // The unreadable ones are listed, with their index and why.
+    let skipped: Vec<(usize, Option<&str>)> = import
+        .skipped
+        .iter()
+        .map(|s| (s.index, s.title.as_deref()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [(2, Some("Damaged")), (3, Some("Empty")), (4, None)]
+    );
+    assert!(
+        import.skipped[1]
+            .reason
+            .contains("no human or assistant text")
+    );
+}
+
+#[test]
+fn claude_import_refuses_what_is_not_its_export() {
+    for (bytes, says) in [
+        (&b"PK\x03\x04zip"[..], "ZIP"),
+        (&b"{\"not\": \"a list\"}"[..], "array"),
+        (&b"[{\"name\": \"x\""[..], "EOF"),
+    ] {
+        let error = parse_claude(bytes).unwrap_err();
+        assert_eq!(error.invalid_field(), Some("conversations.json"));
+        assert!(error.to_string().contains(says), "{error}");
+    }
 }

@@ -2,8 +2,8 @@
 //!
 //! A conversation leaves Gantry as a [`ConversationExport`]: Gantry's own JSON (which reads
 //! back exactly, so it doubles as a backup), Markdown, a PDF to print or share, or, for an
-//! admin's bulk export, a ZIP of JSON files. Conversations arrive from ChatGPT's data export
-//! through [`parse_chatgpt`].
+//! admin's bulk export, a ZIP of JSON files. Conversations arrive from ChatGPT's and Claude's data
+//! exports through [`parse_chatgpt`] and [`parse_claude`].
 //!
 //! These are pure functions: they never touch the store or the file system. The caller
 //! fetches the conversation, hands it over, and writes the bytes wherever they go; on import
@@ -20,6 +20,8 @@ use time::{OffsetDateTime, UtcOffset};
 
 mod archive;
 mod chatgpt;
+mod claude;
+mod imported;
 mod json;
 mod markdown;
 mod pdf;
@@ -29,6 +31,7 @@ pub use chatgpt::{
     ChatGptImport, MAX_CHATGPT_BYTES, MAX_CHATGPT_CONVERSATIONS, SkippedConversation, UNTITLED,
     parse_chatgpt,
 };
+pub use claude::parse_claude;
 pub use markdown::to_markdown;
 pub use pdf::{REPLACEMENT_CHARACTER, to_pdf, write_pdf};
 

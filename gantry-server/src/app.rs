@@ -93,6 +93,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(documents::upload))
         .routes(routes!(transfer::import))
         .routes(routes!(transfer::import_chatgpt))
+        .routes(routes!(transfer::import_claude))
         .layer(DefaultBodyLimit::max(upload_limit));
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)

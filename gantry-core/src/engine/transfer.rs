@@ -8,7 +8,8 @@ use time::OffsetDateTime;
 use super::quotas::Adding;
 use super::{AdminScope, UserScope};
 use crate::export::{
-    ConversationExport, SkippedConversation, parse_chatgpt, to_markdown, to_pdf, write_zip,
+    ChatGptImport, ConversationExport, SkippedConversation, parse_chatgpt, parse_claude,
+    to_markdown, to_pdf, write_zip,
 };
 use crate::ids::{ConversationId, UserId};
 use crate::model::{Conversation, ImportedConversation, Quotas};
@@ -108,6 +109,19 @@ impl UserScope {
     pub async fn import_chatgpt(&self, json: Vec<u8>) -> Result<ChatGptReport> {
         let parsed =
             off_the_workers("reading a ChatGPT export", move || parse_chatgpt(&json)).await?;
+        self.import_parsed(parsed).await
+    }
+
+    /// Imports Claude's `conversations.json`. Conversations that cannot be read are
+    /// skipped and reported, not fatal.
+    pub async fn import_claude(&self, json: Vec<u8>) -> Result<ChatGptReport> {
+        let parsed =
+            off_the_workers("reading a Claude export", move || parse_claude(&json)).await?;
+        self.import_parsed(parsed).await
+    }
+
+    /// Stores what an import from another product read.
+    async fn import_parsed(&self, parsed: ChatGptImport) -> Result<ChatGptReport> {
         // All or nothing against the conversation quota; a conversation too long for one
         // is skipped and reported, like one that cannot be read.
         self.make_room(Adding::conversations(parsed.conversations.len() as u64))

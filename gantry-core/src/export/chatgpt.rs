@@ -19,26 +19,24 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use crate::model::{MessageRole, MessageStatus};
-use crate::validate::{MAX_MESSAGE_BYTES, MAX_MODEL_BYTES, MAX_TITLE_BYTES};
-use crate::{ConversationId, Error, MessageId, Result};
+use crate::Result;
+use crate::model::MessageRole;
+use crate::validate::MAX_MODEL_BYTES;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
 
-use super::{ConversationExport, ExportedConversation, ExportedMessage, MAX_EXPORT_MESSAGES};
+use super::imported::{ForeignConversation, Found, Lenient, assemble, clean_text, read_export};
+use super::{ConversationExport, MAX_EXPORT_MESSAGES};
 
 /// Largest `conversations.json` read (256 MiB): years of heavy use fit; memory stays bounded.
 pub const MAX_CHATGPT_BYTES: usize = 256 * 1024 * 1024;
 /// Most conversations read from one file.
 pub const MAX_CHATGPT_CONVERSATIONS: usize = 100_000;
-/// The title given to a conversation that has none.
-pub const UNTITLED: &str = "Imported conversation";
+pub use super::imported::UNTITLED;
 
 /// Most nodes one conversation's message tree may have (branches included).
 const MAX_NODES: usize = 4 * MAX_EXPORT_MESSAGES;
-/// Added where a message longer than Gantry keeps was cut.
-const TRUNCATED: &str = "\n\n[Cut on import: the message was longer than Gantry keeps.]";
 
 /// What a ChatGPT import produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,86 +64,17 @@ pub struct SkippedConversation {
 /// [`ChatGptImport::skipped`]. Ids are new; times missing from the file are taken from the
 /// messages around them, or are the time of the import.
 pub fn parse_chatgpt(bytes: &[u8]) -> Result<ChatGptImport> {
-    const FIELD: &str = "conversations.json";
-    if bytes.len() > MAX_CHATGPT_BYTES {
-        return Err(Error::invalid(
-            FIELD,
-            format!(
-                "is {} bytes; the largest accepted is {MAX_CHATGPT_BYTES} bytes (256 MiB)",
-                bytes.len()
-            ),
-        ));
-    }
-    if bytes.starts_with(b"PK\x03\x04") {
-        return Err(Error::invalid(
-            FIELD,
-            "is a ZIP archive; unpack ChatGPT's export and choose the conversations.json inside",
-        ));
-    }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    // Deeply nested values are refused by serde_json's own recursion limit (128).
-    let import = deserializer
-        .deserialize_seq(Conversations {
-            now: OffsetDateTime::now_utc(),
-        })
-        .and_then(|import| deserializer.end().map(|()| import))
-        .map_err(|error| Error::invalid(FIELD, error.to_string()))?;
-    Ok(import)
+    read_export::<RawConversation>(bytes, "ChatGPT")
 }
 
-/// Reads the top-level array one conversation at a time.
-struct Conversations {
-    now: OffsetDateTime,
-}
-
-impl<'de> Visitor<'de> for Conversations {
-    type Value = ChatGptImport;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("a JSON array of conversations, as in ChatGPT's data export")
+impl ForeignConversation for RawConversation {
+    fn convert(&self, now: OffsetDateTime) -> Result<ConversationExport, String> {
+        convert(self, now)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ChatGptImport, A::Error> {
-        let mut import = ChatGptImport {
-            conversations: Vec::new(),
-            skipped: Vec::new(),
-        };
-        let mut index = 0;
-        while let Some(raw) = seq.next_element::<Lenient<RawConversation>>()? {
-            if index >= MAX_CHATGPT_CONVERSATIONS {
-                return Err(serde::de::Error::custom(format!(
-                    "has more than {MAX_CHATGPT_CONVERSATIONS} conversations"
-                )));
-            }
-            let converted = match &raw.0 {
-                Some(conversation) => convert(conversation, self.now),
-                None => Err("is not a conversation (not a JSON object)".to_owned()),
-            };
-            match converted {
-                Ok(export) => import.conversations.push(export),
-                Err(reason) => import.skipped.push(SkippedConversation {
-                    index,
-                    title: raw
-                        .0
-                        .and_then(|c| c.title.0)
-                        .map(|title| truncate(&title.replace('\0', ""), MAX_TITLE_BYTES).0)
-                        .filter(|title| !title.trim().is_empty()),
-                    reason,
-                }),
-            }
-            index += 1;
-        }
-        Ok(import)
+    fn title(self) -> Option<String> {
+        self.title.0
     }
-}
-
-/// One message found on the branch, before times are filled in.
-struct Found {
-    role: MessageRole,
-    content: String,
-    status: MessageStatus,
-    model: Option<String>,
-    created_at: Option<OffsetDateTime>,
 }
 
 /// One conversation as the file holds it: only the fields the import reads.
@@ -205,82 +134,6 @@ struct RawContent {
 /// The text parts of a message's content; other parts (images) are skipped unread.
 #[derive(Default)]
 struct TextParts(Vec<String>);
-
-/// A field of the expected type, or `None` when it is missing or of another type (read
-/// and dropped without being built): one odd field never costs the user a conversation,
-/// let alone the file.
-struct Lenient<T>(Option<T>);
-
-impl<T> Default for Lenient<T> {
-    fn default() -> Self {
-        Self(None)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // serde_json can only try a type once, so the value is first taken apart by
-        // kind: what `T` cannot be is skipped, what it may be is handed to it.
-        deserializer.deserialize_any(LenientVisitor(std::marker::PhantomData))
-    }
-}
-
-struct LenientVisitor<T>(std::marker::PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for LenientVisitor<T> {
-    type Value = Lenient<T>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Lenient(
-            T::deserialize(serde::de::value::BoolDeserializer::<E>::new(v)).ok(),
-        ))
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Lenient(
-            T::deserialize(serde::de::value::I64Deserializer::<E>::new(v)).ok(),
-        ))
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Lenient(
-            T::deserialize(serde::de::value::U64Deserializer::<E>::new(v)).ok(),
-        ))
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Lenient(
-            T::deserialize(serde::de::value::F64Deserializer::<E>::new(v)).ok(),
-        ))
-    }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Lenient(
-            T::deserialize(serde::de::value::StrDeserializer::<E>::new(v)).ok(),
-        ))
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Lenient(None))
-    }
-    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Lenient(None))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        // A list is handed to `T` as it streams; a `T` that is not a list fails at once
-        // and the rest is skipped.
-        let mut seq = seq;
-        let value = T::deserialize(serde::de::value::SeqAccessDeserializer::new(&mut seq)).ok();
-        // Whatever `T` left unread (all of it, when it failed) is skipped.
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Lenient(value))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let mut map = map;
-        let value = T::deserialize(serde::de::value::MapAccessDeserializer::new(&mut map)).ok();
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Lenient(value))
-    }
-}
 
 impl<'de> Deserialize<'de> for Mapping {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -358,57 +211,14 @@ fn convert(
         return Err("has no user or assistant text on its current branch".to_owned());
     }
 
-    let title = conversation
-        .title
-        .0
-        .as_deref()
-        .map(|title| title.replace('\0', ""))
-        .filter(|title| !title.trim().is_empty())
-        .map_or_else(
-            || UNTITLED.to_owned(),
-            |title| truncate(&title, MAX_TITLE_BYTES).0,
-        );
-
-    let first_time = found.iter().find_map(|message| message.created_at);
-    let created_at = time_field(conversation.create_time.0)
-        .or(first_time)
-        .unwrap_or(now);
-    let mut previous = created_at;
-    let messages: Vec<ExportedMessage> = found
-        .into_iter()
-        .map(|message| {
-            let at = message.created_at.unwrap_or(previous);
-            previous = at;
-            ExportedMessage {
-                id: MessageId::new(),
-                role: message.role,
-                content: message.content,
-                status: message.status,
-                model: message.model,
-                prompt_tokens: None,
-                completion_tokens: None,
-                error: None,
-                created_at: at,
-            }
-        })
-        .collect();
-    let updated_at = time_field(conversation.update_time.0).unwrap_or(previous.max(created_at));
-
-    let export = ConversationExport {
-        conversation: ExportedConversation {
-            id: ConversationId::new(),
-            title,
-            pinned: false,
-            archived: conversation.is_archived.0 == Some(true),
-            persona_id: None,
-            model: None,
-            created_at,
-            updated_at,
-        },
-        messages,
-    };
-    export.validate().map_err(|error| error.to_string())?;
-    Ok(export)
+    assemble(
+        found,
+        conversation.title.0.as_deref(),
+        time_field(conversation.create_time.0),
+        time_field(conversation.update_time.0),
+        conversation.is_archived.0 == Some(true),
+        now,
+    )
 }
 
 /// The nodes from the root to the branch's end, oldest first.
@@ -492,21 +302,7 @@ fn found_message(message: &RawMessage) -> Option<Found> {
         },
         _ => return None,
     };
-    let text = parts
-        .iter()
-        .map(|part| part.replace('\0', ""))
-        .filter(|part| !part.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    if text.trim().is_empty() {
-        return None;
-    }
-    let (content, cut) = truncate(&text, MAX_MESSAGE_BYTES - TRUNCATED.len());
-    let (content, status) = if cut {
-        (content + TRUNCATED, MessageStatus::Partial)
-    } else {
-        (content, MessageStatus::Complete)
-    };
+    let (content, status) = clean_text(&parts)?;
 
     let model = match role {
         MessageRole::Assistant => metadata
@@ -538,13 +334,4 @@ fn time_field(value: Option<f64>) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
         .filter(|at| (0..=9999).contains(&at.year()))
-}
-
-/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary,
-/// and whether anything was cut.
-fn truncate(text: &str, max: usize) -> (String, bool) {
-    (
-        text[..text.floor_char_boundary(max)].to_owned(),
-        text.len() > max,
-    )
 }

@@ -108,7 +108,27 @@ pub(crate) async fn import_chatgpt(
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
     let report = caller.scope().import_chatgpt(body.to_vec()).await?;
-    Ok((
+    Ok(report_view(report))
+}
+
+/// Imports Claude's `conversations.json` (the request body); unreadable conversations are
+/// skipped and reported.
+#[utoipa::path(post, path = "/api/chat/import/claude", tag = "transfer",
+    request_body(content = String, content_type = "application/json",
+        description = "Claude's conversations.json"),
+    responses((status = 201, body = ChatGptImportView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub(crate) async fn import_claude(
+    Authed(caller): Authed,
+    body: Bytes,
+) -> ApiResult<impl IntoResponse> {
+    let report = caller.scope().import_claude(body.to_vec()).await?;
+    Ok(report_view(report))
+}
+
+fn report_view(report: gantry::ChatGptReport) -> impl IntoResponse {
+    (
         StatusCode::CREATED,
         axum::Json(ChatGptImportView {
             imported: report.imported,
@@ -122,5 +142,5 @@ pub(crate) async fn import_chatgpt(
                 })
                 .collect(),
         }),
-    ))
+    )
 }

@@ -276,3 +276,63 @@ async fn collections_scopes_pins_and_personas_of_conversations() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn chatgpt_and_claude_exports_import_over_http() {
+    let server = start(None).await;
+    let mut ada = Client::set_up(&server).await;
+    let claude = json!([
+        {"name": "From Claude", "created_at": "2025-03-01T10:00:00Z",
+         "chat_messages": [
+            {"sender": "human", "content": [{"type": "text", "text": "Hi Claude"}]},
+            {"sender": "assistant", "content": [{"type": "text", "text": "Hello!"}]}
+         ]},
+        {"name": "Broken", "chat_messages": 7}
+    ]);
+    let imported = ada
+        .send(
+            ada.request(reqwest::Method::POST, "/api/chat/import/claude")
+                .header("content-type", "application/json")
+                .body(claude.to_string()),
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.text);
+    assert_eq!(imported.body["imported"][0]["title"], "From Claude");
+    assert_eq!(imported.body["skipped"][0]["index"], 1);
+    let id = imported.body["imported"][0]["id"].as_str().unwrap();
+    let read = ada.get(&format!("/api/chat/conversations/{id}")).await;
+    assert_eq!(read.body["messages"][0]["content"], "Hi Claude");
+    assert_eq!(read.body["messages"][1]["role"], "assistant");
+
+    let chatgpt = json!([{
+        "title": "From ChatGPT",
+        "current_node": "b",
+        "mapping": {
+            "a": {"message": {"author": {"role": "user"},
+                  "content": {"content_type": "text", "parts": ["Hi GPT"]}}, "parent": null},
+            "b": {"message": {"author": {"role": "assistant"},
+                  "content": {"content_type": "text", "parts": ["Hello!"]}}, "parent": "a"}
+        }
+    }]);
+    let imported = ada
+        .send(
+            ada.request(reqwest::Method::POST, "/api/chat/import/chatgpt")
+                .header("content-type", "application/json")
+                .body(chatgpt.to_string()),
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.text);
+    assert_eq!(imported.body["imported"][0]["title"], "From ChatGPT");
+    // Not an export at all: 400 naming the file, nothing imported.
+    let wrong = ada
+        .send(
+            ada.request(reqwest::Method::POST, "/api/chat/import/claude")
+                .header("content-type", "application/json")
+                .body("{\"hello\": 1}"),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.text);
+    assert_eq!(wrong.field(), "conversations.json");
+    let listed = ada.get("/api/chat/conversations").await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
+}
