@@ -117,6 +117,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(conversations::delete_message))
         .routes(routes!(transfer::export))
         .routes(routes!(models::list))
+        .routes(routes!(models::active))
+        .routes(routes!(documents::search))
         .routes(routes!(documents::list))
         .routes(routes!(documents::get, documents::delete))
         .routes(routes!(documents::reindex))

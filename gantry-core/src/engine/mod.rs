@@ -42,7 +42,10 @@ pub use memory::{Fact, MemoryView};
 pub use ports::{DocumentReader, FactLearner, IndexSync, NoIndexes, Retrieved, Retriever};
 pub use quotas::QuotaReport;
 pub use scope::{AdminScope, UserScope};
-pub use search::{ConversationMatch, DocumentMatch, MAX_SEARCH_RESULTS, SearchResults};
+pub use search::{
+    ChunkMatch, ConversationMatch, DocumentMatch, MAX_SEARCH_COLLECTIONS, MAX_SEARCH_RESULTS,
+    SearchResults,
+};
 pub use transfer::{ChatGptReport, ExportFormat};
 pub use turn::{Answer, Citation, Turn, TurnEvent, TurnOptions};
 

@@ -12,7 +12,7 @@ use super::recheck::{Confirmed, Parent};
 use crate::Error;
 use crate::Result;
 use crate::html::highlight;
-use crate::ids::{ChunkId, MessageId};
+use crate::ids::{ChunkId, CollectionId, MessageId};
 use crate::index::SearchFilter;
 use crate::model::{Conversation, Document};
 use crate::prompt::Source;
@@ -55,7 +55,79 @@ pub struct SearchResults {
     pub documents: Vec<DocumentMatch>,
 }
 
+/// A passage of one of the user's documents that answers a query.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChunkMatch {
+    /// The document.
+    pub document: Document,
+    /// The passage.
+    pub chunk_id: ChunkId,
+    /// Its text, as the store has it.
+    pub text: String,
+    /// HTML: an excerpt with the query's words in `<mark>`, the rest escaped.
+    pub snippet: String,
+    /// Higher is better; comparable only within one answer.
+    pub score: f32,
+}
+
+/// The most collections one passage search may be limited to.
+pub const MAX_SEARCH_COLLECTIONS: usize = 50;
+
 impl UserScope {
+    /// The `k` (1 to 50) passages of the user's documents that best answer `query`, best
+    /// first, by hybrid retrieval confirmed by the store; limited to the documents of
+    /// `collections` when any are given (another user's collection is `NotFound`).
+    pub async fn search_passages(
+        &self,
+        query: &str,
+        collections: &[CollectionId],
+        k: usize,
+    ) -> Result<Vec<ChunkMatch>> {
+        let query = check_query(query)?;
+        if k == 0 || k > MAX_SEARCH_RESULTS {
+            return Err(Error::invalid(
+                "top_k",
+                format!("must be between 1 and {MAX_SEARCH_RESULTS}"),
+            ));
+        }
+        if collections.len() > MAX_SEARCH_COLLECTIONS {
+            return Err(Error::invalid(
+                "collection_ids",
+                format!("at most {MAX_SEARCH_COLLECTIONS}"),
+            ));
+        }
+        let mut parents = Vec::new();
+        for &collection in collections {
+            let documents = self.collection_documents(collection).await?;
+            parents.extend(documents.into_iter().map(|d| d.id.0));
+        }
+        if !collections.is_empty() && parents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = SearchFilter {
+            owner_id: self.user,
+            kind: Some(ChangeKind::Chunk),
+            parents,
+        };
+        let confirmed = self.engine.retrieve_confirmed(query, &filter, k).await?;
+        Ok(confirmed
+            .into_iter()
+            .filter_map(
+                |Confirmed { hit, parent }| match (hit_source(&hit), parent) {
+                    (Some(chunk_id), Parent::Document(document)) => Some(ChunkMatch {
+                        document,
+                        chunk_id,
+                        text: hit.text,
+                        snippet: hit.snippet,
+                        score: hit.score,
+                    }),
+                    _ => None,
+                },
+            )
+            .collect())
+    }
+
     /// Searches the user's conversations and documents: titles and file names by substring,
     /// messages and document text by hybrid retrieval. At most `limit` (1 to 50) of each.
     pub async fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
@@ -174,4 +246,9 @@ impl UserScope {
         };
         self.engine.retrieve_confirmed(query, &filter, k).await
     }
+}
+
+/// The chunk a hit is, if it is one.
+fn hit_source(hit: &super::Retrieved) -> Option<ChunkId> {
+    (hit.item.kind == ChangeKind::Chunk).then_some(ChunkId(hit.item.id))
 }

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{PathId, Query};
+use crate::extract::{Json, PathId, Query};
 use crate::routes::conversations::page_request;
 
 /// A page of documents.
@@ -34,7 +34,7 @@ impl From<Page<Document>> for DocumentPage {
     }
 }
 
-/// Which page.
+/// Which page, or which collection's documents.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PageQuery {
@@ -42,15 +42,19 @@ pub(crate) struct PageQuery {
     limit: Option<u32>,
     /// `next` of the previous page.
     cursor: Option<String>,
+    /// Only this collection's documents (all of them, newest first; no further pages).
+    collection_id: Option<uuid::Uuid>,
 }
 
-/// An upload: one file.
+/// An upload: one file, and optionally a collection to put it in.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub(crate) struct UploadForm {
     /// The file (.txt, .md, .csv, .html, .pdf, .docx).
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     file: String,
+    /// A collection of the caller's to put the document in (sent before `file`).
+    collection_id: Option<String>,
 }
 
 /// Uploads a file to the Knowledge Vault (multipart, field `file`). Answers at once with
@@ -67,7 +71,20 @@ pub(crate) async fn upload(
     mut form: Multipart,
 ) -> ApiResult<impl IntoResponse> {
     let limit = state.gantry.engine().settings().max_upload_bytes;
+    let mut collection = None;
     while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
+        if field.name() == Some("collection_id") {
+            let text = field.text().await.map_err(multipart_error)?;
+            let id = text
+                .trim()
+                .parse::<uuid::Uuid>()
+                .map(gantry::CollectionId)
+                .map_err(|_| ApiError::not_found("collection"))?;
+            // Checked before the upload, so a wrong collection records nothing.
+            caller.scope().collection_documents(id).await?;
+            collection = Some(id);
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
         }
@@ -85,6 +102,12 @@ pub(crate) async fn upload(
             .scope()
             .upload_document(&filename, &content_type, bytes)
             .await?;
+        if let Some(collection) = collection {
+            caller
+                .scope()
+                .add_to_collection(collection, document.id)
+                .await?;
+        }
         return Ok((StatusCode::CREATED, axum::Json(document)));
     }
     Err(ApiError::invalid(
@@ -125,6 +148,14 @@ pub(crate) async fn list(
     Authed(caller): Authed,
     Query(query): Query<PageQuery>,
 ) -> ApiResult<axum::Json<DocumentPage>> {
+    if let Some(collection) = query.collection_id {
+        let mut items = caller
+            .scope()
+            .collection_documents(gantry::CollectionId(collection))
+            .await?;
+        items.sort_by_key(|d| std::cmp::Reverse(d.created_at));
+        return Ok(axum::Json(DocumentPage { items, next: None }));
+    }
     let page = caller
         .scope()
         .documents(page_request(query.limit, query.cursor))
@@ -167,4 +198,40 @@ pub(crate) async fn reindex(
     PathId(id): PathId<DocumentId>,
 ) -> ApiResult<axum::Json<Document>> {
     Ok(axum::Json(caller.scope().reindex_document(id).await?))
+}
+
+/// A passage search.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PassageSearch {
+    /// What to look for (at most 300 bytes).
+    query: String,
+    /// Only these collections' documents (at most 50); absent or empty: every document.
+    #[serde(default)]
+    collection_ids: Vec<uuid::Uuid>,
+    /// How many passages (1 to 50; default 5).
+    top_k: Option<usize>,
+}
+
+/// The passages of the caller's documents that best answer a query, best first, with
+/// their document, text and score.
+#[utoipa::path(post, path = "/api/documents/search", tag = "documents",
+    request_body = PassageSearch,
+    responses((status = 200, body = Vec<gantry::engine::ChunkMatch>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn search(
+    Authed(caller): Authed,
+    Json(request): Json<PassageSearch>,
+) -> ApiResult<axum::Json<Vec<gantry::engine::ChunkMatch>>> {
+    let collections: Vec<gantry::CollectionId> = request
+        .collection_ids
+        .into_iter()
+        .map(gantry::CollectionId)
+        .collect();
+    let found = caller
+        .scope()
+        .search_passages(&request.query, &collections, request.top_k.unwrap_or(5))
+        .await?;
+    Ok(axum::Json(found))
 }

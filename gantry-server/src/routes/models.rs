@@ -13,8 +13,26 @@ use crate::error::{ApiResult, ErrorBody};
 pub(crate) struct ModelView {
     /// The name to send as `model`.
     id: String,
+    /// Its name to show (the id).
+    name: String,
     /// The configured backend that serves it.
     backend: String,
+    /// Whether it answers when a turn names no model.
+    active: bool,
+}
+
+/// The model that answers when a turn names none.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ActiveModel {
+    /// `null` when the backend picks (none is configured as the default).
+    model: Option<ModelName>,
+}
+
+/// A model's id and name.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ModelName {
+    id: String,
+    name: String,
 }
 
 /// The models on offer.
@@ -38,13 +56,36 @@ pub(crate) async fn list(
             Vec::new()
         }
     };
+    let default = state.gantry.engine().settings().default_model.clone();
     Ok(axum::Json(ModelList {
         models: models
             .into_iter()
             .map(|m| ModelView {
+                active: default.as_deref() == Some(m.id.as_str()),
+                name: m.id.clone(),
                 id: m.id,
                 backend: m.backend,
             })
             .collect(),
     }))
+}
+
+/// The model that answers when a turn names none.
+#[utoipa::path(get, path = "/api/models/active", tag = "models",
+    responses((status = 200, body = ActiveModel), (status = 401, body = ErrorBody)))]
+pub(crate) async fn active(
+    State(state): State<AppState>,
+    Authed(_caller): Authed,
+) -> axum::Json<ActiveModel> {
+    let model = state
+        .gantry
+        .engine()
+        .settings()
+        .default_model
+        .clone()
+        .map(|id| ModelName {
+            name: id.clone(),
+            id,
+        });
+    axum::Json(ActiveModel { model })
 }

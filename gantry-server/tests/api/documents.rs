@@ -142,3 +142,125 @@ async fn another_users_document_answers_like_one_that_never_existed() {
     );
     assert_eq!(settled(&mut ada, &adas).await["status"], "ready");
 }
+
+#[tokio::test]
+async fn passages_are_searched_within_collections_and_uploads_can_go_straight_into_one() {
+    let server = start(None).await;
+    let mut ada = Client::set_up(&server).await;
+    let mut bob = Client::register(&server, "bob@example.com").await;
+    let shelf = ada
+        .post(
+            "/api/documents/collections",
+            serde_json::json!({"name": "Citrus"}),
+        )
+        .await;
+    let shelf = shelf.body["id"].as_str().unwrap().to_owned();
+    // Into the collection as it is uploaded.
+    let form = Form::new().text("collection_id", shelf.clone()).part(
+        "file",
+        Part::bytes(b"Lemon trees need full sun and well-drained soil.".to_vec())
+            .file_name("lemons.txt"),
+    );
+    let lemons = ada
+        .send(
+            ada.request(reqwest::Method::POST, "/api/documents/upload")
+                .multipart(form),
+        )
+        .await;
+    assert_eq!(lemons.status, StatusCode::CREATED, "{}", lemons.text);
+    let lemons = lemons.body["id"].as_str().unwrap().to_owned();
+    let other = upload(
+        &mut ada,
+        "apples.txt",
+        b"Apple trees need cold winters and full sun.".to_vec(),
+    )
+    .await;
+    let other = other.body["id"].as_str().unwrap().to_owned();
+    settled(&mut ada, &lemons).await;
+    settled(&mut ada, &other).await;
+    server.gantry.flush().await.unwrap();
+
+    let in_shelf = ada
+        .get(&format!("/api/documents?collection_id={shelf}"))
+        .await;
+    let ids: Vec<&str> = in_shelf.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [lemons.as_str()]);
+
+    // Every document, then only the collection's.
+    let all = ada
+        .post(
+            "/api/documents/search",
+            serde_json::json!({"query": "full sun", "top_k": 5}),
+        )
+        .await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    assert_eq!(all.body.as_array().unwrap().len(), 2, "{}", all.text);
+    assert!(all.body[0]["score"].as_f64().is_some());
+    let scoped = ada
+        .post(
+            "/api/documents/search",
+            serde_json::json!({"query": "full sun", "collection_ids": [shelf]}),
+        )
+        .await;
+    let found: Vec<&str> = scoped
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["document"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, [lemons.as_str()], "{}", scoped.text);
+    assert!(
+        scoped.body[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Lemon trees")
+    );
+    // Bob: nothing of Ada's, and her collection is not found.
+    let bobs = bob
+        .post(
+            "/api/documents/search",
+            serde_json::json!({"query": "full sun"}),
+        )
+        .await;
+    assert_eq!(bobs.body.as_array().unwrap().len(), 0);
+    let foreign = bob
+        .post(
+            "/api/documents/search",
+            serde_json::json!({"query": "sun", "collection_ids": [shelf]}),
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let form = Form::new()
+        .text("collection_id", shelf.clone())
+        .part("file", Part::bytes(b"x".to_vec()).file_name("x.txt"));
+    let foreign_upload = bob
+        .send(
+            bob.request(reqwest::Method::POST, "/api/documents/upload")
+                .multipart(form),
+        )
+        .await;
+    assert_eq!(foreign_upload.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.get("/api/documents").await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let bad = ada
+        .post(
+            "/api/documents/search",
+            serde_json::json!({"query": "sun", "top_k": 0}),
+        )
+        .await;
+    assert_eq!(bad.field(), "top_k");
+    // No default model configured: none is active.
+    let active = ada.get("/api/models/active").await;
+    assert!(active.body["model"].is_null(), "{}", active.text);
+}
