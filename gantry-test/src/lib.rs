@@ -124,9 +124,13 @@ pub async fn postgres() -> Option<TestStore> {
         .await
         .unwrap();
     admin.close().await;
-    let options = PgConnectOptions::from_str(&url)
-        .unwrap()
-        .options([("search_path", schema.as_str())]);
+    // A test whose runtime ends mid-transaction (a background task cancelled between a
+    // write and its commit) leaves its connection idle in that transaction, holding locks
+    // the schema's DROP would wait for forever: the server ends such sessions after 5 s.
+    let options = PgConnectOptions::from_str(&url).unwrap().options([
+        ("search_path", schema.as_str()),
+        ("idle_in_transaction_session_timeout", "5000"),
+    ]);
     let store = PostgresStore::connect_with(options).await.unwrap();
     Some(TestStore {
         store: Arc::new(store),

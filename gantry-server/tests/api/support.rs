@@ -14,6 +14,8 @@ pub(crate) struct Server {
     pub(crate) gantry: Gantry,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: TempDir,
+    /// The PostgreSQL schema the server runs on, when it does (dropped at the end).
+    _postgres: Option<gantry_test::TestStore>,
 }
 
 impl Drop for Server {
@@ -48,7 +50,20 @@ pub(crate) async fn start_with(llm: Option<&str>, adjust: impl FnOnce(&mut Confi
     config.server.listen = "127.0.0.1:0".into();
     config.server.max_body_bytes = 64 * 1024;
     adjust(&mut config);
-    let gantry = Gantry::open(config).await.unwrap();
+    // `scripts/test` runs this suite a second time with the store on PostgreSQL.
+    let postgres = match std::env::var("GANTRY_API_STORE").as_deref() {
+        Ok("postgres") => Some(
+            gantry_test::postgres()
+                .await
+                .expect("GANTRY_API_STORE=postgres needs GANTRY_TEST_POSTGRES_URL"),
+        ),
+        _ => None,
+    };
+    let mut builder = Gantry::builder(config);
+    if let Some(postgres) = &postgres {
+        builder = builder.store(postgres.store.clone());
+    }
+    let gantry = builder.open().await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (started, url) = tokio::sync::oneshot::channel();
     let serving = gantry.clone();
@@ -70,6 +85,7 @@ pub(crate) async fn start_with(llm: Option<&str>, adjust: impl FnOnce(&mut Confi
         gantry,
         stop: Some(stop),
         _dir: dir,
+        _postgres: postgres,
     }
 }
 
