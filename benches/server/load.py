@@ -34,7 +34,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, gantry, data_dir, llm_url=None, minilm=None):
+    def __init__(self, gantry, data_dir, llm_url=None, minilm=None, config=None):
         self.port = free_port()
         self.url = f"http://{ORIGIN_HOST}:{self.port}"
         env = {
@@ -49,8 +49,11 @@ class Server:
         if minilm:
             env["GANTRY_MINILM_DIR"] = minilm
         self.started = time.monotonic()
+        command = [gantry, "serve", "--listen", f"{ORIGIN_HOST}:{self.port}"]
+        if config:
+            command += ["--config", config]
         self.process = subprocess.Popen(
-            [gantry, "serve", "--listen", f"{ORIGIN_HOST}:{self.port}"],
+            command,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -133,10 +136,25 @@ def wrk_list(server, session, seconds=20):
     return figures
 
 
+# Gantry's system prompt when no persona sets one (gantry_core::prompt::DEFAULT_SYSTEM_PROMPT):
+# sent directly too, so both requests give the model the same prompt.
+SYSTEM_PROMPT = "You are a helpful assistant. Answer accurately and concisely."
+
+# One word each, sharing none, so a question retrieves nothing from the earlier ones and
+# Gantry's prompt is its system prompt and the question, as the direct request's is.
+# Two lists, one for each path: llama-server keeps the last prompt of each slot cached, so
+# asking both paths the same question would make the second one look faster.
+WORDS = ["Lemons", "Volcano", "Saxophone", "Glacier", "Origami", "Lighthouse",
+         "Cinnamon", "Tornado", "Harpsichord", "Meteor", "Cactus", "Submarine"]
+OTHER_WORDS = ["Oranges", "Earthquake", "Clarinet", "Iceberg", "Calligraphy", "Windmill",
+               "Nutmeg", "Hurricane", "Accordion", "Comet", "Orchid", "Zeppelin"]
+
+
 def ttft_direct(llm_url, question):
     parsed = urllib.parse.urlparse(llm_url)
     conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
-    body = json.dumps({"messages": [{"role": "user", "content": question}],
+    body = json.dumps({"messages": [{"role": "system", "content": SYSTEM_PROMPT},
+                                    {"role": "user", "content": question}],
                        "stream": True, "max_tokens": 16, "temperature": 0})
     started = time.monotonic()
     conn.request("POST", parsed.path.rstrip("/") + "/chat/completions", body,
@@ -213,21 +231,32 @@ def main():
         server.stop()
 
         if args.llm_url:
-            server = Server(args.gantry, os.path.join(root, "chat"), llm_url=args.llm_url)
+            # No titling by the model: it would share llama-server with the next question.
+            config = os.path.join(root, "chat.toml")
+            with open(config, "w") as f:
+                f.write("[chat]\ntitle_with_model = false\n")
+            server = Server(args.gantry, os.path.join(root, "chat"), llm_url=args.llm_url,
+                            config=config)
             session = Session(server)
-            response = session.request("POST", "/api/chat/conversations", {})
-            conversation = json.loads(response.read())["id"]
-            questions = [f"Say the number {i}." for i in range(12)]
+            questions = list(zip(WORDS, OTHER_WORDS))
             direct, through = [], []
-            for q in questions:
-                direct.append(ttft_direct(args.llm_url, q))
-                through.append(ttft_gantry(session, conversation, q))
+            for i, (one, other) in enumerate(questions):
+                # A fresh conversation each time: no history in the prompt. Which path asks
+                # first alternates.
+                response = session.request("POST", "/api/chat/conversations", {})
+                conversation = json.loads(response.read())["id"]
+                if i % 2 == 0:
+                    direct.append(ttft_direct(args.llm_url, f"{one}?"))
+                    through.append(ttft_gantry(session, conversation, f"{other}?"))
+                else:
+                    through.append(ttft_gantry(session, conversation, f"{one}?"))
+                    direct.append(ttft_direct(args.llm_url, f"{other}?"))
             direct_ms = statistics.median(d for d in direct if d) * 1000
             through_ms = statistics.median(t for t in through if t) * 1000
             print(f"time to first token, median of {len(questions)}: llama-server direct "
                   f"{direct_ms:.1f} ms, through Gantry {through_ms:.1f} ms "
-                  f"(+{through_ms - direct_ms:.1f} ms; the prompt differs: Gantry adds its "
-                  f"system prompt and history)")
+                  f"(+{through_ms - direct_ms:.1f} ms; the same system prompt and question, "
+                  f"fresh conversations, no documents)")
             server.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
