@@ -132,19 +132,21 @@ impl Default for Server {
 }
 
 impl Server {
-    /// The public URL without a trailing slash: the configured one, else `http://` and the
-    /// listen address.
-    pub fn public_url(&self) -> String {
+    /// The public URL without a trailing slash: the configured one, else `http://` and
+    /// `bound`, the address the server actually listens on (its port is the real one when
+    /// `listen` asked for port 0).
+    pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.listen),
+            None => format!("http://{bound}"),
         }
     }
 
-    /// Whether the session cookie is `Secure`.
-    pub fn cookie_secure(&self) -> bool {
+    /// Whether the session cookie is `Secure`: as configured, else when `public_url` is
+    /// `https://`.
+    pub fn cookie_secure(&self, public_url: &str) -> bool {
         self.cookie_secure
-            .unwrap_or_else(|| self.public_url().starts_with("https://"))
+            .unwrap_or_else(|| public_url.starts_with("https://"))
     }
 }
 

@@ -260,14 +260,6 @@ fn new_hnsw(params: &HnswParams, capacity: usize) -> Hnsw<'static, i8, Quantised
     hnsw
 }
 
-fn read(graph: &RwLock<Graph>) -> RwLockReadGuard<'_, Graph> {
-    graph.read()
-}
-
-fn write(graph: &RwLock<Graph>) -> RwLockWriteGuard<'_, Graph> {
-    graph.write()
-}
-
 /// Adds slots `first..` to the graph, on every core for a batch.
 fn insert_codes(hnsw: &mut Hnsw<'static, i8, QuantisedCosine>, codes: &[Vec<i8>], first: usize) {
     let batch: Vec<(&Vec<i8>, usize)> = codes
@@ -396,11 +388,11 @@ impl HnswIndex {
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Graph> {
-        read(&self.graph)
+        self.graph.read()
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Graph> {
-        write(&self.graph)
+        self.graph.write()
     }
 
     /// Starts a background rebuild once tombstones pass the threshold (one at a time).
@@ -440,7 +432,7 @@ impl HnswIndex {
         *rebuilder = Some(std::thread::spawn(move || {
             let rows: Vec<&[f32]> = vectors.chunks_exact(d).collect();
             let mut fresh = Graph::build(&params, &items, &rows);
-            let mut graph = write(&shared);
+            let mut graph = shared.write();
             for logged in graph.log.take().unwrap_or_default() {
                 match logged {
                     Write::Upsert(items, vectors) => fresh.upsert(&items, &vectors),
@@ -520,7 +512,7 @@ impl VectorIndex for HnswIndex {
             while !items.is_empty() {
                 let n = items.len().min(INSERT_SLICE);
                 let rest = vectors.split_off(n);
-                let mut graph = write(&shared);
+                let mut graph = shared.write();
                 graph.upsert(&items[..n], &vectors);
                 if let Some(log) = &mut graph.log {
                     log.push(Write::Upsert(items[..n].to_vec(), vectors));

@@ -22,12 +22,8 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (token, by_cookie) = match bearer(&parts.headers) {
-            Some(token) => (token, false),
-            None => match CookieJar::from_headers(&parts.headers).get(SESSION_COOKIE) {
-                Some(cookie) => (cookie.value().to_owned(), true),
-                None => return Err(ApiError::unauthenticated()),
-            },
+        let Some((token, by_cookie)) = presented(&parts.headers) else {
+            return Err(ApiError::unauthenticated());
         };
         if by_cookie && !parts.method.is_safe() {
             same_origin(&parts.headers, &state.origin)?;
@@ -98,11 +94,18 @@ pub(crate) fn removal_cookie(secure: bool) -> Cookie<'static> {
         .build()
 }
 
-/// The session token a request carries, if any (for signing out).
+/// The session token or API key a request carries, if any (for signing out).
 pub(crate) fn presented_token(headers: &HeaderMap) -> Option<String> {
-    bearer(headers).or_else(|| {
-        CookieJar::from_headers(headers)
+    presented(headers).map(|(token, _)| token)
+}
+
+/// The token a request carries: `Authorization: Bearer`, else the session cookie; and
+/// whether it came by cookie (which makes changes subject to the same-origin check).
+fn presented(headers: &HeaderMap) -> Option<(String, bool)> {
+    match bearer(headers) {
+        Some(token) => Some((token, false)),
+        None => CookieJar::from_headers(headers)
             .get(SESSION_COOKIE)
-            .map(|cookie| cookie.value().to_owned())
-    })
+            .map(|cookie| (cookie.value().to_owned(), true)),
+    }
 }

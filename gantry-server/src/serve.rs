@@ -35,13 +35,8 @@ pub async fn serve(
     let address = listener
         .local_addr()
         .map_err(|e| gantry::Error::internal_from("reading the bound address", e))?;
-    let url = match &settings.public_url {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => format!("http://{address}"),
-    };
-    let secure = settings
-        .cookie_secure
-        .unwrap_or_else(|| url.starts_with("https://"));
+    let url = settings.public_url(address);
+    let secure = settings.cookie_secure(&url);
     let state = AppState::new(gantry.clone(), &url, secure, settings.logins_per_minute);
     let (app, _doc) = router(state, settings.max_body_bytes);
     started(&Listening {

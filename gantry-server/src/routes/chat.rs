@@ -262,23 +262,6 @@ async fn respond(
         drop(running);
     });
 
-    // Nothing is sent until the model has produced something: a model that is down or
-    // refuses is a plain error status (503, 504...), not a stream that fails at once.
-    let mut events = Box::pin(Arc::clone(&live).read_from(0));
-    while let Some((_, event)) = events.next().await {
-        if let StreamEvent::Error {
-            code,
-            message,
-            status,
-        } = event
-        {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-            return Err(ApiError::new(status, code, message));
-        }
-        if !matches!(event, StreamEvent::Context { .. }) {
-            break;
-        }
-    }
     if !wants_stream(headers) {
         let mut citations = Vec::new();
         let mut events = Box::pin(live.read_from(0));
@@ -293,10 +276,7 @@ async fn respond(
                     code,
                     message,
                     status,
-                } => {
-                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-                    return Err(ApiError::new(status, code, message));
-                }
+                } => return Err(failure(code, message, status)),
             }
         }
         return Err(ApiError::new(
@@ -305,7 +285,27 @@ async fn respond(
             "the answer was stopped before it finished; what arrived is saved as partial",
         ));
     }
+    // Nothing is sent until the model has produced something: a model that is down or
+    // refuses is a plain error status (503, 504...), not a stream that fails at once.
+    let mut events = Box::pin(Arc::clone(&live).read_from(0));
+    while let Some((_, event)) = events.next().await {
+        match event {
+            StreamEvent::Error {
+                code,
+                message,
+                status,
+            } => return Err(failure(code, message, status)),
+            StreamEvent::Context { .. } => {}
+            StreamEvent::Token { .. } | StreamEvent::Done { .. } => break,
+        }
+    }
     Ok(sse(live.read_from(0)))
+}
+
+/// The error answer for a failed turn: the status its error maps to.
+fn failure(code: &'static str, message: String, status: u16) -> ApiError {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    ApiError::new(status, code, message)
 }
 
 /// Follows the answer being written in a conversation (or written in the last minute),

@@ -5,13 +5,14 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use gantry::ConversationId;
 use gantry::model::{Conversation, ConversationPatch, Message, NewConversation};
-use gantry::store::{ConversationFilter, Cursor, Page, PageRequest};
+use gantry::store::{ConversationFilter, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Authed;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Json, OptionalJson, PathId, Query};
+use crate::routes::page::{PageView, page_request};
 
 /// Which page of a list.
 #[derive(Deserialize, IntoParams)]
@@ -24,32 +25,6 @@ pub(crate) struct ListQuery {
     limit: Option<u32>,
     /// `next` of the previous page.
     cursor: Option<String>,
-}
-
-pub(crate) fn page_request(limit: Option<u32>, cursor: Option<String>) -> PageRequest {
-    let limit = limit.unwrap_or(50);
-    match cursor {
-        Some(cursor) => PageRequest::after(limit, Cursor(cursor)),
-        None => PageRequest::first(limit),
-    }
-}
-
-/// A page of conversations.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct ConversationPage {
-    /// Pinned first, then the most recently active.
-    items: Vec<Conversation>,
-    /// Pass as `cursor` for the next page; absent at the end.
-    next: Option<String>,
-}
-
-impl From<Page<Conversation>> for ConversationPage {
-    fn from(page: Page<Conversation>) -> Self {
-        Self {
-            items: page.items,
-            next: page.next.map(|cursor| cursor.0),
-        }
-    }
 }
 
 /// A new conversation; every field may be left out.
@@ -89,11 +64,11 @@ pub(crate) struct ConversationUpdate {
 
 /// The caller's conversations, a page at a time.
 #[utoipa::path(get, path = "/api/chat/conversations", tag = "conversations", params(ListQuery),
-    responses((status = 200, body = ConversationPage), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = PageView<Conversation>), (status = 401, body = ErrorBody)))]
 pub(crate) async fn list(
     Authed(caller): Authed,
     Query(query): Query<ListQuery>,
-) -> ApiResult<axum::Json<ConversationPage>> {
+) -> ApiResult<axum::Json<PageView<Conversation>>> {
     let filter = ConversationFilter {
         archived: query.archived,
     };
@@ -179,15 +154,6 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A page of messages.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct MessagePage {
-    /// Oldest first within the page.
-    items: Vec<Message>,
-    /// Pass as `cursor` for the page before; absent at the start of the conversation.
-    next: Option<String>,
-}
-
 /// Which page of messages.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -201,21 +167,18 @@ pub(crate) struct MessagesQuery {
 /// A conversation's messages: the latest page first, older pages through `cursor`.
 #[utoipa::path(get, path = "/api/chat/conversations/{id}/messages", tag = "conversations",
     params(("id" = String, Path, description = "The conversation's id"), MessagesQuery),
-    responses((status = 200, body = MessagePage), (status = 401, body = ErrorBody),
+    responses((status = 200, body = PageView<Message>), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub(crate) async fn messages(
     Authed(caller): Authed,
     PathId(id): PathId<ConversationId>,
     Query(query): Query<MessagesQuery>,
-) -> ApiResult<axum::Json<MessagePage>> {
+) -> ApiResult<axum::Json<PageView<Message>>> {
     let page = caller
         .scope()
         .messages(id, page_request(query.limit, query.cursor))
         .await?;
-    Ok(axum::Json(MessagePage {
-        items: page.items,
-        next: page.next.map(|cursor| cursor.0),
-    }))
+    Ok(axum::Json(page.into()))
 }
 
 /// Deletes one message (and the facts it taught).

@@ -6,33 +6,14 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use gantry::DocumentId;
 use gantry::model::Document;
-use gantry::store::Page;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, PathId, Query};
-use crate::routes::conversations::page_request;
-
-/// A page of documents.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct DocumentPage {
-    /// Newest first.
-    items: Vec<Document>,
-    /// Pass as `cursor` for the next page; absent at the end.
-    next: Option<String>,
-}
-
-impl From<Page<Document>> for DocumentPage {
-    fn from(page: Page<Document>) -> Self {
-        Self {
-            items: page.items,
-            next: page.next.map(|cursor| cursor.0),
-        }
-    }
-}
+use crate::routes::page::{PageView, page_request};
 
 /// Which page, or which collection's documents.
 #[derive(Deserialize, IntoParams)]
@@ -143,18 +124,18 @@ fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError 
 
 /// The caller's documents, newest first.
 #[utoipa::path(get, path = "/api/documents", tag = "documents", params(PageQuery),
-    responses((status = 200, body = DocumentPage), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = PageView<Document>), (status = 401, body = ErrorBody)))]
 pub(crate) async fn list(
     Authed(caller): Authed,
     Query(query): Query<PageQuery>,
-) -> ApiResult<axum::Json<DocumentPage>> {
+) -> ApiResult<axum::Json<PageView<Document>>> {
     if let Some(collection) = query.collection_id {
         let mut items = caller
             .scope()
             .collection_documents(gantry::CollectionId(collection))
             .await?;
         items.sort_by_key(|d| std::cmp::Reverse(d.created_at));
-        return Ok(axum::Json(DocumentPage { items, next: None }));
+        return Ok(axum::Json(PageView { items, next: None }));
     }
     let page = caller
         .scope()

@@ -10,6 +10,7 @@ pub(crate) mod health;
 pub(crate) mod keys;
 pub(crate) mod memory;
 pub(crate) mod models;
+pub(crate) mod page;
 pub(crate) mod personas;
 pub(crate) mod search;
 pub(crate) mod setup;

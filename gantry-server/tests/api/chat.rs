@@ -11,6 +11,17 @@ use crate::support::{Client, start, start_with};
 /// A question this small model answers at length.
 const LONG: &str = "Write a long story about a cat who travels the world.";
 
+/// A question to the conversation `id`, asking for the answer as a stream (the body is
+/// added by the caller).
+fn ask_streaming(client: &Client, id: &str) -> reqwest::RequestBuilder {
+    client
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/chat/conversations/{id}/messages"),
+        )
+        .header("accept", "text/event-stream")
+}
+
 /// The JSON events of an SSE body, and whether it ended with `[DONE]`.
 fn events(body: &str) -> (Vec<(u64, Value)>, bool) {
     let mut events = Vec::new();
@@ -42,12 +53,8 @@ async fn an_answer_streams_as_events_in_order_and_is_saved_as_streamed() {
     let id = ada.conversation().await;
     let answer = ada
         .send(
-            ada.request(
-                reqwest::Method::POST,
-                &format!("/api/chat/conversations/{id}/messages"),
-            )
-            .header("accept", "text/event-stream")
-            .json(&json!({"content": "Say hello to Zoë in one short sentence. 🍋"})),
+            ask_streaming(&ada, &id)
+                .json(&json!({"content": "Say hello to Zoë in one short sentence. 🍋"})),
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
@@ -149,12 +156,7 @@ async fn long_answer_streaming(
     client: &Client,
     id: &str,
 ) -> impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin + use<> {
-    let response = client
-        .request(
-            reqwest::Method::POST,
-            &format!("/api/chat/conversations/{id}/messages"),
-        )
-        .header("accept", "text/event-stream")
+    let response = ask_streaming(client, id)
         .json(&json!({"content": LONG, "temperature": 0.0}))
         .send()
         .await
@@ -193,14 +195,7 @@ async fn a_backend_that_is_down_answers_503_before_any_event() {
     let mut ada = Client::set_up(&server).await;
     let id = ada.conversation().await;
     let answer = ada
-        .send(
-            ada.request(
-                reqwest::Method::POST,
-                &format!("/api/chat/conversations/{id}/messages"),
-            )
-            .header("accept", "text/event-stream")
-            .json(&json!({"content": "Hello?"})),
-        )
+        .send(ask_streaming(&ada, &id).json(&json!({"content": "Hello?"})))
         .await;
     assert_eq!(
         answer.status,
@@ -348,12 +343,7 @@ async fn a_reader_that_reconnects_picks_up_where_it_left_off() {
     assert_eq!(none.status, StatusCode::NOT_FOUND);
 
     // Read a few events, then the connection drops.
-    let response = ada
-        .request(
-            reqwest::Method::POST,
-            &format!("/api/chat/conversations/{id}/messages"),
-        )
-        .header("accept", "text/event-stream")
+    let response = ask_streaming(&ada, &id)
         .json(&json!({"content": LONG, "temperature": 0.0}))
         .send()
         .await
