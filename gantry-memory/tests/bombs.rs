@@ -95,12 +95,18 @@ fn peak_of_upload(kind: FileKind, bytes: &[u8]) -> (usize, bool) {
 
 fn check(kind: FileKind, bytes: &[u8]) -> Result<(), TestCaseError> {
     let (peak, _) = peak_of_upload(kind, bytes);
+    within_bound(kind, bytes.len(), peak)
+}
+
+/// Fails the case when `peak` (this process's heap) is over the bound for an upload of
+/// `kind` and `input` bytes.
+fn within_bound(kind: FileKind, input: usize, peak: usize) -> Result<(), TestCaseError> {
     prop_assert!(
-        peak <= bound(kind, bytes.len()),
-        "a {kind} of {} KiB peaked at {} KiB, over the bound of {} KiB",
-        bytes.len() >> 10,
+        peak <= bound(kind, input),
+        "a {kind} of {} KiB peaked at {} KiB here, over the bound of {} KiB",
+        input >> 10,
         peak >> 10,
-        bound(kind, bytes.len()) >> 10
+        bound(kind, input) >> 10
     );
     Ok(())
 }
@@ -241,13 +247,7 @@ fn check_pdf_within(
     limits: ExtractLimits,
 ) -> Result<Result<String, ExtractError>, TestCaseError> {
     let (outcome, peak, child) = read_pdf(bytes, limits);
-    prop_assert!(
-        peak <= bound(FileKind::Pdf, bytes.len()),
-        "a PDF of {} KiB peaked at {} KiB here, over the bound of {} KiB",
-        bytes.len() >> 10,
-        peak >> 10,
-        bound(FileKind::Pdf, bytes.len()) >> 10
-    );
+    within_bound(FileKind::Pdf, bytes.len(), peak)?;
     prop_assert!(
         child <= LIMITS.reader_memory + READER_FIXED_RSS,
         "a reading process grew to {} MiB, over its limit of {} MiB",

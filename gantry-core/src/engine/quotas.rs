@@ -71,8 +71,9 @@ impl UserScope {
     }
 
     /// Refuses (`LimitReached`, naming the quota and what to do) when `adding` would take
-    /// the user past a quota; the place to call it is before anything is written.
-    pub(crate) async fn make_room(&self, adding: Adding) -> Result<()> {
+    /// the user past a quota; the place to call it is before anything is written. Returns
+    /// the limits that apply.
+    pub(crate) async fn make_room(&self, adding: Adding) -> Result<Quotas> {
         let report = self.engine.quota_report(self.user).await?;
         let (limits, used) = (report.limits, report.used);
         let over = |held: u64, more: u64, limit: u64| more > 0 && held.saturating_add(more) > limit;
@@ -120,7 +121,7 @@ impl UserScope {
                 limits.collections
             ));
         }
-        Ok(())
+        Ok(limits)
     }
 
     /// Refuses (`LimitReached`) when `conversation` has no room for `adding` more messages.

@@ -91,8 +91,7 @@ impl UserScope {
             ConversationExport::from_json(&json)
         })
         .await?;
-        self.make_room(Adding::conversations(1)).await?;
-        let limits = self.quotas().await?.limits;
+        let limits = self.make_room(Adding::conversations(1)).await?;
         if export.messages.len() as u64 > limits.messages_per_conversation {
             return Err(too_long(export.messages.len(), &limits));
         }
@@ -124,9 +123,9 @@ impl UserScope {
     async fn import_parsed(&self, parsed: ChatGptImport) -> Result<ChatGptReport> {
         // All or nothing against the conversation quota; a conversation too long for one
         // is skipped and reported, like one that cannot be read.
-        self.make_room(Adding::conversations(parsed.conversations.len() as u64))
+        let limits = self
+            .make_room(Adding::conversations(parsed.conversations.len() as u64))
             .await?;
-        let limits = self.quotas().await?.limits;
         let unread: std::collections::HashSet<usize> =
             parsed.skipped.iter().map(|s| s.index).collect();
         let mut positions = (0..).filter(|i| !unread.contains(i));
