@@ -14,6 +14,11 @@ impl UserScope {
         self.store().create_collection(self.user, new).await
     }
 
+    /// One of the user's collections.
+    pub async fn collection(&self, id: CollectionId) -> Result<Collection> {
+        self.store().collection(self.user, id).await
+    }
+
     /// The user's collections, by name.
     pub async fn collections(&self) -> Result<Vec<Collection>> {
         self.store().list_collections(self.user).await

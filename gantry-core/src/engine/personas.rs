@@ -16,6 +16,11 @@ impl UserScope {
         self.store().create_persona(Some(self.user), new).await
     }
 
+    /// One persona the user can use: a global one or their own.
+    pub async fn persona(&self, id: PersonaId) -> Result<Persona> {
+        self.store().persona(self.user, id).await
+    }
+
     /// The global personas and the user's own, by name.
     pub async fn personas(&self) -> Result<Vec<Persona>> {
         self.store().list_personas(self.user).await

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Authed;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Json, PathId};
 
 /// A collection's name and what belongs in it.
@@ -84,13 +84,8 @@ pub(crate) async fn get(
     PathId(id): PathId<CollectionId>,
 ) -> ApiResult<axum::Json<CollectionWithDocuments>> {
     let scope = caller.scope();
+    let collection = scope.collection(id).await?;
     let documents = scope.collection_documents(id).await?;
-    let collection = scope
-        .collections()
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| ApiError::from(gantry::Error::not_found(id.describe())))?;
     Ok(axum::Json(CollectionWithDocuments {
         collection,
         documents,

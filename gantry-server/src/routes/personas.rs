@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Authed;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Json, PathId};
 
 /// A persona: a system prompt with defaults.
@@ -68,12 +68,7 @@ pub(crate) async fn get(
     Authed(caller): Authed,
     PathId(id): PathId<PersonaId>,
 ) -> ApiResult<axum::Json<Persona>> {
-    let personas = caller.scope().personas().await?;
-    personas
-        .into_iter()
-        .find(|persona| persona.id == id)
-        .map(axum::Json)
-        .ok_or_else(|| ApiError::from(gantry::Error::not_found(id.describe())))
+    Ok(axum::Json(caller.scope().persona(id).await?))
 }
 
 /// Replaces one of the caller's personas (global ones: 404).
