@@ -684,28 +684,102 @@ fn long_words_and_lines_wrap_without_losing_text() {
 }
 
 #[test]
-fn characters_the_font_lacks_show_as_a_visible_replacement() {
+fn every_script_dejavu_covers_round_trips() {
     let export = export_of(
-        "Поездка в Токио",
+        "Поездка в Αθήνα",
         &[
             (
                 MessageRole::User,
-                "Привет! Say 你好 and café, naïve — fine.",
+                "Ελληνικά: καλημέρα. Русский: съешь ещё этих булок. Crème brûlée, naïve, Øre, Łódź, Ğüş.",
             ),
-            (MessageRole::Assistant, "OK 👍 → done"),
+            (
+                MessageRole::Assistant,
+                "עברית: שלום עולם. العربية: مرحبا بالعالم. Quotes „so“ “and” ‘so’ «ça» → done — ok…\n\n```python\nпривет = \"мир\"  # комментарий\nprint(привет)\n```",
+            ),
         ],
+    );
+    let pdf = to_pdf(&export);
+    let text = squeeze(&pdf_text(&pdf));
+    for expected in [
+        "Поездка в Αθήνα",
+        "Ελληνικά: καλημέρα.",
+        "Русский: съешь ещё этих булок.",
+        "Crème brûlée, naïve, Øre, Łódź, Ğüş.",
+        "עברית: שלום עולם.",
+        "العربية: مرحبا بالعالم.",
+        "Quotes „so“ “and” ‘so’ «ça» → done — ok…",
+        "привет = \"мир\" # комментарий",
+        "print(привет)",
+    ] {
+        assert!(text.contains(expected), "`{expected}` missing from: {text}");
+    }
+    assert!(!text.contains('?'), "{text}");
+    assert!(!text.contains(REPLACEMENT_CHARACTER), "{text}");
+    assert!(!text.contains("cannot show"), "{text}");
+    assert_eq!(to_pdf(&export), pdf, "the same export gives the same bytes");
+}
+
+#[test]
+fn cjk_text_round_trips_through_an_installed_font() {
+    let export = export_of(
+        "日本語のテキスト",
+        &[
+            (MessageRole::User, "中文 and 한국어, please."),
+            (
+                MessageRole::Assistant,
+                "日本語のテキスト、中文、한국어。\n```\n名前 = \"値\"\n```",
+            ),
+        ],
+    );
+    let pdf = to_pdf(&export);
+    let text = squeeze(&pdf_text(&pdf));
+    assert!(
+        !text.contains("cannot show"),
+        "no installed font has Chinese, Japanese or Korean: install some, such as Debian's \
+         fonts-droid-fallback and fonts-wqy-microhei (as .ci/run does). The PDF said: {text}"
+    );
+    for expected in [
+        "日本語のテキスト",
+        "中文 and 한국어, please.",
+        "日本語のテキスト、中文、한국어。",
+        "名前 = \"値\"",
+    ] {
+        assert!(text.contains(expected), "`{expected}` missing from: {text}");
+    }
+    assert_eq!(to_pdf(&export), pdf, "the same export gives the same bytes");
+}
+
+#[test]
+fn a_character_no_font_has_is_replaced_and_named() {
+    // U+0378 is unassigned, so no font has it; the zero-width joiner is simply dropped.
+    let export = export_of(
+        "Odd characters",
+        &[(
+            MessageRole::User,
+            "Before \u{378} after, zero\u{200D}width.",
+        )],
     );
     let text = squeeze(&pdf_text(&to_pdf(&export)));
     let r = REPLACEMENT_CHARACTER;
     assert!(
-        text.contains(&format!("{r}{r}{r}{r}{r}{r}{r} {r} {r}{r}{r}{r}{r}")),
+        text.contains(&format!("Before {r} after, zerowidth.")),
         "{text}"
     );
-    assert!(text.contains(&format!(
-        "{r}{r}{r}{r}{r}{r}! Say {r}{r} and café, naïve — fine."
-    )));
-    assert!(text.contains(&format!("OK {r} -> done")));
-    assert!(text.contains("cannot show appear as ?"));
+    assert!(
+        text.contains(&format!(
+            "This PDF cannot show U+0378: no font here has it, so it appears as {r}."
+        )),
+        "{text}"
+    );
+    assert!(text.contains("The JSON and Markdown exports keep it"));
+    assert!(text.contains("fonts-noto-cjk"));
+}
+
+#[test]
+fn a_short_export_stays_small() {
+    // The fonts are cut down to the glyphs used, so a few messages take tens of kB.
+    let size = to_pdf(&trip()).len();
+    assert!(size < 200_000, "a three-message PDF takes {size} bytes");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,13 +1,19 @@
 //! A conversation as a PDF to print or share: the title, then each message under a
 //! heading with its role and time, lines wrapped to the page, as many A4 pages as it takes.
 //!
-//! The PDF uses the standard fonts every PDF reader has (Helvetica for prose, Courier for
-//! code blocks), so it needs no font files and embeds none. Those fonts show Latin text in
-//! the WinAnsi character set (Western European languages and common punctuation). A
-//! character outside it is shown as [`REPLACEMENT_CHARACTER`], and a note under the title
-//! says so; invisible joiners and combining accents are dropped, and a few common symbols
-//! (arrows, comparison signs, typographic spaces and dashes) are spelled in ASCII. The JSON
-//! and Markdown exports keep every character.
+//! Text is set in DejaVu Sans (regular, bold, oblique) with DejaVu Sans Mono for code, built
+//! into the binary: they cover Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic
+//! and many symbols. A character DejaVu lacks (Chinese, Japanese, Korean, Thai...) comes
+//! from the first installed font that has it. Each font used is embedded, cut down to the
+//! glyphs drawn, with a map back to Unicode so the text can be copied and searched. A
+//! character no font has is drawn as [`REPLACEMENT_CHARACTER`] and a note under the title
+//! names it; the JSON and Markdown exports keep every character.
+//!
+//! There is no shaping: each character gets its own glyph, placed left to right in the
+//! order it was typed. Latin, Greek, Cyrillic and CJK text look right; Arabic letters stand
+//! unjoined, right-to-left text runs left to right, and Indic scripts lose their conjuncts
+//! and reordered vowels. Invisible characters (joiners, variation selectors, skin tones,
+//! direction marks) are dropped.
 
 use std::io::Write;
 
@@ -17,8 +23,16 @@ use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use super::{ConversationExport, human_time, role_label};
 
-/// What a character the PDF's fonts cannot show is drawn as.
-pub const REPLACEMENT_CHARACTER: char = '?';
+mod embed;
+mod fonts;
+mod system;
+mod wrap;
+
+use embed::Embedding;
+use fonts::{Font, Fonts, Glyph};
+
+/// What a character no available font can show is drawn as.
+pub const REPLACEMENT_CHARACTER: char = '\u{FFFD}';
 
 /// Writes the export as a PDF into `out`. Fails only when `out` does.
 pub fn write_pdf(export: &ConversationExport, out: &mut impl Write) -> Result<()> {
@@ -32,7 +46,8 @@ pub fn write_pdf(export: &ConversationExport, out: &mut impl Write) -> Result<()
         })
 }
 
-/// The export as PDF bytes. The same export always gives the same bytes.
+/// The export as PDF bytes. The same export always gives the same bytes (on a machine with
+/// the same fonts installed, when it needs any).
 pub fn to_pdf(export: &ConversationExport) -> Vec<u8> {
     render(&lay_out(export), &export.conversation.title)
 }
@@ -48,86 +63,6 @@ const TEXT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN_X;
 const CODE_PADDING: f32 = 4.0;
 /// A PDF stops growing here (about 15 MB of text); the rest is in the JSON export.
 const MAX_PAGES: usize = 20_000;
-
-/// The four standard fonts used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Font {
-    Regular,
-    Bold,
-    Italic,
-    Mono,
-}
-
-impl Font {
-    const ALL: [Font; 4] = [Font::Regular, Font::Bold, Font::Italic, Font::Mono];
-
-    /// The name a page's resources give it.
-    fn resource(self) -> Name<'static> {
-        match self {
-            Font::Regular => Name(b"F1"),
-            Font::Bold => Name(b"F2"),
-            Font::Italic => Name(b"F3"),
-            Font::Mono => Name(b"F4"),
-        }
-    }
-
-    /// The standard font's PostScript name.
-    fn base_font(self) -> Name<'static> {
-        match self {
-            Font::Regular => Name(b"Helvetica"),
-            Font::Bold => Name(b"Helvetica-Bold"),
-            Font::Italic => Name(b"Helvetica-Oblique"),
-            Font::Mono => Name(b"Courier"),
-        }
-    }
-
-    /// The advance width of a WinAnsi code, in thousandths of the font size. Printable
-    /// ASCII uses the fonts' published metrics; above ASCII, where the table is not kept,
-    /// each range gets its widest glyph, so a line may end early but never overflows.
-    fn width(self, code: u8) -> f32 {
-        let table = match self {
-            Font::Mono => return 600.0,
-            Font::Regular | Font::Italic => &HELVETICA,
-            Font::Bold => &HELVETICA_BOLD,
-        };
-        let width = match code {
-            32..=126 => table[usize::from(code - 32)],
-            0xC6 => 1000, // Æ
-            0xE6 => 889,  // æ
-            0xC0..=0xFF => 778,
-            0xA0..=0xBF => 834,
-            _ => 1000,
-        };
-        f32::from(width)
-    }
-
-    /// The width of encoded text at `size` points.
-    fn measure(self, text: &[u8], size: f32) -> f32 {
-        text.iter().map(|&code| self.width(code)).sum::<f32>() * size / 1000.0
-    }
-}
-
-/// Helvetica (and Helvetica-Oblique) advance widths for WinAnsi codes 32 to 126.
-#[rustfmt::skip]
-const HELVETICA: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, // space to /
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, // 0 to ?
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, // @ to O
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, // P to _
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, // ` to o
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,      // p to ~
-];
-
-/// Helvetica-Bold advance widths for WinAnsi codes 32 to 126.
-#[rustfmt::skip]
-const HELVETICA_BOLD: [u16; 95] = [
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, // space to /
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, // 0 to ?
-    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, // @ to O
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, // P to _
-    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, // ` to o
-    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,      // p to ~
-];
 
 /// How a kind of line looks.
 #[derive(Clone, Copy, Debug)]
@@ -190,7 +125,7 @@ enum Item {
         color: [f32; 3],
         x: f32,
         baseline: f32,
-        text: Vec<u8>,
+        glyphs: Vec<Glyph>,
     },
     /// A code block's background behind one line.
     Shade { bottom: f32, height: f32 },
@@ -198,12 +133,13 @@ enum Item {
     Rule { y: f32 },
 }
 
-/// Lines placed on pages, top to bottom.
+/// Lines placed on pages, top to bottom, and the fonts they are drawn with.
 #[derive(Debug)]
 struct Layout {
     pages: Vec<Vec<Item>>,
     /// The top of the free space on the last page.
     y: f32,
+    fonts: Fonts,
 }
 
 impl Layout {
@@ -211,6 +147,7 @@ impl Layout {
         Self {
             pages: vec![Vec::new()],
             y: PAGE_HEIGHT - MARGIN_TOP,
+            fonts: Fonts::default(),
         }
     }
 
@@ -243,8 +180,8 @@ impl Layout {
         }
     }
 
-    /// One line of encoded text that already fits the width.
-    fn line(&mut self, style: Style, color: [f32; 3], x: f32, text: Vec<u8>) {
+    /// One line of glyphs that already fits the width.
+    fn line(&mut self, style: Style, color: [f32; 3], x: f32, glyphs: Vec<Glyph>) {
         self.ensure(style.leading);
         let baseline = self.y - style.size;
         self.push(Item::Text {
@@ -252,28 +189,57 @@ impl Layout {
             color,
             x,
             baseline,
-            text,
+            glyphs,
         });
         self.y -= style.leading;
     }
 
     /// Text wrapped to the text width.
-    fn paragraph(&mut self, style: Style, color: [f32; 3], text: &[u8]) {
-        for line in wrap(text, style.font, style.size, TEXT_WIDTH) {
+    fn paragraph(&mut self, style: Style, color: [f32; 3], text: &str) {
+        let placed = self.fonts.encode(text, style.font);
+        for line in wrap::wrap(&placed, style.size, TEXT_WIDTH) {
             self.line(style, color, MARGIN_X, line);
         }
     }
 
     /// A line of a code block: monospaced, wrapped, on a shaded band.
-    fn code_line(&mut self, text: &[u8]) {
+    fn code_line(&mut self, text: &str) {
+        let placed = self.fonts.encode(text, CODE.font);
         let width = TEXT_WIDTH - 2.0 * CODE_PADDING;
-        for line in wrap(text, CODE.font, CODE.size, width) {
+        for line in wrap::wrap(&placed, CODE.size, width) {
             self.ensure(CODE.leading);
             self.push(Item::Shade {
                 bottom: self.y - CODE.leading,
                 height: CODE.leading,
             });
             self.line(CODE, [0.0; 3], MARGIN_X + CODE_PADDING, line);
+        }
+    }
+
+    /// "Exported from Gantry" and "Page N of M" at the foot of every page.
+    fn add_footers(&mut self) {
+        let total = self.pages.len();
+        let color = gray(FOOTER.gray);
+        let credit = self.fonts.encode("Exported from Gantry", FOOTER.font);
+        let credit: Vec<Glyph> = credit.iter().map(|placed| placed.glyph).collect();
+        for (index, page) in self.pages.iter_mut().enumerate() {
+            let label = format!("Page {} of {total}", index + 1);
+            let label = self.fonts.encode(&label, FOOTER.font);
+            let width = wrap::measure(&label) * FOOTER.size / 1000.0;
+            page.push(Item::Text {
+                style: FOOTER,
+                color,
+                x: MARGIN_X,
+                baseline: FOOTER_BASELINE,
+                glyphs: credit.clone(),
+            });
+            page.push(Item::Text {
+                style: FOOTER,
+                color,
+                x: PAGE_WIDTH - MARGIN_X - width,
+                baseline: FOOTER_BASELINE,
+                glyphs: label.iter().map(|placed| placed.glyph).collect(),
+            });
         }
     }
 }
@@ -294,10 +260,7 @@ fn role_color(role: MessageRole) -> [f32; 3] {
 fn lay_out(export: &ConversationExport) -> Layout {
     let conversation = &export.conversation;
     let mut layout = Layout::new();
-    let mut replaced = false;
-
-    let title = encode(&conversation.title, &mut replaced);
-    layout.paragraph(TITLE, gray(TITLE.gray), &title);
+    layout.paragraph(TITLE, gray(TITLE.gray), &conversation.title);
 
     let count = export.messages.len();
     let mut facts = format!(
@@ -310,21 +273,22 @@ fn lay_out(export: &ConversationExport) -> Layout {
         facts.push_str(" · model ");
         facts.push_str(model);
     }
-    let facts = encode(&facts, &mut replaced);
     layout.paragraph(META, gray(META.gray), &facts);
 
-    let unshowable = replaced
-        || export.messages.iter().any(|message| {
-            needs_replacement(&message.content)
-                || message.model.as_deref().is_some_and(needs_replacement)
-                || message.error.as_deref().is_some_and(needs_replacement)
-        });
-    if unshowable {
-        let note = format!(
-            "Characters this PDF's fonts cannot show appear as {REPLACEMENT_CHARACTER}. \
-             The JSON and Markdown exports keep them."
-        );
-        layout.paragraph(META, gray(META.gray), note.as_bytes());
+    let texts = std::iter::once(conversation.title.as_str())
+        .chain(conversation.model.as_deref())
+        .chain(export.messages.iter().flat_map(|message| {
+            [
+                Some(message.content.as_str()),
+                message.model.as_deref(),
+                message.error.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+        }));
+    let missing = fonts::unshowable(texts);
+    if !missing.is_empty() {
+        layout.paragraph(META, gray(META.gray), &missing_note(&missing));
     }
     layout.gap(6.0);
     layout.push(Item::Rule { y: layout.y });
@@ -337,16 +301,44 @@ fn lay_out(export: &ConversationExport) -> Layout {
                  the JSON and Markdown exports hold the whole conversation."
             );
             layout.gap(12.0);
-            layout.paragraph(NOTE, gray(NOTE.gray), note.as_bytes());
+            layout.paragraph(NOTE, gray(NOTE.gray), &note);
             break;
         }
         lay_out_message(&mut layout, message);
     }
+    layout.add_footers();
     layout
 }
 
+/// The note under the title naming the characters no font could show.
+fn missing_note(missing: &[char]) -> String {
+    const LISTED: usize = 12;
+    let mut names: Vec<String> = missing
+        .iter()
+        .take(LISTED)
+        .map(|&c| format!("U+{:04X}", u32::from(c)))
+        .collect();
+    if missing.len() > LISTED {
+        names.push(format!("{} more", missing.len() - LISTED));
+    }
+    let list = match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    let (it, appears) = if missing.len() == 1 {
+        ("it", "it appears")
+    } else {
+        ("them", "they appear")
+    };
+    format!(
+        "This PDF cannot show {list}: no font here has {it}, so {appears} as \
+         {REPLACEMENT_CHARACTER}. The JSON and Markdown exports keep {it}; installing fonts \
+         where Gantry runs (such as Debian's fonts-noto-cjk) adds {it}."
+    )
+}
+
 fn lay_out_message(layout: &mut Layout, message: &super::ExportedMessage) {
-    let mut ignored = false;
     let mut heading = format!(
         "{} · {}",
         role_label(message.role),
@@ -359,31 +351,29 @@ fn lay_out_message(layout: &mut Layout, message: &super::ExportedMessage) {
     layout.gap(12.0);
     // Keep the heading with the first line under it.
     layout.ensure(HEADING.leading + BODY.leading);
-    let heading = encode(&heading, &mut ignored);
     layout.paragraph(HEADING, role_color(message.role), &heading);
     layout.gap(2.0);
 
     if message.content.trim().is_empty() {
-        layout.paragraph(NOTE, gray(NOTE.gray), b"(no text)");
+        layout.paragraph(NOTE, gray(NOTE.gray), "(no text)");
     }
-    let mut fence: Option<(u8, usize)> = None;
+    let mut fence: Option<(char, usize)> = None;
     for line in message.content.trim_end().lines() {
-        let encoded = encode(line, &mut ignored);
-        let marker = fence_marker(&encoded);
+        let marker = fence_marker(line);
         match (fence, marker) {
             (None, Some((kind, length, _))) => {
                 fence = Some((kind, length));
-                layout.code_line(&encoded);
+                layout.code_line(line);
             }
             (Some((kind, length)), Some((found, run, closing)))
                 if found == kind && run >= length && closing =>
             {
                 fence = None;
-                layout.code_line(&encoded);
+                layout.code_line(line);
             }
-            (Some(_), _) => layout.code_line(&encoded),
+            (Some(_), _) => layout.code_line(line),
             (None, None) if line.trim().is_empty() => layout.gap(BODY.leading * 0.5),
-            (None, None) => layout.paragraph(BODY, [0.0; 3], &encoded),
+            (None, None) => layout.paragraph(BODY, [0.0; 3], line),
         }
     }
     match message.status {
@@ -393,227 +383,75 @@ fn lay_out_message(layout: &mut Layout, message: &super::ExportedMessage) {
             layout.paragraph(
                 NOTE,
                 gray(NOTE.gray),
-                b"Stopped before the answer was complete.",
+                "Stopped before the answer was complete.",
             );
         }
         MessageStatus::Error => {
             let reason = message.error.as_deref().unwrap_or("the answer failed");
-            let note = encode(&format!("Error: {reason}"), &mut ignored);
             layout.gap(2.0);
-            layout.paragraph(NOTE, [0.7, 0.1, 0.1], &note);
+            layout.paragraph(NOTE, [0.7, 0.1, 0.1], &format!("Error: {reason}"));
         }
     }
 }
 
 /// A code fence line: its character, its length, and whether it could close a block (no
 /// info string after it).
-fn fence_marker(line: &[u8]) -> Option<(u8, usize, bool)> {
-    let indent = line.iter().take_while(|&&b| b == b' ').count();
+fn fence_marker(line: &str) -> Option<(char, usize, bool)> {
+    let indent = line.bytes().take_while(|&b| b == b' ').count();
     if indent > 3 {
         return None;
     }
     let rest = line.get(indent..)?;
-    let kind = *rest.first().filter(|&&b| b == b'`' || b == b'~')?;
-    let run = rest.iter().take_while(|&&b| b == kind).count();
+    let kind = rest.chars().next().filter(|&c| c == '`' || c == '~')?;
+    let run = rest.chars().take_while(|&c| c == kind).count();
     if run < 3 {
         return None;
     }
     let tail = rest.get(run..).unwrap_or_default();
-    Some((kind, run, tail.iter().all(|&b| b == b' ')))
+    Some((kind, run, tail.chars().all(|c| c == ' ' || c == '\t')))
 }
 
-/// Encodes text in WinAnsi, the standard fonts' encoding, setting `replaced` when a
-/// character had to be shown as [`REPLACEMENT_CHARACTER`].
-fn encode(text: &str, replaced: &mut bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\t' => out.extend_from_slice(b"    "),
-            '\n' | '\r' => out.push(b' '),
-            ' '..='~' | '\u{A0}'..='\u{FF}' => {
-                out.push(u8::try_from(c).unwrap_or(b'?'));
-            }
-            c => match spelled(c) {
-                Spelled::Code(code) => out.push(code),
-                Spelled::Ascii(text) => out.extend_from_slice(text.as_bytes()),
-                Spelled::Nothing => {}
-                Spelled::Unshowable => {
-                    out.push(b'?');
-                    *replaced = true;
-                }
-            },
-        }
-    }
-    out
+/// A font as a page uses it: its embedding, its resource name and its first object.
+#[derive(Debug)]
+struct PageFont<'a> {
+    embedding: Embedding<'a>,
+    resource: String,
+    id: i32,
 }
 
-/// Whether any character of `text` would be shown as [`REPLACEMENT_CHARACTER`].
-fn needs_replacement(text: &str) -> bool {
-    text.chars().any(|c| {
-        !matches!(c, '\t' | ' '..='~' | '\u{A0}'..='\u{FF}')
-            && matches!(spelled(c), Spelled::Unshowable)
-    })
-}
-
-/// How a character outside Latin-1 is shown.
-enum Spelled {
-    /// A WinAnsi code above 127.
-    Code(u8),
-    /// An ASCII spelling.
-    Ascii(&'static str),
-    /// Not drawn: invisible or a mark on the previous character.
-    Nothing,
-    /// Not in the fonts.
-    Unshowable,
-}
-
-fn spelled(c: char) -> Spelled {
-    let code = match c {
-        '€' => 0x80,
-        '‚' => 0x82,
-        'ƒ' => 0x83,
-        '„' => 0x84,
-        '…' => 0x85,
-        '†' => 0x86,
-        '‡' => 0x87,
-        'ˆ' => 0x88,
-        '‰' => 0x89,
-        'Š' => 0x8A,
-        '‹' => 0x8B,
-        'Œ' => 0x8C,
-        'Ž' => 0x8E,
-        '‘' => 0x91,
-        '’' => 0x92,
-        '“' => 0x93,
-        '”' => 0x94,
-        '•' => 0x95,
-        '–' => 0x96,
-        '—' => 0x97,
-        '˜' => 0x98,
-        '™' => 0x99,
-        'š' => 0x9A,
-        '›' => 0x9B,
-        'œ' => 0x9C,
-        'ž' => 0x9E,
-        'Ÿ' => 0x9F,
-        '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {
-            return Spelled::Ascii(" ");
-        }
-        '\u{2010}'..='\u{2012}' | '\u{2212}' => return Spelled::Ascii("-"),
-        '→' | '⟶' => return Spelled::Ascii("->"),
-        '←' | '⟵' => return Spelled::Ascii("<-"),
-        '↔' => return Spelled::Ascii("<->"),
-        '⇒' => return Spelled::Ascii("=>"),
-        '≤' => return Spelled::Ascii("<="),
-        '≥' => return Spelled::Ascii(">="),
-        '≠' => return Spelled::Ascii("!="),
-        '≈' => return Spelled::Ascii("~"),
-        // Combining accents, zero-width spaces and joiners, direction marks, variation
-        // selectors, byte order marks, emoji skin tones, and other control characters.
-        '\u{0300}'..='\u{036F}'
-        | '\u{200B}'..='\u{200F}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{FE00}'..='\u{FE0F}'
-        | '\u{FEFF}'
-        | '\u{1F3FB}'..='\u{1F3FF}'
-        | '\u{E0020}'..='\u{E007F}' => return Spelled::Nothing,
-        c if c.is_control() => return Spelled::Nothing,
-        _ => return Spelled::Unshowable,
-    };
-    Spelled::Code(code)
-}
-
-/// Breaks encoded text into lines no wider than `max_width` points: at spaces where it
-/// can, inside a word only when the word alone is too wide. Spaces at a break are
-/// dropped; indentation at the start is kept.
-fn wrap(text: &[u8], font: Font, size: f32, max_width: f32) -> Vec<Vec<u8>> {
-    let max = max_width * 1000.0 / size;
-    let mut lines = Vec::new();
-    let mut line: Vec<u8> = Vec::new();
-    let mut width = 0.0;
-
-    let flush = |lines: &mut Vec<Vec<u8>>, line: &mut Vec<u8>, width: &mut f32| {
-        while line.last() == Some(&b' ') {
-            line.pop();
-        }
-        lines.push(std::mem::take(line));
-        *width = 0.0;
-    };
-
-    for token in tokens(text) {
-        let token_width: f32 = token.iter().map(|&code| font.width(code)).sum();
-        if token.first() == Some(&b' ') {
-            if line.is_empty() && !lines.is_empty() {
-                continue;
-            }
-            if width + token_width <= max {
-                line.extend_from_slice(token);
-                width += token_width;
-            } else {
-                flush(&mut lines, &mut line, &mut width);
-            }
-            continue;
-        }
-        if width + token_width <= max {
-            line.extend_from_slice(token);
-            width += token_width;
-            continue;
-        }
-        if token_width <= max {
-            if !line.is_empty() {
-                flush(&mut lines, &mut line, &mut width);
-            }
-            line.extend_from_slice(token);
-            width = token_width;
-            continue;
-        }
-        // A word wider than a whole line is broken where lines end, starting where it is
-        // (after indentation, say) rather than leaving a short line behind.
-        for &code in token {
-            let code_width = font.width(code);
-            if width + code_width > max && !line.is_empty() {
-                flush(&mut lines, &mut line, &mut width);
-            }
-            line.push(code);
-            width += code_width;
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        flush(&mut lines, &mut line, &mut width);
-    }
-    lines
-}
-
-/// Runs of spaces and runs of everything else, in order.
-fn tokens(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        let first = *rest.first()?;
-        let is_space = first == b' ';
-        let end = rest
-            .iter()
-            .position(|&b| (b == b' ') != is_space)
-            .unwrap_or(rest.len());
-        let (token, tail) = rest.split_at(end);
-        rest = tail;
-        Some(token)
-    })
-}
-
-/// Writes the laid-out pages as a PDF, with a footer on each.
+/// Writes the laid-out pages as a PDF, with the fonts they use.
 fn render(layout: &Layout, title: &str) -> Vec<u8> {
     let mut pdf = Pdf::new();
     let catalog_id = Ref::new(1);
     let tree_id = Ref::new(2);
     let info_id = Ref::new(3);
-    let font_ids = [Ref::new(4), Ref::new(5), Ref::new(6), Ref::new(7)];
-    let first_page = 8;
+    let first_page = 4;
     // Two objects per page: the page and its content stream. The page count is capped
     // by MAX_PAGES, far inside i32.
     let page_ids: Vec<(Ref, Ref)> = (0..layout.pages.len())
         .map(|index| {
             let page = first_page + 2 * i32::try_from(index).unwrap_or(0);
             (Ref::new(page), Ref::new(page + 1))
+        })
+        .collect();
+    let mut next_id = first_page + 2 * i32::try_from(page_ids.len()).unwrap_or(0);
+    // Faces loaded but never drawn with (a fallback that was looked in) are left out.
+    let fonts: Vec<Option<PageFont<'_>>> = layout
+        .fonts
+        .faces()
+        .iter()
+        .enumerate()
+        .map(|(index, face)| {
+            if face.used().is_empty() {
+                return None;
+            }
+            let id = next_id;
+            next_id += embed::OBJECTS;
+            Some(PageFont {
+                embedding: Embedding::new(face),
+                resource: format!("F{}", index + 1),
+                id,
+            })
         })
         .collect();
 
@@ -625,36 +463,33 @@ fn render(layout: &Layout, title: &str) -> Vec<u8> {
         .title(TextStr(title))
         .creator(TextStr("Gantry"))
         .producer(TextStr("Gantry"));
-    for (font, id) in Font::ALL.iter().zip(font_ids) {
-        pdf.type1_font(id)
-            .base_font(font.base_font())
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-    }
 
-    let total = layout.pages.len();
-    for (number, (items, (page_id, content_id))) in layout.pages.iter().zip(&page_ids).enumerate() {
+    for (items, (page_id, content_id)) in layout.pages.iter().zip(&page_ids) {
         let mut page = pdf.page(*page_id);
         page.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT));
         page.parent(tree_id);
         page.contents(*content_id);
         let mut resources = page.resources();
-        let mut fonts = resources.fonts();
-        for (font, id) in Font::ALL.iter().zip(font_ids) {
-            fonts.pair(font.resource(), id);
+        let mut names = resources.fonts();
+        for font in fonts.iter().flatten() {
+            names.pair(Name(font.resource.as_bytes()), Ref::new(font.id));
         }
-        fonts.finish();
+        names.finish();
         resources.finish();
         page.finish();
 
-        let content = page_content(items, number + 1, total);
-        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&content, 6);
+        let content = page_content(items, &fonts);
+        let compressed = embed::deflate(&content);
         pdf.stream(*content_id, &compressed)
             .filter(Filter::FlateDecode);
+    }
+    for font in fonts.iter().flatten() {
+        font.embedding.write(&mut pdf, font.id);
     }
     pdf.finish()
 }
 
-fn page_content(items: &[Item], number: usize, total: usize) -> Vec<u8> {
+fn page_content(items: &[Item], fonts: &[Option<PageFont<'_>>]) -> Vec<u8> {
     let mut content = Content::new();
     for item in items {
         match item {
@@ -677,42 +512,35 @@ fn page_content(items: &[Item], number: usize, total: usize) -> Vec<u8> {
                 color,
                 x,
                 baseline,
-                text,
-            } => show(&mut content, *style, *color, *x, *baseline, text),
+                glyphs,
+            } if !glyphs.is_empty() => {
+                content
+                    .set_fill_rgb(color[0], color[1], color[2])
+                    .begin_text()
+                    .set_text_matrix([1.0, 0.0, 0.0, 1.0, *x, *baseline]);
+                // One run per face: a font switch, then the run's CIDs, two bytes each.
+                for run in glyphs.chunk_by(|a, b| a.face == b.face) {
+                    let font = run
+                        .first()
+                        .and_then(|glyph| fonts.get(usize::from(glyph.face)))
+                        .and_then(Option::as_ref);
+                    let Some(font) = font else {
+                        continue;
+                    };
+                    let codes: Vec<u8> = run
+                        .iter()
+                        .flat_map(|glyph| font.embedding.cid(glyph.id).to_be_bytes())
+                        .collect();
+                    content
+                        .set_font(Name(font.resource.as_bytes()), style.size)
+                        .show(Str(&codes));
+                }
+                content.end_text();
+            }
+            Item::Text { .. } => {}
         }
     }
-    show(
-        &mut content,
-        FOOTER,
-        gray(FOOTER.gray),
-        MARGIN_X,
-        FOOTER_BASELINE,
-        b"Exported from Gantry",
-    );
-    let page_label = format!("Page {number} of {total}");
-    let label_width = FOOTER.font.measure(page_label.as_bytes(), FOOTER.size);
-    show(
-        &mut content,
-        FOOTER,
-        gray(FOOTER.gray),
-        PAGE_WIDTH - MARGIN_X - label_width,
-        FOOTER_BASELINE,
-        page_label.as_bytes(),
-    );
-    content.finish().to_vec()
-}
-
-fn show(content: &mut Content, style: Style, color: [f32; 3], x: f32, baseline: f32, text: &[u8]) {
-    if text.is_empty() {
-        return;
-    }
-    content
-        .set_fill_rgb(color[0], color[1], color[2])
-        .begin_text()
-        .set_font(style.font.resource(), style.size)
-        .set_text_matrix([1.0, 0.0, 0.0, 1.0, x, baseline])
-        .show(Str(text))
-        .end_text();
+    content.finish().into_vec()
 }
 
 #[cfg(test)]
@@ -720,65 +548,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn latin_text_keeps_its_characters() {
-        let mut replaced = false;
-        let encoded = encode("Grüße — „ok“ € 10…", &mut replaced);
-        assert!(!replaced);
-        assert_eq!(encoded.len(), "Grüße — „ok“ € 10…".chars().count());
-    }
-
-    #[test]
-    fn other_scripts_become_visible_replacements() {
-        let mut replaced = false;
-        assert_eq!(encode("日本 ok", &mut replaced), b"?? ok");
-        assert!(replaced);
-        // A decomposed accent and a joined emoji sequence do not add extra marks.
-        let mut replaced = false;
-        assert_eq!(encode("e\u{301}", &mut replaced), b"e");
-        assert!(!replaced);
-        assert_eq!(
-            encode("👍🏽 x", &mut replaced),
-            b"? x",
-            "a skin tone is part of the emoji"
-        );
-    }
-
-    #[test]
-    fn wrapping_fits_the_width_and_keeps_every_word() {
-        let text = b"The quick brown fox jumps over the lazy dog again and again and again";
-        let lines = wrap(text, Font::Regular, 10.0, 120.0);
-        assert!(lines.len() > 2);
-        for line in &lines {
-            assert!(Font::Regular.measure(line, 10.0) <= 120.0, "{line:?}");
-        }
-        assert_eq!(lines.join(&b' '), text.to_vec());
-    }
-
-    #[test]
-    fn an_overlong_word_is_split() {
-        let word = vec![b'W'; 100];
-        let lines = wrap(&word, Font::Bold, 12.0, 100.0);
-        assert!(lines.len() > 5);
-        assert_eq!(lines.concat(), word);
-        for line in &lines {
-            assert!(Font::Bold.measure(line, 12.0) <= 100.0);
-        }
-    }
-
-    #[test]
-    fn indentation_before_an_overlong_word_stays_on_its_line() {
-        let mut text = b"    ".to_vec();
-        text.extend(vec![b'x'; 200]);
-        let lines = wrap(&text, Font::Mono, 9.0, 300.0);
-        assert!(lines[0].starts_with(b"    x"), "{:?}", lines[0]);
-        assert_eq!(lines.concat(), text);
-    }
-
-    #[test]
     fn code_fences_are_recognised() {
-        assert_eq!(fence_marker(b"```rust"), Some((b'`', 3, false)));
-        assert_eq!(fence_marker(b"  ~~~~ "), Some((b'~', 4, true)));
-        assert_eq!(fence_marker(b"    ```"), None);
-        assert_eq!(fence_marker(b"``"), None);
+        assert_eq!(fence_marker("```rust"), Some(('`', 3, false)));
+        assert_eq!(fence_marker("  ~~~~ "), Some(('~', 4, true)));
+        assert_eq!(fence_marker("    ```"), None);
+        assert_eq!(fence_marker("\t```"), None);
+        assert_eq!(fence_marker("``"), None);
+    }
+
+    #[test]
+    fn the_note_names_what_is_missing() {
+        let one = missing_note(&['\u{378}']);
+        assert!(one.contains("cannot show U+0378: no font here has it, so it appears as"));
+        let many: Vec<char> = ('\u{E000}'..='\u{E00E}').collect();
+        let note = missing_note(&many);
+        assert!(note.contains("U+E000, U+E001"), "{note}");
+        assert!(note.contains("U+E00B and 3 more"), "{note}");
+        assert!(note.contains("fonts-noto-cjk"));
     }
 }
