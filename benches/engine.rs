@@ -14,6 +14,8 @@
 //! kind, then criterion's measurements.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/hash_embed.rs"]
+mod hash_embed;
 #[path = "support/scifact.rs"]
 mod scifact;
 
@@ -36,10 +38,10 @@ use gantry_memory::{
     ExtractionMode, GraphLearner, GraphMemory, HybridOptions, HybridRetriever, RetrievalStack,
     approx_tokens,
 };
+use hash_embed::{HashEmbedder, hash_embed};
 
 const CHUNKS: usize = 100_000;
 const CHUNKS_PER_DOCUMENT: usize = 8;
-const DIMENSION: usize = 384;
 
 /// Bench stand-in for a model: a fixed reply, at once.
 struct InstantModel;
@@ -68,47 +70,6 @@ impl ChatModel for InstantModel {
 
     async fn list_models(&self) -> gantry::Result<Vec<ModelInfo>> {
         Ok(Vec::new())
-    }
-}
-
-/// Bench stand-in for an embedder: each word adds ±1 to eight hashed dimensions.
-struct HashEmbedder;
-
-fn hash_embed(text: &str) -> Vec<f32> {
-    let mut v = vec![0f32; DIMENSION];
-    for word in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 2)
-    {
-        let mut h = 0xcbf2_9ce4_8422_2325u64;
-        for b in word.to_lowercase().bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-        for k in 0..8 {
-            let bits = h.rotate_left(k * 8);
-            let sign = if bits & 1 == 0 { 1.0 } else { -1.0 };
-            v[(bits >> 1) as usize % DIMENSION] += sign;
-        }
-    }
-    // A small constant part keeps a text without words (or whose words cancel) non-zero.
-    v[DIMENSION - 1] += 0.25;
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    v.iter_mut().for_each(|x| *x /= norm);
-    v
-}
-
-#[async_trait]
-impl Embedder for HashEmbedder {
-    async fn embed(&self, texts: &[String]) -> gantry::Result<Vec<Vec<f32>>> {
-        Ok(texts.iter().map(|t| hash_embed(t)).collect())
-    }
-
-    fn dimension(&self) -> usize {
-        DIMENSION
-    }
-
-    fn model_id(&self) -> &str {
-        "bench-hash-384"
     }
 }
 

@@ -28,8 +28,8 @@ async fn main() -> gantry::Result<()> {
     let mut turn = me.chat(second.id, question, TurnOptions::default()).await?;
     while let Some(event) = turn.next().await {
         match event? {
-            TurnEvent::Context(sources) => {
-                for source in sources {
+            TurnEvent::Context { citations, .. } => {
+                for source in citations {
                     println!("[{}] {}", source.number, source.excerpt);
                 }
             }

@@ -83,7 +83,8 @@ impl Default for Chat {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Accounts {
-    /// `closed` (default: only admins create accounts after the first) or `open`.
+    /// `closed` (default: only admins create accounts after the first), `open`, or
+    /// `invite` (whoever has a code an admin made).
     /// `GANTRY_SIGNUP`.
     pub signup: SignupPolicy,
     /// How long a sign-in session lasts, in hours (default 24).
@@ -117,6 +118,11 @@ pub struct Server {
     pub max_body_bytes: usize,
     /// Sign-in and sign-up attempts allowed per client address per minute (default 10).
     pub logins_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or ranges (e.g.
+    /// `127.0.0.1`, `10.0.0.0/8`); default none. Behind a proxy, without this every
+    /// request seems to come from the proxy, and one person's failed sign-ins would lock
+    /// everyone out. `GANTRY_TRUSTED_PROXIES` (comma-separated).
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Server {
@@ -127,6 +133,7 @@ impl Default for Server {
             cookie_secure: None,
             max_body_bytes: 1024 * 1024,
             logins_per_minute: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -147,6 +154,25 @@ impl Server {
     pub fn cookie_secure(&self, public_url: &str) -> bool {
         self.cookie_secure
             .unwrap_or_else(|| public_url.starts_with("https://"))
+    }
+
+    /// The trusted proxies as address ranges (a single address is a range of one).
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        bad(
+                            "server.trusted_proxies",
+                            format!("`{entry}` is not an address or range, e.g. 10.0.0.0/8"),
+                        )
+                    })
+            })
+            .collect()
     }
 }
 
@@ -187,7 +213,8 @@ pub struct Config {
     /// `conversations`, `messages_per_conversation`, `documents`, `document_bytes`,
     /// `personas`, `collections`. Admins change them per user.
     pub quotas: Quotas,
-    /// How `gantry serve` listens, `[server]` (`GANTRY_LISTEN`, `GANTRY_PUBLIC_URL`).
+    /// How `gantry serve` listens, `[server]` (`GANTRY_LISTEN`, `GANTRY_PUBLIC_URL`,
+    /// `GANTRY_TRUSTED_PROXIES`).
     pub server: Server,
 }
 
@@ -211,7 +238,7 @@ impl Default for Config {
 }
 
 /// Names every environment variable [`Config::with_env`] reads.
-pub const ENV_VARS: [&str; 14] = [
+pub const ENV_VARS: [&str; 15] = [
     "GANTRY_DATA_DIR",
     "GANTRY_DATABASE_URL",
     "GANTRY_LLM_URL",
@@ -226,6 +253,7 @@ pub const ENV_VARS: [&str; 14] = [
     "GANTRY_SIGNUP",
     "GANTRY_LISTEN",
     "GANTRY_PUBLIC_URL",
+    "GANTRY_TRUSTED_PROXIES",
 ];
 
 fn bad(field: &'static str, reason: impl Into<String>) -> Error {
@@ -300,6 +328,14 @@ impl Config {
         if let Some(url) = get("GANTRY_PUBLIC_URL") {
             self.server.public_url = Some(url);
         }
+        if let Some(proxies) = get("GANTRY_TRUSTED_PROXIES") {
+            self.server.trusted_proxies = proxies
+                .split(',')
+                .map(str::trim)
+                .filter(|entry| !entry.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         if let Some(program) = get("GANTRY_EXTRACT_PROGRAM") {
             self.extract_program = Some(PathBuf::from(program));
         }
@@ -335,10 +371,11 @@ impl Config {
             self.accounts.signup = match policy.to_ascii_lowercase().as_str() {
                 "open" => SignupPolicy::Open,
                 "closed" => SignupPolicy::Closed,
+                "invite" => SignupPolicy::Invite,
                 other => {
                     return Err(bad(
                         "GANTRY_SIGNUP",
-                        format!("`{other}` is not one of open, closed"),
+                        format!("`{other}` is not one of open, closed, invite"),
                     ));
                 }
             };
@@ -393,6 +430,7 @@ impl Config {
         if self.server.logins_per_minute == 0 {
             return Err(bad("server.logins_per_minute", "must be at least 1"));
         }
+        self.server.trusted_proxies()?;
         self.retrieval.validate().map_err(|error| match error {
             Error::InvalidInput { field, reason } => bad(retrieval_field(field), reason),
             other => other,
@@ -580,5 +618,23 @@ mod tests {
             .with_vars(vars(&[("GANTRY_EXTRACTION", "sometimes")]))
             .unwrap_err();
         assert_eq!(error.invalid_field(), Some("GANTRY_EXTRACTION"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges_and_sign_up_may_be_by_invite() {
+        let config = Config::default()
+            .with_vars(vars(&[
+                ("GANTRY_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ,::1"),
+                ("GANTRY_SIGNUP", "Invite"),
+            ]))
+            .unwrap();
+        let nets = config.server.trusted_proxies().unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[0].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+        assert!(nets[1].contains(&"10.200.3.4".parse::<std::net::IpAddr>().unwrap()));
+        assert_eq!(config.accounts.signup, SignupPolicy::Invite);
+        let error = Config::from_toml("[server]\ntrusted_proxies = [\"10.0.0.0/33\"]").unwrap_err();
+        assert_eq!(error.invalid_field(), Some("server.trusted_proxies"));
+        assert!(error.to_string().contains("10.0.0.0/33"), "{error}");
     }
 }

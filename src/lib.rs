@@ -21,14 +21,15 @@
 //! ```
 
 pub use gantry_core::engine::{
-    API_KEY_PREFIX, AdminScope, Answer, Caller, ChatGptReport, Citation, ConversationMatch,
-    Credential, DocumentMatch, Engine, EngineSettings, ExportFormat, Fact, MemoryView, NewAccount,
-    NewApiKey, SearchResults, SignedIn, SignupPolicy, Turn, TurnEvent, TurnOptions, UserScope,
+    API_KEY_PREFIX, AdminScope, Answer, Caller, ChatGptReport, Citation, ContextTimings,
+    ConversationMatch, Credential, DocumentMatch, Engine, EngineSettings, ExportFormat, Fact,
+    MemoryView, NewAccount, NewApiKey, NewInvite, SearchResults, SignedIn, SignupPolicy, Turn,
+    TurnEvent, TurnOptions, UserScope,
 };
 pub use gantry_core::{
     ApiKeyId, Backend, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, Error,
-    MessageId, PersonaId, RelationId, Result, SessionId, Store, UserId, auth, engine, export,
-    graph, ids, index, llm, model, prompt, store, validate,
+    InviteId, MessageId, PersonaId, RelationId, Result, SessionId, Store, UserId, auth, engine,
+    export, graph, ids, index, llm, model, prompt, store, validate,
 };
 pub use gantry_llm::{
     BackendConfig, BackendKind, Backends, HttpEmbedder, MiniLmEmbedder, OpenAiBackend, RetryPolicy,
@@ -44,7 +45,7 @@ pub use gantry_memory::HybridOptions;
 /// (PDFs are read in a separate, resource-limited process; without this call Gantry looks
 /// for `gantry-extract` beside the program or on `PATH`).
 pub use gantry_memory::serve_reader_if_asked;
-pub use sdk::{Gantry, GantryBuilder, IndexStatus};
+pub use sdk::{CLOSE_CATCH_UP, Gantry, GantryBuilder, IndexStatus};
 
 /// What most programs need in scope: `use gantry::prelude::*;`.
 pub mod prelude {

@@ -52,6 +52,9 @@ fn housekeeping(
 const INDEX_EVERY: Duration = Duration::from_secs(2);
 /// How often the vector index is saved while it changes.
 const SAVE_EVERY: Duration = Duration::from_secs(60);
+/// The most changes [`Gantry::close`] applies before saving (a few seconds of work): what
+/// remains is in the store and is replayed when Gantry next opens.
+pub const CLOSE_CATCH_UP: usize = 5_000;
 
 /// An open Gantry. A cheap handle: clones share one engine, one set of indexes and one
 /// background indexer, so a server's state, a Python object and a CLI command can each
@@ -394,6 +397,12 @@ impl Gantry {
         self.inner.engine.register(account).await
     }
 
+    /// Creates an account for someone signing up with an invite code (see
+    /// [`Engine::register_with_invite`]).
+    pub async fn register_with_invite(&self, account: NewAccount, code: &str) -> Result<User> {
+        self.inner.engine.register_with_invite(account, code).await
+    }
+
     /// Signs in with an email and password (see [`Engine::sign_in`]).
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<SignedIn> {
         self.inner.engine.sign_in(email, password).await
@@ -455,8 +464,10 @@ impl Gantry {
     }
 
     /// Waits for answers in progress and the work after turns, stops the background
-    /// indexer, applies what is left and saves the indexes. Closing again does nothing;
-    /// any handle may close, and the others see it closed.
+    /// indexer, applies what is left (up to [`CLOSE_CATCH_UP`] changes: a large backlog,
+    /// say indexes rebuilding after an upgrade, is replayed at the next start instead of
+    /// holding up a shutdown) and saves the indexes. Closing again does nothing; any
+    /// handle may close, and the others see it closed.
     pub async fn close(&self) -> Result<()> {
         let mut closed = self.inner.closed.lock().await;
         if *closed {
@@ -475,7 +486,7 @@ impl Gantry {
             let _ = task.await;
         }
         if let Some(indexer) = &self.inner.indexer {
-            indexer.catch_up().await?;
+            indexer.catch_up_at_most(CLOSE_CATCH_UP).await?;
             indexer.save().await?;
         }
         *closed = true;

@@ -2,13 +2,17 @@
 """Load and start-up figures for `gantry serve`, measured against the real binary.
 
     python3 benches/server/load.py --gantry BIN [--llm-url URL] [--minilm DIR]
+                                   [--populated DIR]
 
 Measures, each on a fresh data directory: time from process start to the first 200 on
 /health (empty, then with 10,000 conversations); resident memory when idle (without and
 with the MiniLM embedder); listing conversations (10,000 in the database, 50 a page) under
 wrk with 100 connections on 2 threads; and, with --llm-url, time to first token through
-Gantry against the same llama-server directly. Needs `wrk` (Debian's package). Standard
-library only.
+Gantry against the same llama-server directly. With --populated (a copy of a directory
+made by `cargo bench --bench server_populate`, which needs --minilm too): start-up with
+10,000 conversations and 100,000 chunks, with and without saved indexes, and time to
+first token with those chunks indexed. Needs `wrk` (Debian's package). Standard library
+only.
 """
 
 import argparse
@@ -86,10 +90,10 @@ class Server:
 
 
 class Session:
-    def __init__(self, server):
+    def __init__(self, server, email="root@example.com"):
         self.server = server
         self.conn = http.client.HTTPConnection(ORIGIN_HOST, server.port, timeout=600)
-        body = json.dumps({"email": "root@example.com", "password": "correct horse battery"})
+        body = json.dumps({"email": email, "password": "correct horse battery"})
         self.conn.request("POST", "/api/auth/login", body, {"content-type": "application/json"})
         response = self.conn.getresponse()
         response.read()
@@ -170,7 +174,8 @@ def ttft_direct(llm_url, question):
             return took
 
 
-def ttft_gantry(session, conversation, question):
+def ttft_gantry(session, conversation, question, timings=None):
+    """Time to the first token event; the context event's timings go into `timings`."""
     started = time.monotonic()
     response = session.request(
         "POST", f"/api/chat/conversations/{conversation}/messages",
@@ -181,9 +186,79 @@ def ttft_gantry(session, conversation, question):
         line = response.readline()
         if not line:
             break
+        if timings is not None and line.startswith(b'data: {"type":"context"'):
+            context = json.loads(line[len(b"data: "):])
+            timings.append(context["timings"])
+            timings[-1]["citations"] = len(context["citations"])
         if took is None and line.startswith(b"data: ") and b'"type":"token"' in line:
             took = time.monotonic() - started
     return took
+
+
+def compare_ttft(llm_url, session, timings=None):
+    """Medians over 12 one-word questions, alternating which path asks first. Each is
+    asked in a fresh conversation, deleted afterwards: no history in the prompt, and no
+    earlier question retrieved from memory (with an embedder, the nearest messages are
+    always found, however unrelated)."""
+    questions = list(zip(WORDS, OTHER_WORDS))
+    direct, through = [], []
+    for i, (one, other) in enumerate(questions):
+        response = session.request("POST", "/api/chat/conversations", {})
+        conversation = json.loads(response.read())["id"]
+        if i % 2 == 0:
+            direct.append(ttft_direct(llm_url, f"{one}?"))
+            through.append(ttft_gantry(session, conversation, f"{other}?", timings))
+        else:
+            through.append(ttft_gantry(session, conversation, f"{one}?", timings))
+            direct.append(ttft_direct(llm_url, f"{other}?"))
+        session.request("DELETE", f"/api/chat/conversations/{conversation}").read()
+    direct_ms = statistics.median(d for d in direct if d) * 1000
+    through_ms = statistics.median(t for t in through if t) * 1000
+    return len(questions), direct_ms, through_ms
+
+
+def populated(args, root):
+    """Start-up and time to first token with 100,000 chunks (see the module doc)."""
+    copy = os.path.join(root, "populated")
+    shutil.copytree(args.populated, copy)
+    starts = []
+    for _ in range(3):
+        server = Server(args.gantry, copy, minilm=args.minilm)
+        starts.append(server.ready_after * 1000)
+        time.sleep(3)
+        server.stop()
+    print("cold start to /health, 10,000 conversations and 100,000 chunks, indexes saved: "
+          + ", ".join(f"{s:.0f}" for s in starts) + " ms")
+    shutil.rmtree(os.path.join(copy, "index"))
+    server = Server(args.gantry, copy, minilm=args.minilm)
+    print(f"the same with the index files removed (rebuilt in the background): "
+          f"{server.ready_after * 1000:.0f} ms")
+    server.stop()
+    if not args.llm_url:
+        return
+    config = os.path.join(root, "populated.toml")
+    with open(config, "w") as f:
+        f.write("[chat]\ntitle_with_model = false\n")
+    server = Server(args.gantry, copy, llm_url=args.llm_url, minilm=args.minilm,
+                    config=config)
+    # Let the rebuilt indexes catch up with the 100,000 chunks.
+    time.sleep(90)
+    print(f"idle resident memory, 100,000 chunks indexed, MiniLM loaded: "
+          f"{server.rss_mb():.1f} MB")
+    for email, what in [("asker@example.com", "asker owns none of the 100,000 chunks "
+                         "(another user's), so the prompt matches the direct one"),
+                        ("reader@example.com", "reader owns all 100,000 chunks, so the "
+                         "prompt also carries the retrieved passages")]:
+        timings = []
+        n, direct_ms, through_ms = compare_ttft(args.llm_url, Session(server, email), timings)
+        stages = {key: statistics.median(t[key] for t in timings)
+                  for key in ["embed_ms", "vector_ms", "keyword_ms", "fuse_ms",
+                              "confirm_ms", "facts_ms", "total_ms", "citations"]}
+        print(f"time to first token, median of {n}, {what}: direct {direct_ms:.1f} ms, "
+              f"through Gantry {through_ms:.1f} ms (+{through_ms - direct_ms:.1f} ms); "
+              "context stages (medians): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    server.stop()
 
 
 def main():
@@ -191,8 +266,19 @@ def main():
     parser.add_argument("--gantry", required=True)
     parser.add_argument("--llm-url")
     parser.add_argument("--minilm")
+    parser.add_argument("--populated")
+    parser.add_argument("--populated-only", action="store_true",
+                        help="measure only the --populated figures")
     args = parser.parse_args()
+    if args.populated and not args.minilm:
+        raise SystemExit("--populated needs --minilm (its indexes were built for MiniLM)")
     root = tempfile.mkdtemp(prefix="gantry-load-")
+    if args.populated_only:
+        try:
+            populated(args, root)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
     try:
         empty = os.path.join(root, "empty")
         server = Server(args.gantry, empty)
@@ -237,27 +323,15 @@ def main():
                 f.write("[chat]\ntitle_with_model = false\n")
             server = Server(args.gantry, os.path.join(root, "chat"), llm_url=args.llm_url,
                             config=config)
-            session = Session(server)
-            questions = list(zip(WORDS, OTHER_WORDS))
-            direct, through = [], []
-            for i, (one, other) in enumerate(questions):
-                # A fresh conversation each time: no history in the prompt. Which path asks
-                # first alternates.
-                response = session.request("POST", "/api/chat/conversations", {})
-                conversation = json.loads(response.read())["id"]
-                if i % 2 == 0:
-                    direct.append(ttft_direct(args.llm_url, f"{one}?"))
-                    through.append(ttft_gantry(session, conversation, f"{other}?"))
-                else:
-                    through.append(ttft_gantry(session, conversation, f"{one}?"))
-                    direct.append(ttft_direct(args.llm_url, f"{other}?"))
-            direct_ms = statistics.median(d for d in direct if d) * 1000
-            through_ms = statistics.median(t for t in through if t) * 1000
-            print(f"time to first token, median of {len(questions)}: llama-server direct "
+            n, direct_ms, through_ms = compare_ttft(args.llm_url, Session(server))
+            print(f"time to first token, median of {n}: llama-server direct "
                   f"{direct_ms:.1f} ms, through Gantry {through_ms:.1f} ms "
                   f"(+{through_ms - direct_ms:.1f} ms; the same system prompt and question, "
                   f"fresh conversations, no documents)")
             server.stop()
+
+        if args.populated:
+            populated(args, root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -92,3 +92,6 @@ id_type!(
 id_type!(
     /// Identifies an API key.
     ApiKeyId, "API key");
+id_type!(
+    /// Identifies an invite code.
+    InviteId, "invite");

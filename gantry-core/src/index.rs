@@ -3,11 +3,36 @@
 //! their implementations live in `gantry-memory`, where they are used; the engine sees
 //! retrieval only through its `Retriever` port.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::UserId;
 use crate::store::ChangeKind;
+
+/// Where a search spent its time, stage by stage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageTimings {
+    /// Embedding the query.
+    pub embed: Duration,
+    /// The vector search.
+    pub vector: Duration,
+    /// The keyword search.
+    pub keyword: Duration,
+    /// Fusing, and fetching texts and snippets of the results.
+    pub fuse: Duration,
+}
+
+impl std::ops::AddAssign for StageTimings {
+    /// Adds a second search's times (a scoped turn searches twice).
+    fn add_assign(&mut self, other: Self) {
+        self.embed += other.embed;
+        self.vector += other.vector;
+        self.keyword += other.keyword;
+        self.fuse += other.fuse;
+    }
+}
 
 /// What an indexed item is and whose it is, for filtering inside the search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

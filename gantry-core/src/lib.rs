@@ -23,7 +23,7 @@ pub mod validate;
 pub use engine::Engine;
 pub use error::{Backend, BoxError, Error, Result};
 pub use ids::{
-    ApiKeyId, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId,
-    RelationId, SessionId, UserId,
+    ApiKeyId, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, InviteId, MessageId,
+    PersonaId, RelationId, SessionId, UserId,
 };
 pub use store::Store;

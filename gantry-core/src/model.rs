@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::{
-    ApiKeyId, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId,
-    RelationId, SessionId, UserId,
+    ApiKeyId, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, InviteId, MessageId,
+    PersonaId, RelationId, SessionId, UserId,
 };
 use crate::validate::{self, MAX_NAME_BYTES};
 use crate::{Error, Result};
@@ -153,6 +153,30 @@ pub struct ApiKey {
     /// When it was last used to authenticate, if ever.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// An invite to sign up, made by an admin: its code (shown once, stored hashed) lets one
+/// person register while sign-up is by invite.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Invite {
+    /// Stable id.
+    pub id: InviteId,
+    /// The admin who made it (`None`: the operator, or an admin since deleted).
+    pub created_by: Option<UserId>,
+    /// Who it is for or why, so admins can tell invites apart.
+    pub note: String,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// After this it no longer works.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The account it created, once used.
+    pub used_by: Option<UserId>,
+    /// When it was used.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub used_at: Option<OffsetDateTime>,
 }
 
 /// A conversation: a titled list of messages with one owner.
@@ -370,6 +394,11 @@ pub struct Chunk {
     pub token_count: u32,
     /// The embedding, so indexes can be rebuilt without re-embedding.
     pub embedding: Option<Vec<f32>>,
+    /// The headings of the section it lies in, outermost first, joined by ` > `
+    /// (documents with headings, such as Markdown), so a citation says where it is.
+    pub heading: Option<String>,
+    /// The page it starts on, from 1 (documents with pages: PDFs).
+    pub page: Option<u32>,
 }
 
 /// What is needed to add a chunk.
@@ -383,12 +412,24 @@ pub struct NewChunk {
     pub token_count: u32,
     /// The embedding, if computed.
     pub embedding: Option<Vec<f32>>,
+    /// The section's heading path, as in [`Chunk::heading`].
+    pub heading: Option<String>,
+    /// The page it starts on, from 1, as in [`Chunk::page`].
+    pub page: Option<u32>,
 }
 
 impl NewChunk {
     /// Checks every field against its limit.
     pub fn validate(&self) -> Result<()> {
         validate::required("chunk text", &self.text, validate::MAX_CHUNK_BYTES)?;
+        validate::optional(
+            "chunk heading",
+            self.heading.as_deref(),
+            validate::MAX_HEADING_BYTES,
+        )?;
+        if self.page == Some(0) {
+            return Err(Error::invalid("chunk page", "pages are numbered from 1"));
+        }
         if let Some(embedding) = &self.embedding {
             if embedding.is_empty() || embedding.len() > validate::MAX_EMBEDDING_DIM {
                 return Err(Error::invalid(

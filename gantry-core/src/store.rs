@@ -11,15 +11,15 @@ use uuid::Uuid;
 
 use crate::Result;
 use crate::ids::{
-    ApiKeyId, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, MessageId, PersonaId,
-    RelationId, SessionId, UserId,
+    ApiKeyId, ChunkId, CollectionId, ConversationId, DocumentId, EntityId, InviteId, MessageId,
+    PersonaId, RelationId, SessionId, UserId,
 };
 use crate::model::{
     ApiKey, Chunk, Collection, Conversation, ConversationPatch, ConversationScope, Credentials,
-    Document, DocumentStatus, Entity, Holdings, ImportedConversation, Message, MessageStatus,
-    NewChunk, NewCollection, NewConversation, NewDocument, NewEntity, NewMessage, NewPersona,
-    NewRelation, NewUsage, NewUser, Persona, QuotaOverrides, Relation, Role, Session, StoreStats,
-    UsageSummary, User,
+    Document, DocumentStatus, Entity, Holdings, ImportedConversation, Invite, Message,
+    MessageStatus, NewChunk, NewCollection, NewConversation, NewDocument, NewEntity, NewMessage,
+    NewPersona, NewRelation, NewUsage, NewUser, Persona, QuotaOverrides, Relation, Role, Session,
+    StoreStats, UsageSummary, User,
 };
 
 /// An opaque position in a list, returned as [`Page::next`] and passed back to continue.
@@ -167,6 +167,33 @@ pub trait ApiKeyStore: Send + Sync {
         key_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<(ApiKey, User)>>;
+}
+
+/// Invite codes, found by the hash of the code.
+#[async_trait]
+pub trait InviteStore: Send + Sync {
+    /// Records an invite made by the admin `created_by` (`None`: the operator). `code_hash`
+    /// is [`crate::auth::hash_token`] of the code.
+    async fn create_invite(
+        &self,
+        created_by: Option<UserId>,
+        note: &str,
+        code_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<Invite>;
+    /// Invites, newest first (at most 1,000).
+    async fn list_invites(&self) -> Result<Vec<Invite>>;
+    /// Withdraws an invite, used or not (a used one's account stays).
+    async fn delete_invite(&self, id: InviteId) -> Result<()>;
+    /// Creates the account and uses up the invite whose code hashes to `code_hash`, in one
+    /// transaction: `Forbidden` (and no account) unless that invite exists, is unused and
+    /// has not expired at `now`.
+    async fn create_user_with_invite(
+        &self,
+        new: NewUser,
+        code_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<User>;
 }
 
 /// Conversations, scoped to their owner.
@@ -516,6 +543,7 @@ pub trait Store:
     UserStore
     + SessionStore
     + ApiKeyStore
+    + InviteStore
     + ConversationStore
     + MessageStore
     + DocumentStore
@@ -535,6 +563,6 @@ pub trait Store:
 pub mod prelude {
     pub use super::{
         ApiKeyStore, ChangeFeed, CollectionStore, ConversationStore, DocumentStore, GraphStore,
-        MessageStore, PersonaStore, SessionStore, Store, UsageStore, UserStore,
+        InviteStore, MessageStore, PersonaStore, SessionStore, Store, UsageStore, UserStore,
     };
 }

@@ -23,6 +23,8 @@ pub const MAX_FILENAME_BYTES: usize = 255;
 pub const MAX_CONTENT_TYPE_BYTES: usize = 127;
 /// Longest chunk of document text.
 pub const MAX_CHUNK_BYTES: usize = 64 * 1024;
+/// A chunk's heading path (its section's headings joined by ` > `).
+pub const MAX_HEADING_BYTES: usize = 1024;
 /// Longest reason stored with a failed document or an errored message.
 pub const MAX_REASON_BYTES: usize = 4 * 1024;
 /// Longest relation predicate or entity kind.

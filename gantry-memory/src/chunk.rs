@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Range;
 
-use gantry_core::validate::MAX_CHUNK_BYTES;
+use gantry_core::validate::{MAX_CHUNK_BYTES, MAX_HEADING_BYTES};
 use gantry_core::{Error, Result};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use text_splitter::{ChunkConfig, ChunkSizer, MarkdownSplitter, TextSplitter};
@@ -169,7 +169,10 @@ impl<'a> Chunks<'a> {
     }
 
     /// Splits the next window into `pending`. Markdown windows are split section by
-    /// section, so no chunk straddles a heading and each chunk's heading path is exact.
+    /// section, so no chunk straddles a heading and each chunk's heading path is exact. A
+    /// heading with nothing under it (`# Guide` right before `## Install`) is kept with the
+    /// section that follows instead of becoming a chunk of its own, which would match
+    /// little but its own words and crowd real passages out of an answer's context.
     fn fill(&mut self) {
         let start = self.next_start;
         let rest = &self.text[start..];
@@ -179,9 +182,15 @@ impl<'a> Chunks<'a> {
         };
         self.next_start = start + end;
         let mut section_start = start;
+        // The end of the heading the current section starts with, if it does.
+        let mut opened_by: Option<usize> = None;
         for heading in headings {
-            self.split(section_start..start + heading.at);
-            section_start = start + heading.at;
+            let bare = opened_by.is_some_and(|after| rest[after..heading.at].trim().is_empty());
+            if !bare {
+                self.split(section_start..start + heading.at);
+                section_start = start + heading.at;
+            }
+            opened_by = Some(heading.end);
             self.open(heading);
         }
         self.split(section_start..start + end);
@@ -235,7 +244,17 @@ impl<'a> Chunks<'a> {
             return None;
         }
         let titles: Vec<&str> = self.headings.iter().map(|(_, t)| t.as_str()).collect();
-        Some(titles.join(" > "))
+        let mut path = titles.join(" > ");
+        // Headings are user text: a path past the store's limit is cut, visibly.
+        if path.len() > MAX_HEADING_BYTES {
+            let mut end = MAX_HEADING_BYTES - '…'.len_utf8();
+            while !path.is_char_boundary(end) {
+                end -= 1;
+            }
+            path.truncate(end);
+            path.push('…');
+        }
+        Some(path)
     }
 }
 
@@ -255,9 +274,10 @@ impl Iterator for Chunks<'_> {
     }
 }
 
-/// A Markdown heading at byte `at` of its window.
+/// A Markdown heading at bytes `at..end` of its window.
 struct Heading {
     at: usize,
+    end: usize,
     level: u8,
     title: String,
 }
@@ -311,7 +331,12 @@ fn markdown_window(rest: &str, window: usize) -> (usize, Vec<Heading>) {
                 depth = depth.saturating_sub(1);
                 if let (TagEnd::Heading(_), Some((at, level, text))) = (tag, title.take()) {
                     let title = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                    headings.push(Heading { at, level, title });
+                    headings.push(Heading {
+                        at,
+                        end: range.end,
+                        level,
+                        title,
+                    });
                 }
             }
             Event::Text(text) | Event::Code(text) => {
@@ -536,6 +561,51 @@ mod tests {
         let last = chunks.last().unwrap();
         assert!(last.text.contains("part 39"), "{last:?}");
         assert_eq!(last.heading.as_deref(), Some("Guide > Part 39"));
+    }
+
+    #[test]
+    fn a_heading_with_nothing_under_it_goes_with_the_next_section() {
+        let opts = ChunkOptions {
+            markdown: true,
+            ..ChunkOptions::default()
+        };
+        let text = "# Garden\n\n## Trees\n\n### Lemons\n\nWatered on Sundays.\n\n\
+                    ## Beds\n\nTomatoes grow here.\n";
+        let chunks: Vec<TextChunk> = chunks(text, &opts).unwrap().collect();
+        let seen: Vec<(&str, Option<&str>)> = chunks
+            .iter()
+            .map(|c| (c.text.as_str(), c.heading.as_deref()))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (
+                    "# Garden\n\n## Trees\n\n### Lemons\n\nWatered on Sundays.",
+                    Some("Garden > Trees > Lemons")
+                ),
+                ("## Beds\n\nTomatoes grow here.", Some("Garden > Beds")),
+            ]
+        );
+        // A heading with text under it still starts a section of its own.
+        let text = "# Garden\n\nAn intro.\n\n## Beds\n\nTomatoes.\n";
+        let two: Vec<TextChunk> = super::chunks(text, &opts).unwrap().collect();
+        assert_eq!(two.len(), 2, "{two:?}");
+        assert_eq!(two[0].heading.as_deref(), Some("Garden"));
+        assert_eq!(two[1].heading.as_deref(), Some("Garden > Beds"));
+    }
+
+    #[test]
+    fn an_overlong_heading_path_is_cut_within_the_limit() {
+        let title = "Überschrift ".repeat(60);
+        let text = format!("# {title}\n\n## {title}\n\nThe body.\n");
+        let opts = ChunkOptions {
+            markdown: true,
+            ..ChunkOptions::default()
+        };
+        let chunks: Vec<TextChunk> = chunks(&text, &opts).unwrap().collect();
+        let heading = chunks.last().unwrap().heading.as_deref().unwrap();
+        assert!(heading.len() <= MAX_HEADING_BYTES, "{}", heading.len());
+        assert!(heading.starts_with("Überschrift") && heading.ends_with('…'));
     }
 
     fn check(text: &str, opts: &ChunkOptions, window: usize) {

@@ -309,8 +309,9 @@ impl HnswIndex {
     /// Opens the index saved at `path` for vectors from `embedder`. A missing, damaged or
     /// foreign file (another embedder or dimension) gives an empty index and the reason:
     /// the store is the truth, and the caller replays its change feed from the start.
-    /// Loading rebuilds the graph on every core, which takes seconds for a large index
-    /// (BENCHMARKS.md): call it from a blocking thread, not an async worker.
+    /// Reading the file takes a moment (call it from a blocking thread); the graph, which
+    /// takes seconds per 10,000 vectors to build, is built in the background (see
+    /// [`Self::wait_for_rebuild`]), so a server starts answering at once.
     pub fn open(
         path: &Path,
         embedder: &str,
@@ -334,7 +335,7 @@ impl HnswIndex {
                         applied_seq: snapshot.applied_seq,
                         vectors: snapshot.items.len(),
                     };
-                    return Ok((Self::from_snapshot(snapshot, params)?, opened));
+                    return Ok((Self::loading(snapshot, params)?, opened));
                 }
                 Err(reason) => reason,
             }
@@ -424,12 +425,24 @@ impl HnswIndex {
         {
             tracing::error!("an earlier vector index rebuild failed; starting another");
         }
+        let (items, vectors) = graph.live(self.dimension);
+        *rebuilder = Some(self.build_in_background(graph, items, vectors));
+    }
+
+    /// Builds a graph of `items` on a thread of its own while `graph` goes on serving and
+    /// logging the writes made meanwhile; the new graph, with those writes replayed, then
+    /// takes its place. Returns the thread, to keep in `rebuilder`.
+    fn build_in_background(
+        &self,
+        graph: &mut Graph,
+        items: Vec<IndexedItem>,
+        vectors: Vec<f32>,
+    ) -> std::thread::JoinHandle<()> {
         let d = self.dimension;
-        let (items, vectors) = graph.live(d);
         graph.log = Some(Vec::new());
         let shared = Arc::clone(&self.graph);
         let params = self.params;
-        *rebuilder = Some(std::thread::spawn(move || {
+        std::thread::spawn(move || {
             let rows: Vec<&[f32]> = vectors.chunks_exact(d).collect();
             let mut fresh = Graph::build(&params, &items, &rows);
             let mut graph = shared.write();
@@ -441,7 +454,31 @@ impl HnswIndex {
             }
             fresh.applied_seq = graph.applied_seq;
             *graph = fresh;
-        }));
+        })
+    }
+
+    /// An index that answers at once and builds the snapshot's graph in the background
+    /// (seconds per 10,000 vectors): until it is swapped in, searches see only what was
+    /// written since, and the writes are replayed onto it. It resumes the change feed
+    /// after the snapshot's position either way.
+    fn loading(snapshot: Snapshot, params: HnswParams) -> Result<Self> {
+        let index = Self::new(snapshot.dimension, params)?;
+        if snapshot.vectors.len() != snapshot.items.len() * snapshot.dimension {
+            return Err(Error::invalid(
+                "snapshot",
+                "holds a different number of vectors than items",
+            ));
+        }
+        {
+            let mut graph = index.write();
+            graph.applied_seq = snapshot.applied_seq;
+            let builder = index.build_in_background(&mut graph, snapshot.items, snapshot.vectors);
+            *index
+                .rebuilder
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(builder);
+        }
+        Ok(index)
     }
 
     /// The slots to scan exactly, when the filter leaves few enough of them.
@@ -483,6 +520,10 @@ impl VectorIndex for HnswIndex {
     }
 
     fn snapshot(&self, embedder: &str) -> Snapshot {
+        // A graph still loading holds only the newest writes: wait for the whole one.
+        if self.read().log.is_some() {
+            self.wait_for_rebuild();
+        }
         let graph = self.read();
         let (items, vectors) = graph.live(self.dimension);
         Snapshot {

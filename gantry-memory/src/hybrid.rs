@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::index::{KeywordIndex, VectorIndex};
-use gantry_core::index::{Hit, IndexedItem, SearchFilter};
+use gantry_core::index::{Hit, IndexedItem, SearchFilter, StageTimings};
 use gantry_core::llm::Embedder;
 use gantry_core::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -101,19 +101,6 @@ pub struct HybridHit {
     pub text: String,
     /// An excerpt with the query's words marked.
     pub snippet: Snippet,
-}
-
-/// Where a search spent its time.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageTimings {
-    /// Embedding the query.
-    pub embed: Duration,
-    /// The vector search.
-    pub vector: Duration,
-    /// The keyword search.
-    pub keyword: Duration,
-    /// Fusing, and fetching texts and snippets of the results.
-    pub fuse: Duration,
 }
 
 /// Results and timings.

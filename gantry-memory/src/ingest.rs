@@ -7,6 +7,11 @@
 //! through a small channel, and at most one batch of chunks and their vectors is held at a
 //! time. Each batch is saved in one transaction; an embedding failure part-way removes the
 //! chunks already saved and marks the document failed, so it is never left half-indexed.
+//!
+//! A PDF is chunked page by page, so each chunk lies on one page and its citation can say
+//! which; a Markdown chunk carries its section's heading path.
+
+use std::ops::Range;
 
 use gantry_core::ids::{DocumentId, UserId};
 use gantry_core::llm::Embedder;
@@ -15,7 +20,7 @@ use gantry_core::store::DocumentStore;
 use gantry_core::{Error, Result};
 
 use crate::chunk::{ChunkOptions, TextChunk, chunks};
-use crate::extract::{ExtractLimits, FileKind, extract_with};
+use crate::extract::{ExtractLimits, Extracted, FileKind, extract_with};
 
 /// How a document is read and cut up.
 #[derive(Clone, Debug, Default)]
@@ -57,8 +62,9 @@ pub async fn ingest(
         .chunking
         .unwrap_or_else(|| ChunkOptions::for_kind(extracted.kind));
     chunking.validate()?;
-    match save_chunks(store, embedder, owner, document, extracted.text, chunking).await {
-        Ok(0) => fail(store, owner, document, no_text(extracted.kind)).await,
+    let kind = extracted.kind;
+    match save_chunks(store, embedder, owner, document, extracted, chunking).await {
+        Ok(0) => fail(store, owner, document, no_text(kind)).await,
         Ok(_) => {
             store
                 .set_document_status(owner, document, DocumentStatus::Ready, None)
@@ -93,26 +99,50 @@ enum Failure {
     Embedding(Error),
 }
 
-/// Chunks `text` on a blocking thread and saves the chunks batch by batch; returns how many.
+/// A chunk and the page it lies on.
+type Placed = (TextChunk, Option<u32>);
+
+/// The parts of the text chunked apart: each page of a paged text (so every chunk lies on
+/// one page, which its citation can name), else the whole text.
+fn sections(extracted: &Extracted) -> Vec<(Range<usize>, Option<u32>)> {
+    if extracted.pages.is_empty() {
+        return vec![(0..extracted.text.len(), None)];
+    }
+    let ends = extracted.pages.iter().skip(1).map(|page| page.offset);
+    extracted
+        .pages
+        .iter()
+        .zip(ends.chain([extracted.text.len()]))
+        .map(|(page, end)| (page.offset..end, Some(page.number)))
+        .collect()
+}
+
+/// Chunks the text on a blocking thread and saves the chunks batch by batch; returns how
+/// many.
 async fn save_chunks(
     store: &dyn DocumentStore,
     embedder: Option<&dyn Embedder>,
     owner: UserId,
     document: DocumentId,
-    text: String,
+    extracted: Extracted,
     chunking: ChunkOptions,
 ) -> std::result::Result<usize, Failure> {
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<TextChunk>(BATCH * 2);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Placed>(BATCH * 2);
     let producer = tokio::task::spawn_blocking(move || -> Result<()> {
-        for chunk in chunks(&text, &chunking)? {
-            if sender.blocking_send(chunk).is_err() {
-                break; // the consumer gave up
+        let mut ordinal = 0;
+        for (range, page) in sections(&extracted) {
+            for mut chunk in chunks(&extracted.text[range], &chunking)? {
+                chunk.ordinal = ordinal;
+                ordinal += 1;
+                if sender.blocking_send((chunk, page)).is_err() {
+                    return Ok(()); // the consumer gave up
+                }
             }
         }
         Ok(())
     });
     let mut saved = 0;
-    let mut batch: Vec<TextChunk> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<Placed> = Vec::with_capacity(BATCH);
     loop {
         let next = receiver.recv().await;
         let done = next.is_none();
@@ -139,11 +169,11 @@ async fn save_batch(
     embedder: Option<&dyn Embedder>,
     owner: UserId,
     document: DocumentId,
-    batch: Vec<TextChunk>,
+    batch: Vec<Placed>,
 ) -> std::result::Result<usize, Failure> {
     let vectors = match embedder {
         Some(embedder) => {
-            let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
+            let texts: Vec<String> = batch.iter().map(|(c, _)| c.text.clone()).collect();
             let vectors = embedder.embed(&texts).await.map_err(Failure::Embedding)?;
             if vectors.len() != batch.len() {
                 return Err(Failure::Embedding(Error::internal(format!(
@@ -159,11 +189,13 @@ async fn save_batch(
     let new: Vec<NewChunk> = batch
         .into_iter()
         .zip(vectors)
-        .map(|(chunk, embedding)| NewChunk {
+        .map(|((chunk, page), embedding)| NewChunk {
             ordinal: chunk.ordinal,
             text: chunk.text,
             token_count: chunk.token_count,
             embedding,
+            heading: chunk.heading,
+            page,
         })
         .collect();
     let n = new.len();

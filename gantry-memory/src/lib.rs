@@ -39,8 +39,7 @@ pub use vector::{dot, normalise};
 
 // Keyword search, and both fused.
 pub use hybrid::{
-    HybridHit, HybridOptions, HybridResults, HybridSearch, ListRank, StageTimings,
-    reciprocal_rank_fusion,
+    HybridHit, HybridOptions, HybridResults, HybridSearch, ListRank, reciprocal_rank_fusion,
 };
 pub use keyword::{KeywordHit, MAX_QUERY_BYTES, MAX_TEXT_BYTES, Snippet, TantivyIndex};
 
@@ -51,6 +50,7 @@ pub use indexer::{
 
 // The knowledge graph.
 pub use gantry_core::graph::KnowledgeGraph;
+pub use gantry_core::index::StageTimings;
 pub use graph::{
     ApplyReport, ExtractedEntity, ExtractedFacts, ExtractedRelation, ExtractionMode, GraphMemory,
     LlmExtractor, MAX_EXTRACTED, MAX_HOPS, MAX_MENTIONS, MAX_PREDICATE_BYTES, MAX_RESULT_ENTITIES,
@@ -61,8 +61,9 @@ pub use graph::{
 // Documents: text, chunks, ingestion.
 pub use chunk::{ChunkOptions, Chunks, TextChunk, approx_tokens, chunk_text, chunks};
 pub use extract::{
-    ExtractError, ExtractLimits, Extracted, FileKind, MAX_HTML_TREE_BYTES, READER_ARG,
-    READER_PROGRAM, extract, extract_text, extract_with, find_reader, serve_reader_if_asked,
+    ExtractError, ExtractLimits, Extracted, FileKind, MAX_HTML_TREE_BYTES, PageStart, READER_ARG,
+    READER_PROGRAM, extract, extract_text, extract_with, find_reader, page_at,
+    serve_reader_if_asked,
 };
 pub use ingest::{IngestOptions, ingest};
 

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use gantry_core::Result;
-use gantry_core::engine::ports::{DocumentReader, FactLearner, IndexSync, Retrieved, Retriever};
+use gantry_core::engine::ports::{
+    DocumentReader, FactLearner, IndexSync, Retrieval, Retrieved, Retriever,
+};
 use gantry_core::ids::{DocumentId, UserId};
 use gantry_core::index::SearchFilter;
 use gantry_core::llm::Embedder;
@@ -33,18 +35,13 @@ impl HybridRetriever {
 
 #[async_trait]
 impl Retriever for HybridRetriever {
-    async fn retrieve(
-        &self,
-        query: &str,
-        filter: &SearchFilter,
-        k: usize,
-    ) -> Result<Vec<Retrieved>> {
+    async fn retrieve(&self, query: &str, filter: &SearchFilter, k: usize) -> Result<Retrieval> {
         if query.trim().is_empty() {
-            return Ok(Vec::new());
+            return Ok(Retrieval::default());
         }
         let options = HybridOptions { k, ..self.options };
         let results = self.search.search(query, filter, &options).await?;
-        Ok(results
+        let hits = results
             .hits
             .into_iter()
             .map(|hit| Retrieved {
@@ -53,7 +50,11 @@ impl Retriever for HybridRetriever {
                 snippet: hit.snippet.to_html(),
                 text: hit.text,
             })
-            .collect())
+            .collect();
+        Ok(Retrieval {
+            hits,
+            timings: results.timings,
+        })
     }
 }
 

@@ -27,8 +27,18 @@ use proptest::test_runner::TestRunner;
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// One measurement at a time (the two tests of this file): the counts are process-wide.
+/// One measurement at a time: the counts are process-wide.
 static SERIAL: Mutex<()> = Mutex::new(());
+
+/// One test at a time, too: a test building its next input (a large PDF, a wide CSV)
+/// while another measures would be counted in the other's peak.
+static ONE_TEST: Mutex<()> = Mutex::new(());
+
+fn one_test() -> std::sync::MutexGuard<'static, ()> {
+    ONE_TEST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The stated bound's factors, per kind: what the input may cost as it is read (its
 /// decoded copy, a CSV reader's record buffers), the unpacked XML of a .docx (read into a
@@ -158,6 +168,7 @@ fn run<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseE
 
 #[test]
 fn bombs_of_every_kind_stay_bounded() {
+    let _alone = one_test();
     // CSV: wide headers repeated before every cell.
     run(
         (1usize..160, 1usize..16_384, 1usize..(1 << 20)),
@@ -259,6 +270,7 @@ fn check_pdf_within(
 
 #[test]
 fn pdf_bombs_are_stopped_in_their_reading_process() {
+    let _alone = one_test();
     // Streams that inflate to up to 768 MiB from a few KiB each: read when they fit the reading
     // process's limit (zeros are no text), refused by name when they do not.
     run(1usize..768, |mib| {
@@ -311,6 +323,7 @@ fn pdf_bombs_are_stopped_in_their_reading_process() {
 /// now it is refused within the bound.
 #[test]
 fn the_reviewed_csv_bomb_is_refused_within_the_bound() {
+    let _alone = one_test();
     let csv = wide_csv(64, 8 * 1024, 1 << 20);
     let (peak, read) = peak_of_upload(FileKind::Csv, &csv);
     assert!(!read, "the expanded text is over the limit and refused");

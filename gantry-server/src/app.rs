@@ -16,8 +16,8 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::limits::LoginLimits;
 use crate::routes::{
-    auth, chat, collections, conversations, documents, health, keys, memory, models, personas,
-    search, setup, transfer, usage,
+    admin, auth, chat, collections, conversations, documents, health, keys, memory, models,
+    personas, search, setup, transfer, usage,
 };
 use crate::turns::RunningTurns;
 
@@ -33,24 +33,23 @@ pub struct AppState {
     pub(crate) turns: RunningTurns,
     /// Sign-in and sign-up attempts, per address and per account.
     pub(crate) logins: LoginLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 impl AppState {
-    /// The state for `gantry`, reached at `public_url` (scheme, host and port), allowing
-    /// `logins_per_minute` sign-in attempts per address and per account.
-    pub fn new(
-        gantry: gantry::Gantry,
-        public_url: &str,
-        cookie_secure: bool,
-        logins_per_minute: u32,
-    ) -> Self {
-        Self {
-            gantry,
+    /// The state for `gantry`, reached at `public_url` (scheme, host and port), with the
+    /// server's settings (cookies, sign-in limits, trusted proxies).
+    pub fn new(gantry: gantry::Gantry, public_url: &str) -> gantry::Result<Self> {
+        let settings = &gantry.config().server;
+        Ok(Self {
             origin: Arc::from(origin_of(public_url)),
-            cookie_secure,
+            cookie_secure: settings.cookie_secure(public_url),
             turns: RunningTurns::default(),
-            logins: LoginLimits::new(logins_per_minute),
-        }
+            logins: LoginLimits::new(settings.logins_per_minute),
+            trusted_proxies: settings.trusted_proxies()?.into(),
+            gantry,
+        })
     }
 }
 
@@ -128,6 +127,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(memory::forget_entity))
         .routes(routes!(keys::create, keys::list))
         .routes(routes!(keys::revoke))
+        .routes(routes!(admin::invites::create, admin::invites::list))
+        .routes(routes!(admin::invites::delete))
         .routes(routes!(personas::list, personas::create))
         .routes(routes!(personas::get, personas::update, personas::delete))
         .routes(routes!(usage::usage))

@@ -36,8 +36,7 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| gantry::Error::internal_from("reading the bound address", e))?;
     let url = settings.public_url(address);
-    let secure = settings.cookie_secure(&url);
-    let state = AppState::new(gantry.clone(), &url, secure, settings.logins_per_minute);
+    let state = AppState::new(gantry.clone(), &url)?;
     let (app, _doc) = router(state, settings.max_body_bytes);
     started(&Listening {
         address,

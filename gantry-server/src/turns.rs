@@ -19,10 +19,11 @@ use crate::routes::chat::StreamEvent;
 /// How long a finished answer's events stay readable.
 const KEEP_FINISHED: Duration = Duration::from_secs(60);
 
-/// The running answers.
+/// The running answers, oldest first in each conversation (a second question sent while
+/// an answer is being written gets an answer of its own; neither is lost).
 #[derive(Clone, Default)]
 pub(crate) struct RunningTurns {
-    inner: Arc<Mutex<HashMap<ConversationId, Running>>>,
+    inner: Arc<Mutex<HashMap<ConversationId, Vec<Running>>>>,
     next: Arc<AtomicU64>,
 }
 
@@ -107,27 +108,23 @@ pub(crate) struct RunningTurn {
 }
 
 impl RunningTurns {
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<ConversationId, Running>> {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<ConversationId, Vec<Running>>> {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Records an answer starting in `conversation` (an earlier one there keeps running,
-    /// but is no longer found by conversation).
+    /// Records an answer starting in `conversation`, after any still there.
     pub(crate) fn start(&self, owner: UserId, conversation: ConversationId) -> RunningTurn {
         let number = self.next.fetch_add(1, Ordering::Relaxed);
         let stop = Arc::new(Notify::new());
         let live = Arc::new(LiveAnswer::new());
-        self.map().insert(
-            conversation,
-            Running {
-                owner,
-                number,
-                stop: Arc::clone(&stop),
-                live: Arc::clone(&live),
-            },
-        );
+        self.map().entry(conversation).or_default().push(Running {
+            owner,
+            number,
+            stop: Arc::clone(&stop),
+            live: Arc::clone(&live),
+        });
         RunningTurn {
             turns: self.clone(),
             conversation,
@@ -137,15 +134,20 @@ impl RunningTurns {
         }
     }
 
-    /// Stops `owner`'s answer in `conversation`; whether one was being written.
+    /// Stops `owner`'s answers being written in `conversation`; whether there were any.
     pub(crate) fn stop(&self, owner: UserId, conversation: ConversationId) -> bool {
-        match self.map().get(&conversation) {
-            Some(running) if running.owner == owner && !running.live.progress.borrow().1 => {
-                running.stop.notify_one();
-                true
-            }
-            _ => false,
+        let map = self.map();
+        let writing = map
+            .get(&conversation)
+            .into_iter()
+            .flatten()
+            .filter(|running| running.owner == owner && !running.live.progress.borrow().1);
+        let mut stopped = false;
+        for running in writing {
+            running.stop.notify_one();
+            stopped = true;
         }
+        stopped
     }
 
     /// `owner`'s latest answer in `conversation`, being written or finished within the
@@ -157,6 +159,7 @@ impl RunningTurns {
     ) -> Option<Arc<LiveAnswer>> {
         self.map()
             .get(&conversation)
+            .and_then(|answers| answers.last())
             .filter(|running| running.owner == owner)
             .map(|running| Arc::clone(&running.live))
     }
@@ -168,11 +171,11 @@ impl Drop for RunningTurn {
         let (turns, conversation, number) = (self.turns.clone(), self.conversation, self.number);
         let forget = move || {
             let mut map = turns.map();
-            if map
-                .get(&conversation)
-                .is_some_and(|running| running.number == number)
-            {
-                map.remove(&conversation);
+            if let Some(answers) = map.get_mut(&conversation) {
+                answers.retain(|running| running.number != number);
+                if answers.is_empty() {
+                    map.remove(&conversation);
+                }
             }
         };
         match tokio::runtime::Handle::try_current() {
@@ -184,5 +187,39 @@ impl Drop for RunningTurn {
             }
             Err(_) => forget(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_answer_in_a_conversation_leaves_the_first_stoppable() {
+        let turns = RunningTurns::default();
+        let (ada, eve) = (UserId(uuid::Uuid::new_v4()), UserId(uuid::Uuid::new_v4()));
+        let chat = ConversationId(uuid::Uuid::new_v4());
+        let first = turns.start(ada, chat);
+        let second = turns.start(ada, chat);
+        assert!(Arc::ptr_eq(&turns.live(ada, chat).unwrap(), &second.live));
+        assert!(turns.live(eve, chat).is_none(), "only the owner finds it");
+        assert!(!turns.stop(eve, chat), "only the owner stops it");
+
+        assert!(turns.stop(ada, chat));
+        let stopped = |turn: &RunningTurn| {
+            let stop = Arc::clone(&turn.stop);
+            async move { tokio::time::timeout(Duration::from_secs(1), stop.notified()).await }
+        };
+        assert!(
+            stopped(&first).await.is_ok(),
+            "the first answer is told to stop"
+        );
+        assert!(stopped(&second).await.is_ok(), "and so is the second");
+
+        // Ended answers stay readable; a stop finds nothing left to stop.
+        drop(first);
+        drop(second);
+        assert!(!turns.stop(ada, chat));
+        assert!(turns.live(ada, chat).is_some());
     }
 }

@@ -37,7 +37,7 @@ macro_rules! document_cols {
 }
 macro_rules! chunk_cols {
     () => {
-        "id, document_id, owner_id, ordinal, text, token_count, embedding, seq"
+        "id, document_id, owner_id, ordinal, text, token_count, embedding, seq, heading, page"
     };
 }
 macro_rules! collection_cols {

@@ -63,6 +63,42 @@ pub fn text_pdf(lines: &[&str]) -> Vec<u8> {
     ))
 }
 
+/// A PDF of several pages, each showing its lines in Helvetica (a page with no lines is
+/// a page without text).
+pub fn paged_pdf(pages: &[&[&str]]) -> Vec<u8> {
+    // 1 catalog, 2 page tree, 3 font, then a page and its content stream per page.
+    let page_ids: Vec<usize> = (0..pages.len()).map(|i| 4 + 2 * i).collect();
+    let kids: Vec<String> = page_ids.iter().map(|id| format!("{id} 0 R")).collect();
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        )
+        .into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_vec(),
+    ];
+    for (lines, id) in pages.iter().zip(&page_ids) {
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R \
+                 /Resources << /Font << /F1 3 0 R >> >> >>",
+                id + 1
+            )
+            .into_bytes(),
+        );
+        let mut content = String::from("BT /F1 12 Tf 72 720 Td 16 TL\n");
+        for line in *lines {
+            content.push_str(&format!("({line}) Tj T*\n"));
+        }
+        content.push_str("ET\n");
+        objects.push(stream("", content.as_bytes()));
+    }
+    pdf_of(&objects)
+}
+
 /// A PDF of a few KiB per inflated MiB whose page content is a Flate stream that
 /// inflates to `mib` MiB of zero bytes (whitespace to a PDF reader).
 pub fn inflating_pdf(mib: usize) -> Vec<u8> {

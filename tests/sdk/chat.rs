@@ -74,7 +74,7 @@ async fn a_fact_said_in_one_conversation_is_retrieved_in_another() {
     let mut done = None;
     while let Some(event) = turn.next().await {
         match event.unwrap() {
-            TurnEvent::Context(citations) => context = Some(citations),
+            TurnEvent::Context { citations, .. } => context = Some(citations),
             TurnEvent::Token(piece) => {
                 assert!(context.is_some(), "the context comes before the tokens");
                 tokens.push_str(&piece);
@@ -210,7 +210,7 @@ async fn an_answer_is_in_the_store_while_it_streams() {
                 }
             }
             TurnEvent::Done(_) => panic!("the answer ended before the test could look"),
-            TurnEvent::Context(_) => {}
+            TurnEvent::Context { .. } => {}
         }
     }
     // Still streaming (the turn is held, not dropped): the row is there, partial, and

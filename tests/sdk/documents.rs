@@ -110,6 +110,77 @@ async fn an_ingested_abstract_is_cited_and_gone_once_deleted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citation_names_its_section_and_page_and_the_context_is_timed() {
+    let Some(env) = support::open("citations with section and page").await else {
+        return;
+    };
+    let gantry = &env.gantry;
+    let ada = user(&env, "ada@example.com").await;
+    let me = gantry.for_user(ada);
+    let guide = "# Field guide\n\nHow to use this guide.\n\n## Birds\n\n### Herons\n\n\
+                 Grey herons nest in tall alder trees beside the river every March.\n\n\
+                 ## Mammals\n\nOtters hunt at dusk.\n";
+    let guide = me
+        .add_document("guide.md", "text/markdown", guide.as_bytes().to_vec())
+        .await
+        .unwrap();
+    let survey = gantry_test::files::paged_pdf(&[
+        &["Survey of the valley, 2026"],
+        &["Beavers built four new dams on the upper stream."],
+        &["Kingfishers were counted twice a week at the weir."],
+    ]);
+    let survey = me
+        .add_document("survey.pdf", "application/pdf", survey)
+        .await
+        .unwrap();
+    assert_eq!(survey.status, DocumentStatus::Ready, "{survey:?}");
+    gantry.flush().await.unwrap();
+
+    let chat = conversation(gantry, ada).await;
+    let cited = |answer: &gantry::Answer, document: DocumentId| {
+        answer
+            .citations
+            .iter()
+            .find(|c| matches!(c.source, Source::Chunk { document_id, .. } if document_id == document))
+            .cloned()
+            .unwrap_or_else(|| panic!("{document:?} not cited: {:?}", answer.citations))
+    };
+    let answer = me
+        .ask(chat, "Where do grey herons nest in March?")
+        .await
+        .unwrap();
+    let heron = cited(&answer, guide.id);
+    assert!(heron.excerpt.contains("herons"), "{heron:?}");
+    assert_eq!(
+        heron.heading.as_deref(),
+        Some("Field guide > Birds > Herons")
+    );
+    assert_eq!(heron.page, None, "Markdown has no pages");
+    // Where the time went: the question was embedded and both searches ran.
+    let timings = answer.timings;
+    assert!(
+        timings.retrieval.embed > std::time::Duration::ZERO,
+        "{timings:?}"
+    );
+    assert!(
+        timings.retrieval.keyword > std::time::Duration::ZERO,
+        "{timings:?}"
+    );
+    assert!(timings.total >= timings.retrieval.embed, "{timings:?}");
+
+    let answer = me
+        .ask(
+            chat,
+            "How many dams did the beavers build on the upper stream?",
+        )
+        .await
+        .unwrap();
+    let dams = cited(&answer, survey.id);
+    assert!(dams.excerpt.contains("Beavers"), "{dams:?}");
+    assert_eq!(dams.page, Some(2), "{dams:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_conversation_is_never_retrieved_again() {
     let Some(env) = support::open("deleted conversations").await else {
         return;
@@ -333,6 +404,8 @@ async fn a_document_left_half_read_by_a_crash_is_failed_on_the_next_start() {
                     text: "the first part of a long file".into(),
                     token_count: 7,
                     embedding: None,
+                    heading: None,
+                    page: None,
                 }],
             )
             .await

@@ -96,7 +96,7 @@ async fn check(env: &Env, n: usize, case: Case) -> Result<(), TestCaseError> {
         .unwrap();
     let mut context = None;
     while let Some(event) = turn.next().await {
-        if let TurnEvent::Context(citations) = event.unwrap() {
+        if let TurnEvent::Context { citations, .. } = event.unwrap() {
             context = Some(citations);
             break;
         }

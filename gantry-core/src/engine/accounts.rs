@@ -36,6 +36,9 @@ pub enum SignupPolicy {
     Closed,
     /// Anyone who can reach Gantry may register.
     Open,
+    /// Whoever has an invite code an admin made may register, once per code
+    /// ([`Engine::register_with_invite`]).
+    Invite,
 }
 
 /// A new account, with its password in the clear (hashed before it is stored).
@@ -64,7 +67,7 @@ impl NewAccount {
     }
 
     /// [`Self::into_user`] with the hashing (about 50 ms of CPU) on a blocking thread.
-    async fn into_user_blocking(self, role: Role) -> Result<NewUser> {
+    pub(super) async fn into_user_blocking(self, role: Role) -> Result<NewUser> {
         validate::email(&self.email)?;
         validate::required("display_name", &self.display_name, validate::MAX_NAME_BYTES)?;
         tokio::task::spawn_blocking(move || self.into_user(role))
@@ -187,13 +190,22 @@ fn now() -> OffsetDateTime {
 impl Engine {
     /// Creates an account for someone signing up. The first account of an installation
     /// becomes its admin, whatever the policy; after that, the [`SignupPolicy`] decides
-    /// (`Forbidden` when sign-up is closed).
+    /// (`Forbidden` when sign-up is closed or needs an invite code).
     pub async fn register(&self, account: NewAccount) -> Result<User> {
         let first = self.inner.store.count_users().await? == 0;
-        if !first && self.inner.settings.signup == SignupPolicy::Closed {
-            return Err(Error::forbidden(
-                "sign-up is closed: ask an admin for an account",
-            ));
+        match self.inner.settings.signup {
+            _ if first => {}
+            SignupPolicy::Open => {}
+            SignupPolicy::Closed => {
+                return Err(Error::forbidden(
+                    "sign-up is closed: ask an admin for an account",
+                ));
+            }
+            SignupPolicy::Invite => {
+                return Err(Error::forbidden(
+                    "sign-up needs an invite code: ask an admin for one",
+                ));
+            }
         }
         let new = account.into_user_blocking(Role::User).await?;
         // The store decides "first" again under its lock: two sign-ups on an empty store

@@ -14,6 +14,7 @@ mod accounts;
 mod collections;
 mod conversations;
 mod documents;
+mod invites;
 mod memory;
 mod personas;
 pub mod ports;
@@ -38,8 +39,11 @@ pub use accounts::{
     API_KEY_PREFIX, Caller, Credential, DEFAULT_SESSION_LIFETIME, NewAccount, NewApiKey, SignedIn,
     SignupPolicy,
 };
+pub use invites::{DEFAULT_INVITE_LIFETIME, INVITE_PREFIX, NewInvite};
 pub use memory::{Fact, MemoryView};
-pub use ports::{DocumentReader, FactLearner, IndexSync, NoIndexes, Retrieved, Retriever};
+pub use ports::{
+    DocumentReader, FactLearner, IndexSync, NoIndexes, Retrieval, Retrieved, Retriever,
+};
 pub use quotas::QuotaReport;
 pub use scope::{AdminScope, UserScope};
 pub use search::{
@@ -47,7 +51,7 @@ pub use search::{
     SearchResults,
 };
 pub use transfer::{ChatGptReport, ExportFormat};
-pub use turn::{Answer, Citation, Turn, TurnEvent, TurnOptions};
+pub use turn::{Answer, Citation, ContextTimings, Turn, TurnEvent, TurnOptions};
 
 /// Counts the tokens of a text for prompt budgeting: the model's tokenizer where one is at
 /// hand, an estimate that errs on the high side otherwise.

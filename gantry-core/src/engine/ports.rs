@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::Result;
 use crate::ids::{DocumentId, UserId};
-use crate::index::{IndexedItem, SearchFilter};
+use crate::index::{IndexedItem, SearchFilter, StageTimings};
 use crate::model::{Document, Message};
 
 /// One retrieved item with its text, best first in a result list.
@@ -24,16 +24,30 @@ pub struct Retrieved {
     pub snippet: String,
 }
 
+/// What a retrieval found, best first, and where it spent its time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Retrieval {
+    /// Best first.
+    pub hits: Vec<Retrieved>,
+    /// Per stage, reported with an answer's context.
+    pub timings: StageTimings,
+}
+
+impl From<Vec<Retrieved>> for Retrieval {
+    /// Hits from a retriever that does not time its stages.
+    fn from(hits: Vec<Retrieved>) -> Self {
+        Self {
+            hits,
+            timings: StageTimings::default(),
+        }
+    }
+}
+
 /// Finds a user's messages and document chunks that answer a query.
 #[async_trait]
 pub trait Retriever: Send + Sync {
     /// The `k` best items that pass `filter`, best first.
-    async fn retrieve(
-        &self,
-        query: &str,
-        filter: &SearchFilter,
-        k: usize,
-    ) -> Result<Vec<Retrieved>>;
+    async fn retrieve(&self, query: &str, filter: &SearchFilter, k: usize) -> Result<Retrieval>;
 }
 
 /// Keeps the derived indexes in step with the store.
@@ -53,13 +67,8 @@ pub struct NoIndexes;
 
 #[async_trait]
 impl Retriever for NoIndexes {
-    async fn retrieve(
-        &self,
-        _query: &str,
-        _filter: &SearchFilter,
-        _k: usize,
-    ) -> Result<Vec<Retrieved>> {
-        Ok(Vec::new())
+    async fn retrieve(&self, _query: &str, _filter: &SearchFilter, _k: usize) -> Result<Retrieval> {
+        Ok(Retrieval::default())
     }
 }
 

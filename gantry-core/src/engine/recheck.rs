@@ -7,6 +7,7 @@
 //! however far behind the indexes are.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
@@ -14,7 +15,7 @@ use crate::Result;
 use crate::engine::{Engine, Retrieved};
 use crate::html::{highlight, start_of};
 use crate::ids::{ChunkId, ConversationId, DocumentId, MessageId, UserId};
-use crate::index::SearchFilter;
+use crate::index::{SearchFilter, StageTimings};
 use crate::model::{Conversation, Document, DocumentStatus};
 use crate::store::ChangeKind;
 
@@ -28,6 +29,24 @@ pub(crate) struct Confirmed {
     pub hit: Retrieved,
     /// The conversation or document it belongs to.
     pub parent: Parent,
+    /// A chunk's place in its document: its section's heading path and its page.
+    pub place: Place,
+}
+
+/// Where a chunk lies in its document (nothing, for a message).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub heading: Option<String>,
+    pub page: Option<u32>,
+}
+
+/// Confirmed hits and where the search and the re-check spent their time.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConfirmedRetrieval {
+    pub hits: Vec<Confirmed>,
+    pub timings: StageTimings,
+    /// Re-reading the hits from the store.
+    pub confirm: Duration,
 }
 
 /// A confirmed item's conversation or document.
@@ -56,8 +75,24 @@ impl Engine {
         filter: &SearchFilter,
         k: usize,
     ) -> Result<Vec<Confirmed>> {
-        let hits = self.inner.retriever.retrieve(query, filter, k).await?;
-        Ok(self.confirm(filter.owner_id, query, hits).await)
+        Ok(self.retrieve_timed(query, filter, k).await?.hits)
+    }
+
+    /// [`Self::retrieve_confirmed`], with the time each stage took.
+    pub(crate) async fn retrieve_timed(
+        &self,
+        query: &str,
+        filter: &SearchFilter,
+        k: usize,
+    ) -> Result<ConfirmedRetrieval> {
+        let found = self.inner.retriever.retrieve(query, filter, k).await?;
+        let started = Instant::now();
+        let hits = self.confirm(filter.owner_id, query, found.hits).await;
+        Ok(ConfirmedRetrieval {
+            hits,
+            timings: found.timings,
+            confirm: started.elapsed(),
+        })
     }
 
     /// Re-reads `hits` from the store as `user`, in their order, dropping what it does not
@@ -72,6 +107,7 @@ impl Engine {
         let store = &self.inner.store;
         let (mut texts, mut parents): (HashMap<Uuid, String>, HashMap<Uuid, Parent>) =
             Default::default();
+        let mut places: HashMap<Uuid, Place> = HashMap::new();
 
         let message_ids: Vec<MessageId> =
             distinct(&hits, ChangeKind::Message, |h| h.item.id, MessageId);
@@ -83,7 +119,16 @@ impl Engine {
         let chunk_ids: Vec<ChunkId> = distinct(&hits, ChangeKind::Chunk, |h| h.item.id, ChunkId);
         if !chunk_ids.is_empty() {
             match store.chunks_by_id(user, &chunk_ids).await {
-                Ok(chunks) => texts.extend(chunks.into_iter().map(|c| (c.id.0, c.text))),
+                Ok(chunks) => {
+                    for chunk in chunks {
+                        let place = Place {
+                            heading: chunk.heading,
+                            page: chunk.page,
+                        };
+                        places.insert(chunk.id.0, place);
+                        texts.insert(chunk.id.0, chunk.text);
+                    }
+                }
                 Err(error) => tracing::warn!(%error, "re-reading retrieved chunks failed"),
             }
         }
@@ -120,7 +165,8 @@ impl Engine {
                     hit.snippet = snippet(&text, query);
                     hit.text = text;
                 }
-                Some(Confirmed { hit, parent })
+                let place = places.remove(&hit.item.id).unwrap_or_default();
+                Some(Confirmed { hit, parent, place })
             })
             .collect()
     }

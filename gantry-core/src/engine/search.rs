@@ -69,6 +69,10 @@ pub struct ChunkMatch {
     pub snippet: String,
     /// Higher is better; comparable only within one answer.
     pub score: f32,
+    /// Its section's headings, outermost first, joined by ` > ` (documents with headings).
+    pub heading: Option<String>,
+    /// The page it lies on, from 1 (PDFs).
+    pub page: Option<u32>,
 }
 
 /// The most collections one passage search may be limited to.
@@ -114,13 +118,15 @@ impl UserScope {
         Ok(confirmed
             .into_iter()
             .filter_map(
-                |Confirmed { hit, parent }| match (hit_source(&hit), parent) {
+                |Confirmed { hit, parent, place }| match (hit_source(&hit), parent) {
                     (Some(chunk_id), Parent::Document(document)) => Some(ChunkMatch {
                         document,
                         chunk_id,
                         text: hit.text,
                         snippet: hit.snippet,
                         score: hit.score,
+                        heading: place.heading,
+                        page: place.page,
                     }),
                     _ => None,
                 },
@@ -219,7 +225,7 @@ impl UserScope {
         if found.len() >= limit {
             return Ok(());
         }
-        for Confirmed { hit, parent } in self.retrieve_kind(query, kind, limit * 3).await? {
+        for Confirmed { hit, parent, .. } in self.retrieve_kind(query, kind, limit * 3).await? {
             if found.len() >= limit {
                 break;
             }

@@ -333,7 +333,135 @@ async fn of_simultaneous_first_signups_exactly_one_is_the_admin(store: TestStore
     );
 }
 
+async fn an_invite_code_signs_up_one_person_once(store: TestStore) {
+    let engine = open(&store, SignupPolicy::Invite);
+    let (root, _) = admin_and_user(&engine).await;
+    let admin = engine.admin(root).await.unwrap();
+    let refused = engine
+        .register(account("eve@example.com"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Forbidden { reason } if reason.contains("invite")),
+        "{refused:?}"
+    );
+
+    let invite = admin
+        .create_invite("for Bea", std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert!(invite.code.starts_with(gantry_core::engine::INVITE_PREFIX));
+    assert!(
+        !format!("{invite:?}").contains(&invite.code),
+        "the code is never logged"
+    );
+    assert_eq!(invite.info.created_by, Some(root));
+    let listed = admin.invites().await.unwrap();
+    assert_eq!(listed, vec![invite.info.clone()]);
+
+    // A wrong code, then the right one; then the right one again (used up).
+    let wrong = engine
+        .register_with_invite(account("eve@example.com"), "gi_0000")
+        .await
+        .unwrap_err();
+    assert!(matches!(wrong, Error::Forbidden { .. }), "{wrong:?}");
+    // Two people race with one code: exactly one account comes of it.
+    let racers = ["bea@example.com", "cy@example.com"].map(|email| {
+        let (engine, code) = (engine.clone(), invite.code.clone());
+        tokio::spawn(async move { engine.register_with_invite(account(email), &code).await })
+    });
+    let results: Vec<_> = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap())
+        .collect();
+    let made: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(made.len(), 1, "{results:?}");
+    assert_eq!(made[0].role, Role::User);
+    let used = admin.invites().await.unwrap();
+    assert_eq!(used[0].used_by, Some(made[0].id));
+    assert!(used[0].used_at.is_some());
+    assert_eq!(engine.operator().stats().await.unwrap().users, 3);
+
+    // A code that is refused for its account's fields stays usable.
+    let spare = admin
+        .create_invite("", std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let bad = engine
+        .register_with_invite(NewAccount::new("not an email", "X", PASSWORD), &spare.code)
+        .await
+        .unwrap_err();
+    assert_eq!(bad.invalid_field(), Some("email"));
+    let taken = engine
+        .register_with_invite(account("ada@example.com"), &spare.code)
+        .await
+        .unwrap_err();
+    assert!(matches!(taken, Error::Conflict { .. }), "{taken:?}");
+    assert!(
+        admin.invites().await.unwrap()[0].used_at.is_none(),
+        "nothing was used"
+    );
+    // Withdrawn, it no longer works.
+    admin.delete_invite(spare.info.id).await.unwrap();
+    let withdrawn = engine
+        .register_with_invite(account("dee@example.com"), &spare.code)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(withdrawn, Error::Forbidden { .. }),
+        "{withdrawn:?}"
+    );
+
+    // Limits, and an ordinary user cannot make invites.
+    let too_long = admin
+        .create_invite("x", std::time::Duration::from_secs(400 * 24 * 3600))
+        .await
+        .unwrap_err();
+    assert_eq!(too_long.invalid_field(), Some("valid_for"));
+    // With sign-up closed, no code helps; open, none is needed.
+    let fresh = admin
+        .create_invite("", std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let closed = open(&store, SignupPolicy::Closed);
+    let refused = closed
+        .register_with_invite(account("eli@example.com"), &fresh.code)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Forbidden { .. }), "{refused:?}");
+    let open_signup = open(&store, SignupPolicy::Open);
+    open_signup
+        .register_with_invite(account("fay@example.com"), "anything")
+        .await
+        .unwrap();
+}
+
+async fn an_expired_invite_is_refused(store: TestStore) {
+    let engine = open(&store, SignupPolicy::Invite);
+    let (root, _) = admin_and_user(&engine).await;
+    let code = "gi_expired";
+    store
+        .store
+        .create_invite(
+            Some(root),
+            "old",
+            &auth::hash_token(code),
+            OffsetDateTime::now_utc() - Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    let refused = engine
+        .register_with_invite(account("old@example.com"), code)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Forbidden { .. }), "{refused:?}");
+    assert_eq!(engine.operator().stats().await.unwrap().users, 2);
+}
+
 gantry_test::on_both_backends!(
+    an_invite_code_signs_up_one_person_once,
+    an_expired_invite_is_refused,
     of_simultaneous_first_signups_exactly_one_is_the_admin,
     signup_follows_the_policy_and_the_first_account_is_the_admin,
     signing_in_starts_a_session_and_signing_out_ends_it,

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use gantry_core::engine::{Engine, EngineParts, EngineSettings, Retrieved, Retriever};
+use gantry_core::engine::{Engine, EngineParts, EngineSettings, Retrieval, Retrieved, Retriever};
 use gantry_core::index::{IndexedItem, SearchFilter};
 use gantry_core::model::{
     DocumentStatus, MessageRole, MessageStatus, NewChunk, NewConversation, NewDocument, NewMessage,
@@ -24,20 +24,16 @@ struct LaggingIndex {
 
 #[async_trait]
 impl Retriever for LaggingIndex {
-    async fn retrieve(
-        &self,
-        _query: &str,
-        filter: &SearchFilter,
-        k: usize,
-    ) -> Result<Vec<Retrieved>> {
+    async fn retrieve(&self, _query: &str, filter: &SearchFilter, k: usize) -> Result<Retrieval> {
         let hits = self.hits.lock().unwrap();
-        Ok(hits
+        let hits: Vec<Retrieved> = hits
             .iter()
             .filter(|h| h.item.owner_id == filter.owner_id)
             .filter(|h| filter.kind.is_none_or(|kind| h.item.kind == kind))
             .take(k)
             .cloned()
-            .collect())
+            .collect();
+        Ok(hits.into())
     }
 }
 
@@ -123,6 +119,8 @@ async fn what_the_index_still_holds_is_never_shown(store: TestStore) {
         text: text.into(),
         token_count: 5,
         embedding: None,
+        heading: None,
+        page: None,
     };
     let ready = s.create_document(ada, document("vet.txt")).await.unwrap();
     let ready_chunk = s

@@ -137,6 +137,59 @@ pub struct Extracted {
     /// Normalised text: no NUL or other control character but `\n` and `\t`, `\n` line
     /// ends, at most one blank line in a row, never empty.
     pub text: String,
+    /// Where each page with text begins in `text`, in order (PDFs; empty for kinds
+    /// without pages), so a chunk can be cited by the page it starts on.
+    pub pages: Vec<PageStart>,
+}
+
+/// A page's start in an extracted text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageStart {
+    /// The byte offset in [`Extracted::text`] where the page's text begins.
+    pub offset: usize,
+    /// The page's number in the file, from 1 (pages without text are skipped, so numbers
+    /// may jump).
+    pub number: u32,
+}
+
+impl Extracted {
+    /// The number of the page that byte `offset` of the text lies on, if the text has
+    /// pages.
+    pub fn page_at(&self, offset: usize) -> Option<u32> {
+        page_at(&self.pages, offset)
+    }
+}
+
+/// The number of the page that byte `offset` lies on, given the pages' starts.
+pub fn page_at(pages: &[PageStart], offset: usize) -> Option<u32> {
+    let after = pages.partition_point(|page| page.offset <= offset);
+    pages.get(after.checked_sub(1)?).map(|page| page.number)
+}
+
+/// Separates the pages of a PDF's text as its reader writes it: a line holding only a
+/// form feed, which normalising drops, so text read without [`paginate`] just runs on.
+const PAGE_BREAK: &str = "\n\u{c}\n";
+
+/// Normalises each page of `raw` (pages separated by [`PAGE_BREAK`]) and joins those with
+/// text by a blank line, noting where each begins.
+fn paginate(raw: &str) -> (String, Vec<PageStart>) {
+    let mut text = String::with_capacity(raw.len());
+    let mut pages = Vec::new();
+    for (index, page) in raw.split(PAGE_BREAK).enumerate() {
+        let page = normalise(page);
+        if page.is_empty() {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        pages.push(PageStart {
+            offset: text.len(),
+            number: u32::try_from(index + 1).unwrap_or(u32::MAX),
+        });
+        text.push_str(&page);
+    }
+    (text, pages)
 }
 
 fn detect_kind(filename: &str, bytes: &[u8]) -> Result<FileKind, ExtractError> {
@@ -275,14 +328,21 @@ pub async fn extract_with(
         let program = find_reader(reader).ok_or(ExtractError::ReaderMissing { kind })?;
         let raw = process::read_in_process(&program, kind, &bytes, &limits).await?;
         drop(bytes);
-        let text = tokio::task::spawn_blocking(move || checked(kind, normalise(&raw), &limits))
-            .await
-            .map_err(|join| ExtractError::Internal(join.to_string()))??;
-        return Ok(Extracted { kind, text });
+        let (text, pages) = tokio::task::spawn_blocking(move || {
+            let (text, pages) = paginate(&raw);
+            checked(kind, text, &limits).map(|text| (text, pages))
+        })
+        .await
+        .map_err(|join| ExtractError::Internal(join.to_string()))??;
+        return Ok(Extracted { kind, text, pages });
     }
     let task = tokio::task::spawn_blocking(move || extract_text_owned(kind, bytes, &limits));
     match tokio::time::timeout(limits.timeout, task).await {
-        Ok(Ok(text)) => text.map(|text| Extracted { kind, text }),
+        Ok(Ok(text)) => text.map(|text| Extracted {
+            kind,
+            text,
+            pages: Vec::new(),
+        }),
         Ok(Err(join)) => Err(ExtractError::Internal(join.to_string())),
         Err(_) => {
             tracing::warn!(%kind, filename, "text extraction timed out; abandoned");
@@ -299,8 +359,46 @@ fn read_raw(kind: FileKind, bytes: &[u8], limits: &ExtractLimits) -> Result<Stri
         FileKind::Text | FileKind::Markdown => Ok(decode(bytes).into_owned()),
         FileKind::Csv => csv_to_text(&decode(bytes), limits.max_text_bytes),
         FileKind::Html => html_to_text(&decode(bytes)),
-        FileKind::Pdf => pdf_extract::extract_text_from_mem(bytes)
+        FileKind::Pdf => pdf_extract::extract_text_from_mem_by_pages(bytes)
+            .map(|pages| pages.join(PAGE_BREAK))
             .map_err(|e| damaged(FileKind::Pdf, e.to_string())),
         FileKind::Docx => docx_to_text(bytes, limits),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_normalised_apart_and_located() {
+        let raw = ["Intro\r\n\r\n\r\nline", "  \n", "Third\u{0}page"].join(PAGE_BREAK);
+        let (text, pages) = paginate(&raw);
+        assert_eq!(text, "Intro\n\nline\n\nThirdpage");
+        let third = text.find("Third").unwrap();
+        assert_eq!(
+            pages,
+            vec![
+                PageStart {
+                    offset: 0,
+                    number: 1
+                },
+                PageStart {
+                    offset: third,
+                    number: 3
+                }
+            ],
+            "the empty second page is skipped but keeps its number"
+        );
+        assert_eq!(page_at(&pages, 0), Some(1));
+        assert_eq!(page_at(&pages, third - 1), Some(1));
+        assert_eq!(page_at(&pages, third), Some(3));
+        assert_eq!(page_at(&[], 5), None);
+    }
+
+    #[test]
+    fn text_read_without_pages_runs_on_across_them() {
+        let raw = ["one", "two"].join(PAGE_BREAK);
+        assert_eq!(normalise(&raw), "one\n\ntwo");
     }
 }

@@ -332,6 +332,35 @@ fn pdf_text_is_extracted() {
 }
 
 #[test]
+fn a_pdf_is_read_page_by_page_so_chunks_know_their_page() {
+    let bytes = gantry_test::files::paged_pdf(&[
+        &["Cover page"],
+        &[],
+        &["Methods are described here", "in two lines"],
+        &["Results"],
+    ]);
+    let read = rt()
+        .block_on(extract("paper.pdf", bytes, ExtractLimits::default()))
+        .unwrap();
+    let at = |needle: &str| read.text.find(needle).unwrap();
+    assert_eq!(read.page_at(at("Cover")), Some(1));
+    assert_eq!(
+        read.page_at(at("Methods")),
+        Some(3),
+        "the empty page 2 still counts"
+    );
+    assert_eq!(read.page_at(at("in two lines")), Some(3));
+    assert_eq!(read.page_at(at("Results")), Some(4));
+    assert_eq!(read.pages.len(), 3, "{:?}", read.pages);
+    // Kinds without pages have none.
+    let plain = rt()
+        .block_on(extract("a.txt", b"text".to_vec(), ExtractLimits::default()))
+        .unwrap();
+    assert!(plain.pages.is_empty());
+    assert_eq!(plain.page_at(0), None);
+}
+
+#[test]
 fn a_pdf_without_text_asks_for_recognition() {
     let err = text_of(FileKind::Pdf, &pdf(&[])).unwrap_err();
     assert_eq!(

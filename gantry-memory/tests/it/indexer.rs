@@ -99,6 +99,8 @@ async fn world(dir: &Path) -> World {
             ),
             token_count: 12,
             embedding: None,
+            heading: None,
+            page: None,
         })
         .collect();
     store.add_chunks(alice, doc.id, chunks).await.unwrap();
@@ -250,6 +252,8 @@ async fn a_killed_indexer_recovers_to_the_clean_answers() {
         .catch_up()
         .await
         .unwrap();
+    // The saved graph is built in the background; the changes since were logged for it.
+    index.wait_for_rebuild();
     same(&answers(&index, &embedder, &world).await, &expected);
 
     // A truncated file is noticed and the index rebuilt from the store.

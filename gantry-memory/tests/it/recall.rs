@@ -154,3 +154,55 @@ async fn recall_matches_the_exact_index_filtered_or_not() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_index_answers_at_once_and_keeps_writes_made_while_it_loads() {
+    let dim = 32;
+    let owner = UserId::new();
+    let item = |_| IndexedItem {
+        id: Uuid::now_v7(),
+        owner_id: owner,
+        kind: ChangeKind::Chunk,
+        parent_id: Uuid::nil(),
+    };
+    let saved: Vec<(IndexedItem, Vec<f32>)> = vectors(20_000, dim, 3)
+        .into_iter()
+        .map(|v| (item(()), v))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vectors.gvec");
+    let full = HnswIndex::new(dim, HnswParams::default()).unwrap();
+    full.upsert(saved.clone()).await.unwrap();
+    full.set_applied_seq(41);
+    full.snapshot("model").save(&path).unwrap();
+
+    // Opening returns before the 20,000-vector graph is built; the feed resumes at 41.
+    let (index, opened) = HnswIndex::open(&path, "model", dim, HnswParams::default()).unwrap();
+    assert!(index.len() < 20_000, "the graph is still being built");
+    assert!(matches!(
+        opened,
+        gantry_memory::Opened::Loaded {
+            applied_seq: 41,
+            vectors: 20_000
+        }
+    ));
+    assert_eq!(index.applied_seq().await.unwrap(), 41);
+    // Written and removed while it loads: both survive the swap.
+    let fresh = (item(()), vectors(1, dim, 77).remove(0));
+    index.upsert(vec![fresh.clone()]).await.unwrap();
+    index.remove(&[saved[0].0.id]).await.unwrap();
+    index.set_applied_seq(42);
+    // A snapshot taken now waits for the whole graph rather than saving a part of it.
+    let snapshot = index.snapshot("model");
+    assert_eq!(snapshot.items.len(), 20_000, "loaded - 1 removed + 1 new");
+    assert_eq!(snapshot.applied_seq, 42);
+    assert!(snapshot.items.iter().any(|i| i.id == fresh.0.id));
+    assert!(snapshot.items.iter().all(|i| i.id != saved[0].0.id));
+    let all = SearchFilter {
+        owner_id: owner,
+        kind: None,
+        parents: vec![],
+    };
+    let hits = index.search(&saved[5].1, 1, &all).await.unwrap();
+    assert_eq!(hits[0].item.id, saved[5].0.id, "the loaded graph answers");
+}

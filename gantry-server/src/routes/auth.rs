@@ -13,7 +13,7 @@ use crate::auth::{Authed, presented_token, removal_cookie, session_cookie};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::limits::ClientAddress;
-use crate::routes::setup::NewAccountRequest;
+use gantry::NewAccount;
 
 /// An email and password.
 #[derive(Deserialize, ToSchema)]
@@ -103,9 +103,24 @@ pub(crate) async fn me(Authed(caller): Authed) -> axum::Json<User> {
     axum::Json(caller.user)
 }
 
-/// Signs up under the admin's policy (`closed` by default: 403), then signs in.
+/// Someone signing up.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegisterRequest {
+    /// The email to sign in with.
+    email: String,
+    /// The name shown to others.
+    display_name: String,
+    /// At least 8 characters.
+    password: String,
+    /// The code an admin gave, when sign-up is by invite.
+    invite_code: Option<String>,
+}
+
+/// Signs up under the admin's policy (`closed` by default: 403; `invite`: 403 without a
+/// valid `invite_code`), then signs in.
 #[utoipa::path(post, path = "/api/auth/register", tag = "accounts",
-    request_body = NewAccountRequest,
+    request_body = RegisterRequest,
     responses(
         (status = 201, body = User, description = "Created and signed in (cookie)"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -114,11 +129,15 @@ pub(crate) async fn register(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     jar: CookieJar,
-    Json(request): Json<NewAccountRequest>,
+    Json(request): Json<RegisterRequest>,
 ) -> ApiResult<impl IntoResponse> {
     state.logins.attempt(address, &request.email)?;
     let password = request.password.clone();
-    let user = state.gantry.register(request.into_account()).await?;
+    let account = NewAccount::new(request.email, request.display_name, request.password);
+    let user = match request.invite_code {
+        Some(code) => state.gantry.register_with_invite(account, &code).await?,
+        None => state.gantry.register(account).await?,
+    };
     let (jar, user) = signed_in(&state, jar, &user.email, &password).await?;
     Ok((StatusCode::CREATED, jar, axum::Json(user)))
 }

@@ -50,6 +50,47 @@ pub(crate) struct CitationView {
     label: String,
     /// The beginning of its text.
     excerpt: String,
+    /// A document chunk's section: its headings, outermost first, joined by ` > `.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heading: Option<String>,
+    /// A document chunk's page, from 1 (PDFs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<u32>,
+}
+
+/// Where the time before the model was asked went, in milliseconds. History, memory facts
+/// and retrieval run side by side, so the stages may add up to more than the total.
+#[derive(Clone, Serialize, ToSchema)]
+pub(crate) struct ContextTimingsView {
+    /// Embedding the question.
+    embed_ms: f64,
+    /// The vector search.
+    vector_ms: f64,
+    /// The keyword search.
+    keyword_ms: f64,
+    /// Fusing the two result lists.
+    fuse_ms: f64,
+    /// Re-reading the retrieved items from the database, which confirms them.
+    confirm_ms: f64,
+    /// Facts from the knowledge graph.
+    facts_ms: f64,
+    /// From the question to the prompt built.
+    total_ms: f64,
+}
+
+impl From<gantry::ContextTimings> for ContextTimingsView {
+    fn from(timings: gantry::ContextTimings) -> Self {
+        let ms = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
+        Self {
+            embed_ms: ms(timings.retrieval.embed),
+            vector_ms: ms(timings.retrieval.vector),
+            keyword_ms: ms(timings.retrieval.keyword),
+            fuse_ms: ms(timings.retrieval.fuse),
+            confirm_ms: ms(timings.confirm),
+            facts_ms: ms(timings.facts),
+            total_ms: ms(timings.total),
+        }
+    }
 }
 
 impl From<gantry::engine::Citation> for CitationView {
@@ -69,6 +110,8 @@ impl From<gantry::engine::Citation> for CitationView {
             parent_id,
             label: citation.label,
             excerpt: citation.excerpt,
+            heading: citation.heading,
+            page: citation.page,
         }
     }
 }
@@ -81,6 +124,8 @@ pub(crate) enum StreamEvent {
     Context {
         /// Numbered as the answer cites them.
         citations: Vec<CitationView>,
+        /// Where the time to gather them went.
+        timings: ContextTimingsView,
     },
     /// More of the answer.
     Token {
@@ -112,8 +157,9 @@ impl StreamEvent {
     /// The event for what a turn reported.
     fn from_turn(event: gantry::Result<TurnEvent>) -> Self {
         match event {
-            Ok(TurnEvent::Context(citations)) => Self::Context {
+            Ok(TurnEvent::Context { citations, timings }) => Self::Context {
                 citations: citations.into_iter().map(CitationView::from).collect(),
+                timings: timings.into(),
             },
             Ok(TurnEvent::Token(text)) => Self::Token { text },
             Ok(TurnEvent::Done(message)) => Self::Done {
@@ -141,6 +187,8 @@ pub(crate) struct AnswerView {
     message: Message,
     /// The sources it was given.
     citations: Vec<CitationView>,
+    /// Where the time to gather them went.
+    timings: Option<ContextTimingsView>,
 }
 
 /// Whether any answer was stopped.
@@ -263,14 +311,22 @@ async fn respond(
     });
 
     if !wants_stream(headers) {
-        let mut citations = Vec::new();
+        let (mut citations, mut timings) = (Vec::new(), None);
         let mut events = Box::pin(live.read_from(0));
         while let Some((_, event)) = events.next().await {
             match event {
-                StreamEvent::Context { citations: c } => citations = c,
+                StreamEvent::Context {
+                    citations: c,
+                    timings: t,
+                } => (citations, timings) = (c, Some(t)),
                 StreamEvent::Token { .. } => {}
                 StreamEvent::Done { message, .. } => {
-                    return Ok(axum::Json(AnswerView { message, citations }).into_response());
+                    let answer = AnswerView {
+                        message,
+                        citations,
+                        timings,
+                    };
+                    return Ok(axum::Json(answer).into_response());
                 }
                 StreamEvent::Error {
                     code,

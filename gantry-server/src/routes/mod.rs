@@ -1,6 +1,7 @@
 //! The routes, one module per resource. Each handler is annotated with its OpenAPI
 //! description, which also places it in the router (`app::router`).
 
+pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod chat;
 pub(crate) mod collections;

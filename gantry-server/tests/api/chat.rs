@@ -74,6 +74,17 @@ async fn an_answer_streams_as_events_in_order_and_is_saved_as_streamed() {
         "numbered in order"
     );
     assert_eq!(events[0].1["type"], "context");
+    let timings = &events[0].1["timings"];
+    for stage in [
+        "embed_ms",
+        "vector_ms",
+        "keyword_ms",
+        "fuse_ms",
+        "confirm_ms",
+        "total_ms",
+    ] {
+        assert!(timings[stage].as_f64().is_some(), "{stage} in {timings}");
+    }
     let last = &events.last().unwrap().1;
     assert_eq!(last["type"], "done", "{last}");
     let streamed: String = events
@@ -105,6 +116,11 @@ async fn an_answer_streams_as_events_in_order_and_is_saved_as_streamed() {
     assert_eq!(whole.status, StatusCode::OK, "{}", whole.text);
     assert_eq!(whole.body["message"]["role"], "assistant");
     assert!(whole.body["citations"].is_array());
+    assert!(
+        whole.body["timings"]["total_ms"].as_f64().is_some(),
+        "{}",
+        whole.text
+    );
 }
 
 #[tokio::test]

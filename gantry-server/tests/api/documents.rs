@@ -29,6 +29,42 @@ async fn settled(client: &mut Client, id: &str) -> Value {
 }
 
 #[tokio::test]
+async fn an_uploaded_document_is_cited_with_its_section() {
+    let Some(llm) = gantry_test::service("GANTRY_LLM_URL", "documents cited over HTTP") else {
+        return;
+    };
+    let server = start(Some(&llm)).await;
+    let mut ada = Client::set_up(&server).await;
+    let guide = "# Field guide\n\n## Birds\n\n### Herons\n\n\
+                 Grey herons nest in tall alder trees beside the river every March.\n";
+    let accepted = upload(&mut ada, "guide.md", guide.as_bytes().to_vec()).await;
+    let id = accepted.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(settled(&mut ada, &id).await["status"], "ready");
+    server.gantry.flush().await.unwrap();
+
+    let chat = ada.conversation().await;
+    let answer = ada
+        .post(
+            &format!("/api/chat/conversations/{chat}/messages"),
+            serde_json::json!({"content": "Where do grey herons nest?"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let citations = answer.body["citations"].as_array().unwrap();
+    let heron = citations
+        .iter()
+        .find(|c| c["kind"] == "chunk" && c["parent_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the guide is cited: {}", answer.text));
+    assert_eq!(heron["label"], "guide.md");
+    assert_eq!(heron["heading"], "Field guide > Birds > Herons");
+    assert!(
+        heron.get("page").is_none(),
+        "Markdown has no pages: {heron}"
+    );
+    assert!(heron["excerpt"].as_str().unwrap().contains("alder"));
+}
+
+#[tokio::test]
 async fn an_upload_is_accepted_at_once_and_read_in_the_background() {
     let server = start(None).await;
     let mut ada = Client::set_up(&server).await;

@@ -173,11 +173,13 @@ impl DocumentStore for This {
                 text: new.text,
                 token_count: new.token_count,
                 embedding: new.embedding,
+                heading: new.heading,
+                page: new.page,
             };
             sqlx::query(concat!(
                 "INSERT INTO chunks (",
                 chunk_cols!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ))
             .bind(chunk.id.0)
             .bind(document.0)
@@ -187,6 +189,8 @@ impl DocumentStore for This {
             .bind(i64::from(chunk.token_count))
             .bind(chunk.embedding.as_deref().map(embedding_to_bytes))
             .bind(seq)
+            .bind(chunk.heading.as_deref())
+            .bind(chunk.page.map(i64::from))
             .execute(&mut *tx)
             .await
             .db_conflict(|| {

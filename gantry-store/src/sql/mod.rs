@@ -11,8 +11,9 @@
 //!
 //! One file per aggregate implements its store trait for `This`: [`users`], [`sessions`],
 //! [`conversations`], [`messages`], [`documents`] (with their chunks), [`collections`]
-//! (with conversation scopes), [`personas`], [`graph`] and [`usage`]; [`changes`] keeps the
-//! change feed (change numbers and tombstones) and [`rows`] maps rows to domain values.
+//! (with conversation scopes), [`personas`], [`graph`], [`usage`] and [`invites`];
+//! [`changes`] keeps the change feed (change numbers and tombstones) and [`rows`] maps rows
+//! to domain values.
 //! What needs no database type (column lists, cursors, search keys) is in
 //! [`crate::shared`], compiled once. Each backend provides `self.pool`,
 //! `self.begin_write()` (a transaction that already holds the write lock where that
@@ -27,6 +28,7 @@ mod collections;
 mod conversations;
 mod documents;
 mod graph;
+mod invites;
 mod messages;
 mod personas;
 mod rows;

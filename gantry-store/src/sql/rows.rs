@@ -106,6 +106,10 @@ pub(super) fn chunk_row(row: &Row) -> Result<Chunk> {
         embedding: get::<Option<Vec<u8>>>(row, "embedding")?
             .map(|b| embedding_from_bytes(&b))
             .transpose()?,
+        heading: get(row, "heading")?,
+        page: get::<Option<i64>>(row, "page")?
+            .map(|page| to_u32(page, "page"))
+            .transpose()?,
     })
 }
 

@@ -42,7 +42,10 @@ pub(in super::super) async fn rekey_emails(pool: &sqlx::Pool<Db>) -> Result<()> 
 }
 
 /// Inserts a checked account.
-async fn insert_user(conn: &mut <Db as sqlx::Database>::Connection, new: NewUser) -> Result<User> {
+pub(super) async fn insert_user(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    new: NewUser,
+) -> Result<User> {
     new.validate()?;
     check_email_spelling(&new.email)?;
     let user = User {

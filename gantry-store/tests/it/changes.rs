@@ -84,6 +84,8 @@ async fn a_follower_ends_in_step_with_the_store(store: TestStore) {
             text: format!("chunk {i}"),
             token_count: 2,
             embedding: None,
+            heading: None,
+            page: None,
         })
         .collect();
     store.add_chunks(ada.id, doc.id, chunks).await.unwrap();
@@ -356,6 +358,8 @@ async fn follower_misses_no_change(store: Arc<dyn Store>) {
                         text: format!("w{w} d{round} c{i}"),
                         token_count: 2,
                         embedding: None,
+                        heading: None,
+                        page: None,
                     };
                     store.add_chunks(ada.id, doc.id, vec![chunk]).await.unwrap();
                 }
@@ -465,6 +469,8 @@ async fn deletes_racing_writes_never_reuse_a_change_number(store: TestStore) {
                             text: format!("d{round} c{i}"),
                             token_count: 2,
                             embedding: None,
+                            heading: None,
+                            page: None,
                         })
                         .collect::<Vec<_>>()
                 };

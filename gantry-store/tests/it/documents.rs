@@ -20,6 +20,8 @@ fn chunk(ordinal: u32, text: &str, embedding: Option<Vec<f32>>) -> NewChunk {
         text: text.into(),
         token_count: 3,
         embedding,
+        heading: None,
+        page: None,
     }
 }
 
@@ -37,13 +39,54 @@ async fn lifecycle_processing_to_ready_or_failed(store: TestStore) {
             d.id,
             vec![
                 chunk(0, "first", Some(vec![0.25, -0.5, 1.0])),
-                chunk(1, "second", None),
+                NewChunk {
+                    heading: Some("Install > Linux — ünïcode".into()),
+                    page: Some(7),
+                    ..chunk(1, "second", None)
+                },
             ],
         )
         .await
         .unwrap();
     assert_eq!(store.chunks(ada.id, d.id).await.unwrap(), chunks);
     assert_eq!(chunks[0].embedding.as_deref(), Some(&[0.25, -0.5, 1.0][..]));
+    // Where each chunk lies comes back as written, and is absent where it was not known.
+    assert_eq!(
+        (chunks[1].heading.as_deref(), chunks[1].page),
+        (Some("Install > Linux — ünïcode"), Some(7))
+    );
+    assert_eq!((chunks[0].heading.as_deref(), chunks[0].page), (None, None));
+    let read = store.chunks_by_id(ada.id, &[chunks[1].id]).await.unwrap();
+    assert_eq!(read, vec![chunks[1].clone()]);
+    let err = store
+        .add_chunks(
+            ada.id,
+            d.id,
+            vec![NewChunk {
+                page: Some(0),
+                ..chunk(5, "fifth", None)
+            }],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.invalid_field(), Some("chunk page"));
+    let err = store
+        .add_chunks(
+            ada.id,
+            d.id,
+            vec![NewChunk {
+                heading: Some("h".repeat(gantry_core::validate::MAX_HEADING_BYTES + 1)),
+                ..chunk(5, "fifth", None)
+            }],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.invalid_field(), Some("chunk heading"));
+    assert_eq!(
+        store.chunks(ada.id, d.id).await.unwrap(),
+        chunks,
+        "nothing added"
+    );
     let ready = store
         .set_document_status(ada.id, d.id, DocumentStatus::Ready, None)
         .await

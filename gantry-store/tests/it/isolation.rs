@@ -100,6 +100,8 @@ async fn build(store: &dyn Store, name: &str, h: &Holdings) -> Owned {
                 text: format!("{name} chunk"),
                 token_count: 2,
                 embedding: Some(vec![0.5; 4]),
+                heading: None,
+                page: None,
             })
             .collect();
         for c in store.add_chunks(u, d.id, chunks).await.unwrap() {
@@ -289,6 +291,8 @@ async fn check(store: &dyn Store, me: &Owned, other: &Owned) {
                         text: "x".into(),
                         token_count: 1,
                         embedding: None,
+                        heading: None,
+                        page: None,
                     }],
                 )
                 .await,

@@ -60,6 +60,8 @@ async fn round_trip(store: &dyn Store, text: &str) {
                 text: text.into(),
                 token_count: 1,
                 embedding: None,
+                heading: None,
+                page: None,
             }],
         )
         .await

@@ -3,13 +3,14 @@
 //! numbered citations.
 
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use super::{Citation, Job, Plan};
+use super::{Citation, ContextTimings, Job, Plan};
 use crate::Result;
 use crate::engine::Engine;
-use crate::engine::recheck::Confirmed;
+use crate::engine::recheck::{Confirmed, ConfirmedRetrieval, Place};
 use crate::html::excerpt;
 use crate::index::SearchFilter;
 use crate::llm::ChatMessage;
@@ -23,14 +24,25 @@ const MAX_FACTS: usize = 8;
 const EXCERPT_CHARS: usize = 300;
 
 impl Engine {
-    /// History, context and the prompt built from them, with the numbered citations.
-    pub(super) async fn prompt(&self, job: &Job) -> Result<(BuiltPrompt, Vec<Citation>)> {
+    /// History, context and the prompt built from them, with the numbered citations and
+    /// where the time went.
+    pub(super) async fn prompt(
+        &self,
+        job: &Job,
+    ) -> Result<(BuiltPrompt, Vec<Citation>, ContextTimings)> {
+        let started = Instant::now();
         // The history, the graph facts and the retrieval are independent: run them together.
-        let (history, facts, hits) =
+        let (history, (facts, facts_took), found) =
             tokio::join!(self.history(job), self.facts(job), self.hits(job));
         let history = history?;
+        let mut timings = ContextTimings {
+            retrieval: found.timings,
+            confirm: found.confirm,
+            facts: facts_took,
+            total: Duration::ZERO,
+        };
         let mut context = facts;
-        context.extend(self.label_hits(job, hits, &history));
+        context.extend(self.label_hits(job, found.hits, &history));
         let chat_history: Vec<ChatMessage> = history
             .iter()
             .map(|m| ChatMessage {
@@ -47,12 +59,13 @@ impl Engine {
             &self.budget(),
             &*self.inner.count_tokens,
         )?;
-        let labels: HashMap<Source, String> = context
+        let labels: HashMap<Source, Labelled> = context
             .into_iter()
             .map(|(item, label)| (item.source, label))
             .collect();
         let citations = citations(&built, &labels);
-        Ok((built, citations))
+        timings.total = started.elapsed();
+        Ok((built, citations, timings))
     }
 
     /// The conversation's latest messages before the question, oldest first: the
@@ -81,12 +94,14 @@ impl Engine {
         Ok(history)
     }
 
-    /// Facts from the user's graph about what the question names, labelled "Memory".
-    /// Graph trouble never fails a turn: it is logged and the turn goes on without.
-    async fn facts(&self, job: &Job) -> Vec<(ContextItem, String)> {
+    /// Facts from the user's graph about what the question names, labelled "Memory", and
+    /// how long finding them took. Graph trouble never fails a turn: it is logged and the
+    /// turn goes on without.
+    async fn facts(&self, job: &Job) -> (Vec<(ContextItem, Labelled)>, Duration) {
+        let started = Instant::now();
         let mut context = Vec::new();
         let Some(graph) = &self.inner.graph else {
-            return context;
+            return (context, Duration::ZERO);
         };
         match graph
             .facts_about(job.plan.user, &job.question.content)
@@ -114,25 +129,25 @@ impl Engine {
                             source: Source::Fact { id: relation.id },
                             text,
                         },
-                        "Memory".to_owned(),
+                        Labelled::unplaced("Memory"),
                     ));
                 }
             }
             Err(error) => tracing::warn!(%error, "graph facts unavailable for this turn"),
         }
-        context
+        (context, started.elapsed())
     }
 
     /// The best matching earlier messages and document chunks (those of the conversation's
     /// scope, when it has one), twice as many as a turn uses, since some may turn out to
     /// be in the history already. Retrieval trouble never fails a turn.
-    async fn hits(&self, job: &Job) -> Vec<Confirmed> {
+    async fn hits(&self, job: &Job) -> ConfirmedRetrieval {
         let k = self.inner.settings.retrieval_k * 2;
         match self.retrieve_for(&job.plan, &job.question.content, k).await {
-            Ok(hits) => hits,
+            Ok(found) => found,
             Err(error) => {
                 tracing::warn!(%error, "retrieval unavailable for this turn");
-                Vec::new()
+                ConfirmedRetrieval::default()
             }
         }
     }
@@ -145,7 +160,7 @@ impl Engine {
         job: &Job,
         hits: Vec<Confirmed>,
         history: &[Message],
-    ) -> Vec<(ContextItem, String)> {
+    ) -> Vec<(ContextItem, Labelled)> {
         let seen: HashSet<Uuid> = history
             .iter()
             .map(|m| m.id.0)
@@ -156,7 +171,10 @@ impl Engine {
             .filter(|c| !seen.contains(&c.hit.item.id))
             .take(self.inner.settings.retrieval_k)
             .map(|c| {
-                let label = c.parent.label().to_owned();
+                let label = Labelled {
+                    label: c.parent.label().to_owned(),
+                    place: c.place,
+                };
                 (
                     ContextItem {
                         source: c.hit.item.source(),
@@ -170,7 +188,12 @@ impl Engine {
 
     /// Retrieval for a turn: everything of the user's, or, in a scoped conversation, the
     /// user's messages and the chunks of the chosen documents.
-    async fn retrieve_for(&self, plan: &Plan, question: &str, k: usize) -> Result<Vec<Confirmed>> {
+    async fn retrieve_for(
+        &self,
+        plan: &Plan,
+        question: &str,
+        k: usize,
+    ) -> Result<ConfirmedRetrieval> {
         let scope = self
             .inner
             .store
@@ -182,7 +205,7 @@ impl Engine {
                 kind: None,
                 parents: Vec::new(),
             };
-            return self.retrieve_confirmed(question, &everything, k).await;
+            return self.retrieve_timed(question, &everything, k).await;
         };
         // Scoped: the user's messages, and the chunks of the chosen documents, merged by
         // rank so neither list crowds out the other.
@@ -196,13 +219,19 @@ impl Engine {
             kind: Some(ChangeKind::Chunk),
             parents: documents.iter().map(|d| d.0).collect(),
         };
-        let from_messages = self.retrieve_confirmed(question, &messages, k).await?;
+        let from_messages = self.retrieve_timed(question, &messages, k).await?;
         let from_documents = if documents.is_empty() {
-            Vec::new()
+            ConfirmedRetrieval::default()
         } else {
-            self.retrieve_confirmed(question, &chunks, k).await?
+            self.retrieve_timed(question, &chunks, k).await?
         };
-        Ok(interleave(from_documents, from_messages, k))
+        let mut timings = from_messages.timings;
+        timings += from_documents.timings;
+        Ok(ConfirmedRetrieval {
+            hits: interleave(from_documents.hits, from_messages.hits, k),
+            timings,
+            confirm: from_messages.confirm + from_documents.confirm,
+        })
     }
 }
 
@@ -220,17 +249,39 @@ fn interleave<T>(first: Vec<T>, second: Vec<T>, k: usize) -> Vec<T> {
     out
 }
 
+/// What a citation calls a context item, and where in its document it lies.
+#[derive(Clone, Debug)]
+struct Labelled {
+    label: String,
+    place: Place,
+}
+
+impl Labelled {
+    fn unplaced(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            place: Place::default(),
+        }
+    }
+}
+
 /// The numbered citations for the context a prompt kept.
-fn citations(built: &BuiltPrompt, labels: &HashMap<Source, String>) -> Vec<Citation> {
+fn citations(built: &BuiltPrompt, labels: &HashMap<Source, Labelled>) -> Vec<Citation> {
     built
         .cited
         .iter()
         .enumerate()
-        .map(|(i, item)| Citation {
-            number: i + 1,
-            source: item.source,
-            label: labels.get(&item.source).cloned().unwrap_or_default(),
-            excerpt: excerpt(&item.text, EXCERPT_CHARS),
+        .map(|(i, item)| {
+            let labelled = labels.get(&item.source);
+            let place = labelled.map(|l| l.place.clone()).unwrap_or_default();
+            Citation {
+                number: i + 1,
+                source: item.source,
+                label: labelled.map(|l| l.label.clone()).unwrap_or_default(),
+                excerpt: excerpt(&item.text, EXCERPT_CHARS),
+                heading: place.heading,
+                page: place.page,
+            }
         })
         .collect()
 }

@@ -16,6 +16,7 @@ mod title;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ use tokio::sync::mpsc;
 
 use super::{Engine, UserScope};
 use crate::ids::{ConversationId, MessageId, UserId};
+use crate::index::StageTimings;
 use crate::llm::ChatModel;
 use crate::model::{Conversation, Message, MessageRole, NewMessage, Persona};
 use crate::prompt::{PromptBudget, Source, build_prompt};
@@ -49,6 +51,27 @@ pub struct Citation {
     pub label: String,
     /// The beginning of its text.
     pub excerpt: String,
+    /// A document chunk's section: its headings, outermost first, joined by ` > `.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading: Option<String>,
+    /// A document chunk's page, from 1 (PDFs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+}
+
+/// Where a turn spent its time before the model was asked. History, graph facts and
+/// retrieval run side by side, so the stages may add up to more than `total`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextTimings {
+    /// The question's embedding, the vector and keyword searches and their fusion (both
+    /// searches added, in a conversation scoped to documents).
+    pub retrieval: StageTimings,
+    /// Re-reading the retrieved items from the store, which confirms them.
+    pub confirm: Duration,
+    /// Facts from the knowledge graph.
+    pub facts: Duration,
+    /// From the start of gathering to the prompt built.
+    pub total: Duration,
 }
 
 /// What a turn reports, in order: the context once, tokens as they arrive, then the saved
@@ -56,8 +79,14 @@ pub struct Citation {
 /// has been saved with the error.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TurnEvent {
-    /// The sources put in front of the model, numbered as the answer cites them.
-    Context(Vec<Citation>),
+    /// The sources put in front of the model, numbered as the answer cites them, and
+    /// where the time to gather them went.
+    Context {
+        /// Numbered as the answer cites them.
+        citations: Vec<Citation>,
+        /// Per stage.
+        timings: ContextTimings,
+    },
     /// More of the answer.
     Token(String),
     /// The answer as saved, with its token usage.
@@ -71,6 +100,8 @@ pub struct Answer {
     pub message: Message,
     /// The numbered sources.
     pub citations: Vec<Citation>,
+    /// Where the time to gather them went.
+    pub timings: ContextTimings,
 }
 
 /// A turn in progress: a stream of [`TurnEvent`]s. Dropping it stops the answer, which is
@@ -89,12 +120,21 @@ impl Turn {
 
     /// Waits for the whole answer.
     pub async fn answer(mut self) -> Result<Answer> {
-        let mut citations = Vec::new();
+        let (mut citations, mut timings) = (Vec::new(), ContextTimings::default());
         while let Some(event) = self.next().await {
             match event? {
-                TurnEvent::Context(sources) => citations = sources,
+                TurnEvent::Context {
+                    citations: sources,
+                    timings: took,
+                } => (citations, timings) = (sources, took),
                 TurnEvent::Token(_) => {}
-                TurnEvent::Done(message) => return Ok(Answer { message, citations }),
+                TurnEvent::Done(message) => {
+                    return Ok(Answer {
+                        message,
+                        citations,
+                        timings,
+                    });
+                }
             }
         }
         Err(Error::internal("the turn ended without an answer"))

@@ -85,9 +85,10 @@ impl Engine {
                     .await;
             }
         };
-        let (built, citations) = built;
+        let (built, citations, timings) = built;
         let prompt_tokens = built.tokens;
-        if !self.deliver(events, TurnEvent::Context(citations)).await {
+        let context = TurnEvent::Context { citations, timings };
+        if !self.deliver(events, context).await {
             // Stopped before the model was asked: an empty partial answer records it.
             return self
                 .save_answer(
