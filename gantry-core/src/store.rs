@@ -107,6 +107,11 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self, page: PageRequest) -> Result<Page<User>>;
     /// How many accounts exist (the first one made becomes an admin).
     async fn count_users(&self) -> Result<u64>;
+    /// Accounts whose email or display name contains `query` (in any case), in the order
+    /// they were made, at most `limit` (1 to 500); none for a blank query.
+    async fn search_users(&self, query: &str, limit: u32) -> Result<Vec<User>>;
+    /// Changes an account's display name.
+    async fn set_display_name(&self, id: UserId, display_name: &str) -> Result<User>;
     /// Changes an account's role.
     async fn set_role(&self, id: UserId, role: Role) -> Result<User>;
     /// Disables or re-enables an account. Disabling ends its sessions.

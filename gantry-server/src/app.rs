@@ -129,6 +129,13 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(keys::revoke))
         .routes(routes!(admin::invites::create, admin::invites::list))
         .routes(routes!(admin::invites::delete))
+        .routes(routes!(admin::users::list, admin::users::create))
+        .routes(routes!(
+            admin::users::get,
+            admin::users::update,
+            admin::users::delete
+        ))
+        .routes(routes!(admin::users::reset_password))
         .routes(routes!(personas::list, personas::create))
         .routes(routes!(personas::get, personas::update, personas::delete))
         .routes(routes!(usage::usage))

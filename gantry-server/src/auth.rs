@@ -36,6 +36,19 @@ impl FromRequestParts<AppState> for Authed {
     }
 }
 
+/// A signed-in admin, checked before anything else of the request is read: a non-admin
+/// gets 403 whatever the body, and learns nothing of what an admin route expects.
+pub(crate) struct Admin(pub(crate) gantry::AdminScope);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Authed(caller) = Authed::from_request_parts(parts, state).await?;
+        Ok(Self(caller.admin()?))
+    }
+}
+
 /// The token of an `Authorization: Bearer` header.
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

@@ -146,7 +146,7 @@ pub(crate) fn title_key(title: &str) -> String {
 
 /// A `LIKE` pattern (with `ESCAPE '\'`) matching `text` anywhere, every character
 /// literally.
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

@@ -41,6 +41,17 @@ pub enum SignupPolicy {
     Invite,
 }
 
+/// What [`AdminScope::update_user`] changes; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserChange {
+    /// The name shown to others.
+    pub display_name: Option<String>,
+    /// Admin or user.
+    pub role: Option<Role>,
+    /// Disabled accounts are refused at once, everywhere.
+    pub disabled: Option<bool>,
+}
+
 /// A new account, with its password in the clear (hashed before it is stored).
 #[derive(Clone)]
 pub struct NewAccount {
@@ -391,6 +402,43 @@ impl AdminScope {
     /// One account.
     pub async fn user(&self, id: UserId) -> Result<User> {
         self.store().user(id).await
+    }
+
+    /// Accounts whose email or display name contains `query` (in any case), in the order
+    /// they were made, at most `limit` (1 to 500).
+    pub async fn search_users(&self, query: &str, limit: u32) -> Result<Vec<User>> {
+        self.store().search_users(query, limit).await
+    }
+
+    /// Changes the name an account shows to others.
+    pub async fn rename_user(&self, id: UserId, display_name: &str) -> Result<User> {
+        self.store().set_display_name(id, display_name.trim()).await
+    }
+
+    /// Renames an account, changes its role and disables or enables it, as `change` says.
+    /// Everything is checked before anything is changed (a bad name, or an admin's own
+    /// role or state, refuses the whole change).
+    pub async fn update_user(&self, id: UserId, change: UserChange) -> Result<User> {
+        if let Some(name) = &change.display_name {
+            validate::required("display_name", name.trim(), validate::MAX_NAME_BYTES)?;
+        }
+        if change.role.is_some() {
+            self.not_myself(id, "change their own role")?;
+        }
+        if change.disabled.is_some() {
+            self.not_myself(id, "disable themself")?;
+        }
+        let mut user = self.user(id).await?;
+        if let Some(name) = &change.display_name {
+            user = self.rename_user(id, name).await?;
+        }
+        if let Some(role) = change.role {
+            user = self.set_role(id, role).await?;
+        }
+        if let Some(disabled) = change.disabled {
+            user = self.set_disabled(id, disabled).await?;
+        }
+        Ok(user)
     }
 
     /// The account with this email (in any case), if there is one.

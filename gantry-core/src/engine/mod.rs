@@ -37,7 +37,7 @@ use crate::{Error, Result, Store};
 
 pub use accounts::{
     API_KEY_PREFIX, Caller, Credential, DEFAULT_SESSION_LIFETIME, NewAccount, NewApiKey, SignedIn,
-    SignupPolicy,
+    SignupPolicy, UserChange,
 };
 pub use invites::{DEFAULT_INVITE_LIFETIME, INVITE_PREFIX, NewInvite};
 pub use memory::{Fact, MemoryView};

@@ -459,7 +459,90 @@ async fn an_expired_invite_is_refused(store: TestStore) {
     assert_eq!(engine.operator().stats().await.unwrap().users, 2);
 }
 
+async fn admins_find_accounts_by_email_or_name_and_rename_them(store: TestStore) {
+    let engine = open(&store, SignupPolicy::Closed);
+    let (root, ada) = admin_and_user(&engine).await;
+    let admin = engine.admin(root).await.unwrap();
+    admin
+        .create_user(
+            NewAccount::new("zoe@example.com", "Zoë Ångström", PASSWORD),
+            Role::User,
+        )
+        .await
+        .unwrap();
+    let found = |query: &'static str| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .search_users(query, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|u| u.email)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("ADA@").await, vec!["ada@example.com"]);
+    assert_eq!(
+        found("ångström").await,
+        vec!["zoe@example.com"],
+        "names in any case"
+    );
+    assert_eq!(found("example.com").await.len(), 3);
+    assert_eq!(
+        found("100%").await,
+        Vec::<String>::new(),
+        "LIKE characters are literal"
+    );
+    assert_eq!(found("   ").await, Vec::<String>::new());
+
+    // Renamed, found by the new name; the whole change is checked before any of it is made.
+    let renamed = admin
+        .update_user(
+            ada,
+            gantry_core::engine::UserChange {
+                display_name: Some("Ada Lovelace".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.display_name, "Ada Lovelace");
+    assert_eq!(found("lovelace").await, vec!["ada@example.com"]);
+    let refused = admin
+        .update_user(
+            root,
+            gantry_core::engine::UserChange {
+                display_name: Some("Not Root".into()),
+                role: Some(Role::User),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Forbidden { .. }), "{refused:?}");
+    let me = admin.user(root).await.unwrap();
+    assert_eq!((me.display_name.as_str(), me.role), ("root", Role::Admin));
+    let long = admin
+        .update_user(
+            ada,
+            gantry_core::engine::UserChange {
+                display_name: Some("x".repeat(1000)),
+                disabled: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(long.invalid_field(), Some("display_name"));
+    assert!(
+        !admin.user(ada).await.unwrap().disabled,
+        "nothing was changed"
+    );
+}
+
 gantry_test::on_both_backends!(
+    admins_find_accounts_by_email_or_name_and_rename_them,
     an_invite_code_signs_up_one_person_once,
     an_expired_invite_is_refused,
     of_simultaneous_first_signups_exactly_one_is_the_admin,

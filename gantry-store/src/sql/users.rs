@@ -12,7 +12,10 @@ use super::changes::{Doomed, tombstone};
 use super::rows::{get, user_row};
 use super::{commit, require_affected};
 use crate::convert::{DbResult, now, to_micros, to_u64};
-use crate::shared::{check_email_spelling, email_key, paged, user_cols, uuid_cursor};
+use crate::shared::{
+    check_email_spelling, contains_pattern, email_key, name_search, paged, title_key, user_cols,
+    uuid_cursor,
+};
 
 /// Brings every stored email key to [`email_key`]'s form (keys were once lower-cased
 /// emails, which differ from it only for addresses outside ASCII). An address whose new key
@@ -38,6 +41,23 @@ pub(in super::super) async fn rekey_emails(pool: &sqlx::Pool<Db>) -> Result<()> 
             tracing::warn!(%id, %email, %error, "cannot re-key this email: another account has the same address");
         }
     }
+    // Name keys written by the migration's LOWER, which folds only ASCII on SQLite.
+    let names: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, display_name, name_key FROM users")
+            .fetch_all(pool)
+            .await
+            .db()?;
+    for (id, name, old) in names {
+        let key = title_key(&name);
+        if key != old {
+            sqlx::query("UPDATE users SET name_key = $2 WHERE id = $1")
+                .bind(id)
+                .bind(&key)
+                .execute(pool)
+                .await
+                .db()?;
+        }
+    }
     Ok(())
 }
 
@@ -57,8 +77,8 @@ pub(super) async fn insert_user(
         created_at: now(),
     };
     sqlx::query(
-        "INSERT INTO users (id, email, email_key, display_name, password_hash, role, disabled, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO users (id, email, email_key, display_name, password_hash, role, disabled, created_at, name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(user.id.0)
     .bind(&user.email)
@@ -68,6 +88,7 @@ pub(super) async fn insert_user(
     .bind(user.role.as_str())
     .bind(user.disabled)
     .bind(to_micros(user.created_at))
+    .bind(title_key(&user.display_name))
     .execute(&mut *conn)
     .await
     .db_conflict(|| format!("a user with email {} already exists", user.email))?;
@@ -178,6 +199,43 @@ impl UserStore for This {
         Ok(paged(users, page.limit, |u| {
             Cursor(u.id.0.simple().to_string())
         }))
+    }
+
+    async fn search_users(&self, query: &str, limit: u32) -> Result<Vec<User>> {
+        let Some(name) = name_search(query, limit)? else {
+            return Ok(Vec::new());
+        };
+        let email = contains_pattern(&email_key(query));
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE email_key LIKE $1 ESCAPE '\\' OR name_key LIKE $2 ESCAPE '\\' \
+             ORDER BY id LIMIT $3"
+        ))
+        .bind(email)
+        .bind(name)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(user_row).collect()
+    }
+
+    async fn set_display_name(&self, id: UserId, display_name: &str) -> Result<User> {
+        gantry_core::validate::required(
+            "display_name",
+            display_name,
+            gantry_core::validate::MAX_NAME_BYTES,
+        )?;
+        let done = sqlx::query("UPDATE users SET display_name = $2, name_key = $3 WHERE id = $1")
+            .bind(id.0)
+            .bind(display_name)
+            .bind(title_key(display_name))
+            .execute(&self.pool)
+            .await
+            .db()?;
+        require_affected(&done, || id.describe())?;
+        self.user(id).await
     }
 
     async fn count_users(&self) -> Result<u64> {

@@ -9,7 +9,7 @@ use gantry::model::Invite;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Authed;
+use crate::auth::Admin;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Json, PathId};
 
@@ -38,10 +38,9 @@ pub(crate) struct NewInviteView {
     responses((status = 201, body = NewInviteView), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub(crate) async fn create(
-    Authed(caller): Authed,
+    Admin(admin): Admin,
     Json(request): Json<NewInviteRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let admin = caller.admin()?;
     let valid_for = match request.valid_days {
         Some(days) => Duration::from_secs(u64::from(days) * 24 * 60 * 60),
         None => gantry::engine::DEFAULT_INVITE_LIFETIME,
@@ -60,8 +59,8 @@ pub(crate) async fn create(
 #[utoipa::path(get, path = "/api/admin/invites", tag = "admin",
     responses((status = 200, body = Vec<Invite>), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)))]
-pub(crate) async fn list(Authed(caller): Authed) -> ApiResult<axum::Json<Vec<Invite>>> {
-    Ok(axum::Json(caller.admin()?.invites().await?))
+pub(crate) async fn list(Admin(admin): Admin) -> ApiResult<axum::Json<Vec<Invite>>> {
+    Ok(axum::Json(admin.invites().await?))
 }
 
 /// Withdraws an invite: its code stops working.
@@ -70,9 +69,9 @@ pub(crate) async fn list(Authed(caller): Authed) -> ApiResult<axum::Json<Vec<Inv
     responses((status = 204, description = "Withdrawn"), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn delete(
-    Authed(caller): Authed,
+    Admin(admin): Admin,
     PathId(id): PathId<InviteId>,
 ) -> ApiResult<StatusCode> {
-    caller.admin()?.delete_invite(id).await?;
+    admin.delete_invite(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
