@@ -166,6 +166,7 @@ fn main() -> std::process::ExitCode {
     // Before anything else (no runtime, no threads): `gantry` is also the resource-limited
     // process in which its server reads uploaded PDFs.
     gantry::serve_reader_if_asked();
+    init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -180,6 +181,28 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Logs go to stderr (what the command prints goes to stdout): `GANTRY_LOG` (or
+/// `RUST_LOG`) says what, in `tracing`'s filter syntax (default `info`: one line per HTTP
+/// request, warnings, errors); `GANTRY_LOG_FORMAT=json` writes one JSON object per line,
+/// for log collectors.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("GANTRY_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let json = std::env::var("GANTRY_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    // Only fails when a subscriber is already set, which keeps logging working.
+    let _ = if json {
+        logs.json().try_init()
+    } else {
+        logs.try_init()
+    };
 }
 
 async fn run(cli: Cli) -> Result<()> {

@@ -16,11 +16,14 @@ async fn serve_prints_its_url_answers_and_exits_cleanly_on_sigterm() {
         .env("GANTRY_DATA_DIR", dir.path())
         .env("GANTRY_ADMIN_EMAIL", "admin@example.com")
         .env("GANTRY_ADMIN_PASSWORD", "an unattended passphrase")
+        .env("GANTRY_LOG_FORMAT", "json")
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut said = Vec::new();
     let url = loop {
         let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
@@ -62,6 +65,7 @@ async fn serve_prints_its_url_answers_and_exits_cleanly_on_sigterm() {
     );
     let login = reqwest::Client::new()
         .post(format!("{url}/api/auth/login"))
+        .header("x-request-id", "support-ticket-42")
         .json(&serde_json::json!({
             "email": "admin@example.com",
             "password": "an unattended passphrase"
@@ -70,6 +74,7 @@ async fn serve_prints_its_url_answers_and_exits_cleanly_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(login.status(), 200);
+    assert_eq!(login.headers()["x-request-id"], "support-ticket-42");
 
     let pid = child.id().unwrap().to_string();
     let killed = std::process::Command::new("kill")
@@ -87,4 +92,18 @@ async fn serve_prints_its_url_answers_and_exits_cleanly_on_sigterm() {
         rest.push_str(&line);
     }
     assert!(rest.contains("Stopping"), "{rest}");
+    // The log (stderr, JSON lines as asked) has a line for the sign-in, with its id, route
+    // and status.
+    let mut logged = Vec::new();
+    while let Ok(Some(line)) = log.next_line().await {
+        logged.push(line);
+    }
+    let line = logged
+        .iter()
+        .find(|line| line.contains("support-ticket-42"))
+        .unwrap_or_else(|| panic!("the request is in the log: {logged:#?}"));
+    let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(entry["span"]["route"], "/api/auth/login", "{line}");
+    assert_eq!(entry["fields"]["status"], 200, "{line}");
+    assert!(entry["fields"]["latency"].is_string(), "{line}");
 }

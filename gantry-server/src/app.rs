@@ -19,6 +19,7 @@ use crate::routes::{
     admin, auth, chat, collections, conversations, documents, health, keys, memory, models,
     personas, search, setup, transfer, usage,
 };
+use crate::trace;
 use crate::turns::RunningTurns;
 
 /// What every handler reaches: the SDK handle and the server's settings.
@@ -176,7 +177,11 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         ))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
-        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"));
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(trace::propagate_request_id())
+        .layer(trace::trace_requests())
+        .layer(trace::set_request_id())
+        .layer(axum::middleware::map_request(trace::sanitise_request_id));
     (router, doc)
 }
 

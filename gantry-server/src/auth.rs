@@ -29,7 +29,11 @@ impl FromRequestParts<AppState> for Authed {
             same_origin(&parts.headers, &state.origin)?;
         }
         match state.gantry.authenticate(&token).await {
-            Ok(caller) => Ok(Self(caller)),
+            Ok(caller) => {
+                // The request's log span names who made it (see `trace`).
+                tracing::Span::current().record("user_id", tracing::field::display(caller.user.id));
+                Ok(Self(caller))
+            }
             Err(gantry::Error::Unauthenticated { .. }) => Err(ApiError::unauthenticated()),
             Err(other) => Err(other.into()),
         }

@@ -14,6 +14,7 @@ mod extract;
 mod limits;
 mod routes;
 mod serve;
+mod trace;
 mod turns;
 
 pub use app::{AppState, router};
