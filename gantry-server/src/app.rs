@@ -36,6 +36,8 @@ pub struct AppState {
     pub(crate) logins: LoginLimits,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// The last probe of the chat backends, for `/ready`.
+    pub(crate) model_probe: health::ProbeCache,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             turns: RunningTurns::default(),
             logins: LoginLimits::new(settings.logins_per_minute),
             trusted_proxies: settings.trusted_proxies()?.into(),
+            model_probe: health::ProbeCache::default(),
             gantry,
         })
     }
@@ -98,6 +101,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)
         .routes(routes!(health::health))
+        .routes(routes!(health::ready))
         .routes(routes!(setup::status, setup::set_up))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))

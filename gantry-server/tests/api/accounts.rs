@@ -237,6 +237,7 @@ async fn every_signed_in_route_refuses_a_request_without_a_session() {
     let doc = anonymous.get("/api/openapi.json").await.body;
     let open = [
         "/health",
+        "/ready",
         "/api/setup",
         "/api/auth/login",
         "/api/auth/logout",

@@ -50,3 +50,36 @@ async fn every_response_carries_its_request_id_and_the_security_headers() {
         assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
     }
 }
+
+#[tokio::test]
+async fn ready_says_what_works_without_waiting_on_a_model_that_is_down() {
+    // The backend configured here is down (nothing listens on port 9).
+    let server = start(None).await;
+    let mut anonymous = Client::new(&server);
+    let ready = anonymous.get("/ready").await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.text);
+    assert_eq!(ready.body["status"], "ready");
+    assert_eq!(ready.body["database"], "ok");
+    assert_eq!(
+        ready.body["keyword_lag"].as_i64().map(|lag| lag >= 0),
+        Some(true)
+    );
+    assert_eq!(
+        ready.body["models"]["status"], "unavailable",
+        "{}",
+        ready.text
+    );
+    assert!(ready.body["models"]["error"].is_string());
+}
+
+#[tokio::test]
+async fn ready_finds_a_running_model_server() {
+    let Some(llm) = gantry_test::service("GANTRY_LLM_URL", "readiness with a model") else {
+        return;
+    };
+    let server = start(Some(&llm)).await;
+    let ready = Client::new(&server).get("/ready").await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.text);
+    assert_eq!(ready.body["models"]["status"], "ok", "{}", ready.text);
+    assert!(ready.body["models"]["models"].as_u64().unwrap() >= 1);
+}
