@@ -289,20 +289,11 @@ impl HnswIndex {
         })
     }
 
-    /// An index holding a snapshot's vectors (the graph is built from them).
+    /// An index holding a snapshot's vectors, its graph built before this returns (on
+    /// every core; [`Self::open`] builds it in the background instead).
     pub fn from_snapshot(snapshot: Snapshot, params: HnswParams) -> Result<Self> {
-        let index = Self::new(snapshot.dimension, params)?;
-        let d = snapshot.dimension;
-        if snapshot.vectors.len() != snapshot.items.len() * d {
-            return Err(Error::invalid(
-                "snapshot",
-                "holds a different number of vectors than items",
-            ));
-        }
-        let vectors: Vec<&[f32]> = snapshot.vectors.chunks_exact(d).collect();
-        let mut graph = Graph::build(&params, &snapshot.items, &vectors);
-        graph.applied_seq = snapshot.applied_seq;
-        *index.write() = graph;
+        let index = Self::loading(snapshot, params)?;
+        index.wait_for_rebuild();
         Ok(index)
     }
 

@@ -62,8 +62,7 @@ pub use graph::{
 pub use chunk::{ChunkOptions, Chunks, TextChunk, approx_tokens, chunk_text, chunks};
 pub use extract::{
     ExtractError, ExtractLimits, Extracted, FileKind, MAX_HTML_TREE_BYTES, PageStart, READER_ARG,
-    READER_PROGRAM, extract, extract_text, extract_with, find_reader, page_at,
-    serve_reader_if_asked,
+    READER_PROGRAM, extract, extract_text, extract_with, find_reader, serve_reader_if_asked,
 };
 pub use ingest::{IngestOptions, ingest};
 

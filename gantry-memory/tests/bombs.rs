@@ -27,11 +27,9 @@ use proptest::test_runner::TestRunner;
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// One measurement at a time: the counts are process-wide.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// One test at a time, too: a test building its next input (a large PDF, a wide CSV)
-/// while another measures would be counted in the other's peak.
+/// One test at a time: the counts are process-wide, so a test measuring, or building its
+/// next input (a large PDF, a wide CSV), while another measures would be counted in the
+/// other's peak. Within a test, measurements follow one another.
 static ONE_TEST: Mutex<()> = Mutex::new(());
 
 fn one_test() -> std::sync::MutexGuard<'static, ()> {
@@ -83,9 +81,6 @@ fn bound(kind: FileKind, input: usize) -> usize {
 /// Extracts and chunks `bytes` as an upload of `kind`; returns the peak heap it added and
 /// whether text came out.
 fn peak_of_upload(kind: FileKind, bytes: &[u8]) -> (usize, bool) {
-    let _one = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let before = alloc::live();
     alloc::reset_peak();
     let read = match extract_text(kind, bytes, &LIMITS) {
@@ -222,9 +217,6 @@ fn bombs_of_every_kind_stay_bounded() {
 /// peak heap it added to this process, and the largest resident size of any reading
 /// process so far.
 fn read_pdf(bytes: &[u8], limits: ExtractLimits) -> (Result<String, ExtractError>, usize, usize) {
-    let _one = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -36,7 +36,7 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| gantry_core::Error::internal_from("migrating PostgreSQL", e))?;
-        sql::rekey_emails(&pool).await?;
+        sql::rekey_users(&pool).await?;
         Ok(Self { pool })
     }
 

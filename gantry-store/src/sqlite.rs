@@ -89,7 +89,7 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| gantry_core::Error::internal_from("migrating SQLite", e))?;
-        sql::rekey_emails(&pool).await?;
+        sql::rekey_users(&pool).await?;
         Ok(Self { pool })
     }
 

@@ -52,6 +52,15 @@ pub struct UserChange {
     pub disabled: Option<bool>,
 }
 
+/// How [`Engine::admission`] lets someone sign up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Admission {
+    /// Without a code.
+    Anyone,
+    /// Only with an admin's invite code.
+    ByInvite,
+}
+
 /// A new account, with its password in the clear (hashed before it is stored).
 #[derive(Clone)]
 pub struct NewAccount {
@@ -203,24 +212,34 @@ impl Engine {
     /// becomes its admin, whatever the policy; after that, the [`SignupPolicy`] decides
     /// (`Forbidden` when sign-up is closed or needs an invite code).
     pub async fn register(&self, account: NewAccount) -> Result<User> {
-        let first = self.inner.store.count_users().await? == 0;
-        match self.inner.settings.signup {
-            _ if first => {}
-            SignupPolicy::Open => {}
-            SignupPolicy::Closed => {
-                return Err(Error::forbidden(
-                    "sign-up is closed: ask an admin for an account",
-                ));
-            }
-            SignupPolicy::Invite => {
-                return Err(Error::forbidden(
-                    "sign-up needs an invite code: ask an admin for one",
-                ));
-            }
+        match self.admission().await? {
+            Admission::Anyone => self.create_signed_up(account).await,
+            Admission::ByInvite => Err(Error::forbidden(
+                "sign-up needs an invite code: ask an admin for one",
+            )),
         }
+    }
+
+    /// Who may sign up now: anyone for the installation's first account or under an open
+    /// policy, whoever has a code under the invite policy; `Forbidden` when it is closed.
+    pub(super) async fn admission(&self) -> Result<Admission> {
+        if self.inner.store.count_users().await? == 0 {
+            return Ok(Admission::Anyone);
+        }
+        match self.inner.settings.signup {
+            SignupPolicy::Open => Ok(Admission::Anyone),
+            SignupPolicy::Invite => Ok(Admission::ByInvite),
+            SignupPolicy::Closed => Err(Error::forbidden(
+                "sign-up is closed: ask an admin for an account",
+            )),
+        }
+    }
+
+    /// Creates the account of someone the policy admits without a code.
+    pub(super) async fn create_signed_up(&self, account: NewAccount) -> Result<User> {
         let new = account.into_user_blocking(Role::User).await?;
         // The store decides "first" again under its lock: two sign-ups on an empty store
-        // both got past the policy check above, and exactly one of them becomes the admin.
+        // both got past the policy check, and exactly one of them becomes the admin.
         self.inner.store.create_user_or_first_admin(new).await
     }
 

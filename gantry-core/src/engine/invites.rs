@@ -1,12 +1,13 @@
-//! Invite codes: while sign-up is by invite ([`SignupPolicy::Invite`]), an admin makes a
-//! code for each person, who registers with it once. Like API keys, a code is shown once
+//! Invite codes: while sign-up is by invite
+//! ([`SignupPolicy::Invite`](super::SignupPolicy::Invite)), an admin makes a code for each
+//! person, who registers with it once. Like API keys, a code is shown once
 //! and stored only as its hash; unknown, used and expired codes are refused alike.
 
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::accounts::{NewAccount, SignupPolicy};
+use super::accounts::{Admission, NewAccount};
 use super::{AdminScope, Engine};
 use crate::ids::InviteId;
 use crate::model::{Invite, Role, User};
@@ -40,20 +41,12 @@ impl std::fmt::Debug for NewInvite {
 
 impl Engine {
     /// Creates an account for someone signing up with an invite code, using the code up.
-    /// Under [`SignupPolicy::Open`] the code is not needed and is left unused; under
-    /// `Closed` no code helps (`Forbidden`); the installation's first account is created as
-    /// [`Self::register`] creates it.
+    /// Under [`SignupPolicy::Open`](super::SignupPolicy::Open) the code is not needed and
+    /// is left unused; under `Closed` no code helps (`Forbidden`); the installation's first
+    /// account is created as [`Self::register`] creates it.
     pub async fn register_with_invite(&self, account: NewAccount, code: &str) -> Result<User> {
-        let first = self.inner.store.count_users().await? == 0;
-        match self.inner.settings.signup {
-            _ if first => return self.register(account).await,
-            SignupPolicy::Open => return self.register(account).await,
-            SignupPolicy::Closed => {
-                return Err(Error::forbidden(
-                    "sign-up is closed: ask an admin for an account",
-                ));
-            }
-            SignupPolicy::Invite => {}
+        if self.admission().await? == Admission::Anyone {
+            return self.create_signed_up(account).await;
         }
         let code = code.trim();
         if code.is_empty() || code.len() > MAX_CODE_BYTES {

@@ -161,7 +161,7 @@ impl Extracted {
 }
 
 /// The number of the page that byte `offset` lies on, given the pages' starts.
-pub fn page_at(pages: &[PageStart], offset: usize) -> Option<u32> {
+fn page_at(pages: &[PageStart], offset: usize) -> Option<u32> {
     let after = pages.partition_point(|page| page.offset <= offset);
     pages.get(after.checked_sub(1)?).map(|page| page.number)
 }

@@ -36,7 +36,7 @@ mod sessions;
 mod usage;
 mod users;
 
-pub(super) use users::rekey_emails;
+pub(super) use users::rekey_users;
 
 use async_trait::async_trait;
 use gantry_core::ids::UserId;

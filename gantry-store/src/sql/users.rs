@@ -17,39 +17,32 @@ use crate::shared::{
     uuid_cursor,
 };
 
-/// Brings every stored email key to [`email_key`]'s form (keys were once lower-cased
-/// emails, which differ from it only for addresses outside ASCII). An address whose new key
-/// another account already has keeps its old key, with a warning: an administrator must
-/// decide which account keeps the address.
-pub(in super::super) async fn rekey_emails(pool: &sqlx::Pool<Db>) -> Result<()> {
-    let rows: Vec<(Uuid, String, String)> =
-        sqlx::query_as("SELECT id, email, email_key FROM users")
+/// Brings every stored search key to its current form, in one pass over the accounts:
+/// email keys to [`email_key`]'s (they were once lower-cased emails, which differ from it
+/// only for addresses outside ASCII), name keys to [`title_key`]'s (the migration that
+/// added them used SQL's `LOWER`, which folds only ASCII on SQLite). An address whose new
+/// key another account already has keeps its old key, with a warning: an administrator
+/// must decide which account keeps the address.
+pub(in super::super) async fn rekey_users(pool: &sqlx::Pool<Db>) -> Result<()> {
+    let rows: Vec<(Uuid, String, String, String, String)> =
+        sqlx::query_as("SELECT id, email, email_key, display_name, name_key FROM users")
             .fetch_all(pool)
             .await
             .db()?;
-    for (id, email, old) in rows {
+    for (id, email, old_email, name, old_name) in rows {
         let key = email_key(&email);
-        if key == old {
-            continue;
+        if key != old_email {
+            let done = sqlx::query("UPDATE users SET email_key = $2 WHERE id = $1")
+                .bind(id)
+                .bind(&key)
+                .execute(pool)
+                .await;
+            if let Err(error) = done {
+                tracing::warn!(%id, %email, %error, "cannot re-key this email: another account has the same address");
+            }
         }
-        let done = sqlx::query("UPDATE users SET email_key = $2 WHERE id = $1")
-            .bind(id)
-            .bind(&key)
-            .execute(pool)
-            .await;
-        if let Err(error) = done {
-            tracing::warn!(%id, %email, %error, "cannot re-key this email: another account has the same address");
-        }
-    }
-    // Name keys written by the migration's LOWER, which folds only ASCII on SQLite.
-    let names: Vec<(Uuid, String, String)> =
-        sqlx::query_as("SELECT id, display_name, name_key FROM users")
-            .fetch_all(pool)
-            .await
-            .db()?;
-    for (id, name, old) in names {
         let key = title_key(&name);
-        if key != old {
+        if key != old_name {
             sqlx::query("UPDATE users SET name_key = $2 WHERE id = $1")
                 .bind(id)
                 .bind(&key)
