@@ -45,7 +45,7 @@ pub use gantry_memory::HybridOptions;
 /// (PDFs are read in a separate, resource-limited process; without this call Gantry looks
 /// for `gantry-extract` beside the program or on `PATH`).
 pub use gantry_memory::serve_reader_if_asked;
-pub use sdk::{CLOSE_CATCH_UP, Gantry, GantryBuilder, IndexStatus};
+pub use sdk::{CLOSE_CATCH_UP, Gantry, GantryBuilder, IndexStatus, MAX_EMBED_INPUTS};
 
 /// What most programs need in scope: `use gantry::prelude::*;`.
 pub mod prelude {

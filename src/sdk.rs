@@ -12,7 +12,7 @@ use gantry_core::ids::UserId;
 use gantry_core::llm::{ChatModel, Embedder, ModelInfo};
 use gantry_core::model::User;
 use gantry_core::store::GraphStore;
-use gantry_core::{Error, Result, Store};
+use gantry_core::{Error, Result, Store, validate};
 use gantry_llm::{Backends, HttpEmbedder, MiniLmEmbedder};
 use gantry_memory::{
     ExtractionMode, GraphLearner, GraphMemory, Indexer, IngestOptions, Ingestor, LlmExtractor,
@@ -55,6 +55,10 @@ const SAVE_EVERY: Duration = Duration::from_secs(60);
 /// The most changes [`Gantry::close`] applies before saving (a few seconds of work): what
 /// remains is in the store and is replayed when Gantry next opens.
 pub const CLOSE_CATCH_UP: usize = 5_000;
+
+/// The most texts one [`Gantry::embed`] call embeds: one request cannot hold the
+/// embedder for long.
+pub const MAX_EMBED_INPUTS: usize = 256;
 
 /// An open Gantry. A cheap handle: clones share one engine, one set of indexes and one
 /// background indexer, so a server's state, a Python object and a CLI command can each
@@ -429,6 +433,29 @@ impl Gantry {
     /// Whether a chat model is configured (turns are refused without one).
     pub fn has_chat_model(&self) -> bool {
         self.inner.chat.is_some()
+    }
+
+    /// Embeds `texts` with the embedder retrieval uses, one vector per text in order:
+    /// for programs that want Gantry's vectors (the OpenAI-style `/v1/embeddings`). At
+    /// most [`MAX_EMBED_INPUTS`] texts of at most [`validate::MAX_CHUNK_BYTES`] each;
+    /// `Unavailable` when no embedder is configured.
+    pub async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+        if texts.is_empty() || texts.len() > MAX_EMBED_INPUTS {
+            return Err(Error::invalid(
+                "input",
+                format!("must hold 1 to {MAX_EMBED_INPUTS} texts"),
+            ));
+        }
+        for text in texts {
+            validate::required("input", text, validate::MAX_CHUNK_BYTES)?;
+        }
+        let embedder = self.inner.embedder.as_ref().ok_or_else(|| {
+            Error::unavailable(
+                gantry_core::Backend::Component("embedder"),
+                "no embedder is configured (minilm_dir or embedding_model)",
+            )
+        })?;
+        embedder.embed(texts).await
     }
 
     /// The embedder's model id, when there is one (without, retrieval is by keywords).

@@ -119,6 +119,15 @@ pub enum Error {
         /// Which limit, and what to do, in words for the user.
         what: String,
     },
+    /// The user has used up an allowance over time (requests a minute, tokens a day);
+    /// nothing was done. It refills: try again after `retry_after`.
+    #[error("{what}")]
+    Throttled {
+        /// Which allowance, how much is used, and when it refills, in words for the user.
+        what: String,
+        /// How long until the request would pass.
+        retry_after: std::time::Duration,
+    },
     /// A backend answered with an error of its own.
     #[error("{backend} answered {}: {message}", status.map_or_else(|| "an error".to_owned(), |s| format!("HTTP {s}")))]
     Backend {

@@ -179,6 +179,49 @@ pub struct Invite {
     pub used_at: Option<OffsetDateTime>,
 }
 
+/// One thing an admin did, as the audit log keeps it: who, what, to whom, when. Names are
+/// as they were at the time, so an entry outlives both accounts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    /// Its place in the log, rising.
+    pub seq: i64,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The admin (`None`: the operator, working on the data directory).
+    pub actor_id: Option<UserId>,
+    /// The admin's email then, or `operator`.
+    pub actor: String,
+    /// What was done: `user.create`, `user.role`, `user.disable`, `user.enable`,
+    /// `user.rename`, `user.password`, `user.delete`, `user.quotas`, `invite.create`,
+    /// `invite.delete`, `persona.create`, `persona.update`, `persona.delete`, `export.bulk`.
+    pub action: String,
+    /// The account acted on, if any.
+    pub target_id: Option<UserId>,
+    /// What was acted on, in words (an email, a persona's name, an export's filters).
+    pub target: String,
+    /// The change, in words (`user -> admin`, `3 conversations of 2 users`).
+    pub detail: String,
+}
+
+/// An audit entry to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// The admin (`None`: the operator).
+    pub actor_id: Option<UserId>,
+    /// The admin's email, or `operator`.
+    pub actor: String,
+    /// See [`AuditEntry::action`].
+    pub action: &'static str,
+    /// The account acted on, if any.
+    pub target_id: Option<UserId>,
+    /// What was acted on.
+    pub target: String,
+    /// The change.
+    pub detail: String,
+}
+
 /// A conversation: a titled list of messages with one owner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -739,6 +782,8 @@ impl NewUsage {
     }
 }
 
+time::serde::format_description!(iso_day, Date, "[year]-[month]-[day]");
+
 /// Usage added up per user, model and UTC day.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -747,7 +792,9 @@ pub struct UsageSummary {
     pub user_id: UserId,
     /// Which model.
     pub model: String,
-    /// The UTC day.
+    /// The UTC day, `YYYY-MM-DD`.
+    #[serde(with = "iso_day")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub day: time::Date,
     /// Number of calls.
     pub requests: u64,
@@ -759,8 +806,9 @@ pub struct UsageSummary {
     pub total_latency_ms: u64,
 }
 
-/// Counts of what a store holds, for `gantry status`.
+/// Counts of what a store holds, for `gantry status` and the admin's system page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoreStats {
     /// User accounts.
     pub users: u64,
@@ -782,8 +830,11 @@ pub struct StoreStats {
 /// How much one user may keep. Each limit refuses a new item once reached
 /// ([`Error::LimitReached`](crate::Error::LimitReached), naming it), changing nothing, so
 /// one account cannot fill the disk, or make the lists and exports loaded whole (personas,
-/// collections, a conversation's messages) grow without end. The defaults are the engine's
-/// settings; an admin changes them per user with [`QuotaOverrides`].
+/// collections, a conversation's messages) grow without end. Two are allowances over time
+/// (chat turns a minute, tokens a day): past them a turn is refused with
+/// [`Error::Throttled`](crate::Error::Throttled), saying when it refills, so one user cannot
+/// take the model from everyone. The defaults are the engine's settings; an admin changes
+/// them per user with [`QuotaOverrides`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
@@ -800,6 +851,10 @@ pub struct Quotas {
     pub personas: u64,
     /// Collections of documents.
     pub collections: u64,
+    /// Chat turns a minute (answers and regenerations), refilled evenly.
+    pub requests_per_minute: u64,
+    /// Tokens a UTC day, prompt and answer together; the turn that crosses it finishes.
+    pub tokens_per_day: u64,
 }
 
 impl Default for Quotas {
@@ -811,6 +866,8 @@ impl Default for Quotas {
             document_bytes: 1 << 30,
             personas: 100,
             collections: 200,
+            requests_per_minute: 120,
+            tokens_per_day: 2_000_000,
         }
     }
 }
@@ -827,6 +884,10 @@ impl Quotas {
             document_bytes: overrides.document_bytes.unwrap_or(self.document_bytes),
             personas: overrides.personas.unwrap_or(self.personas),
             collections: overrides.collections.unwrap_or(self.collections),
+            requests_per_minute: overrides
+                .requests_per_minute
+                .unwrap_or(self.requests_per_minute),
+            tokens_per_day: overrides.tokens_per_day.unwrap_or(self.tokens_per_day),
         }
     }
 }
@@ -849,6 +910,10 @@ pub struct QuotaOverrides {
     pub personas: Option<u64>,
     /// See [`Quotas::collections`].
     pub collections: Option<u64>,
+    /// See [`Quotas::requests_per_minute`].
+    pub requests_per_minute: Option<u64>,
+    /// See [`Quotas::tokens_per_day`].
+    pub tokens_per_day: Option<u64>,
 }
 
 /// What one user keeps now, counted against their [`Quotas`].

@@ -15,11 +15,11 @@ use crate::ids::{
     PersonaId, RelationId, SessionId, UserId,
 };
 use crate::model::{
-    ApiKey, Chunk, Collection, Conversation, ConversationPatch, ConversationScope, Credentials,
-    Document, DocumentStatus, Entity, Holdings, ImportedConversation, Invite, Message,
-    MessageStatus, NewChunk, NewCollection, NewConversation, NewDocument, NewEntity, NewMessage,
-    NewPersona, NewRelation, NewUsage, NewUser, Persona, QuotaOverrides, Relation, Role, Session,
-    StoreStats, UsageSummary, User,
+    ApiKey, AuditEntry, Chunk, Collection, Conversation, ConversationPatch, ConversationScope,
+    Credentials, Document, DocumentStatus, Entity, Holdings, ImportedConversation, Invite, Message,
+    MessageStatus, NewAuditEntry, NewChunk, NewCollection, NewConversation, NewDocument, NewEntity,
+    NewMessage, NewPersona, NewRelation, NewUsage, NewUser, Persona, QuotaOverrides, Relation,
+    Role, Session, StoreStats, UsageSummary, User,
 };
 
 /// An opaque position in a list, returned as [`Page::next`] and passed back to continue.
@@ -199,6 +199,19 @@ pub trait InviteStore: Send + Sync {
         code_hash: &str,
         now: OffsetDateTime,
     ) -> Result<User>;
+}
+
+/// The audit log of admins' actions: appended to, read newest first, never changed.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an entry.
+    async fn record_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry>;
+    /// Entries newest first, a page at a time, those at or after `since` only when given.
+    async fn list_audit(
+        &self,
+        since: Option<OffsetDateTime>,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>>;
 }
 
 /// Conversations, scoped to their owner.
@@ -549,6 +562,7 @@ pub trait Store:
     + SessionStore
     + ApiKeyStore
     + InviteStore
+    + AuditStore
     + ConversationStore
     + MessageStore
     + DocumentStore
@@ -567,7 +581,8 @@ pub trait Store:
 /// Brings every store trait into scope: `use gantry_core::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        ApiKeyStore, ChangeFeed, CollectionStore, ConversationStore, DocumentStore, GraphStore,
-        InviteStore, MessageStore, PersonaStore, SessionStore, Store, UsageStore, UserStore,
+        ApiKeyStore, AuditStore, ChangeFeed, CollectionStore, ConversationStore, DocumentStore,
+        GraphStore, InviteStore, MessageStore, PersonaStore, SessionStore, Store, UsageStore,
+        UserStore,
     };
 }

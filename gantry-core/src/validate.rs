@@ -41,6 +41,13 @@ pub const MAX_PAGE: u32 = 500;
 pub const MAX_IMPORT_MESSAGES: usize = 100_000;
 /// Longest collection description: a sentence or two shown under its name.
 pub const MAX_DESCRIPTION_BYTES: usize = 2 * 1024;
+/// The most stop sequences a turn may name.
+pub const MAX_STOP_SEQUENCES: usize = 4;
+/// The longest stop sequence.
+pub const MAX_STOP_BYTES: usize = 256;
+/// The most earlier messages a caller may send with a question (see
+/// [`TurnOptions::history`](crate::engine::TurnOptions)).
+pub const MAX_HISTORY_MESSAGES: usize = 1_000;
 /// Most documents, and most collections, a conversation's retrieval can be limited to:
 /// enough for any hand-picked scope, small enough to check every id in one request.
 pub const MAX_SCOPE_ITEMS: usize = 100;

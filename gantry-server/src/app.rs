@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::limits::LoginLimits;
 use crate::routes::{
-    admin, auth, chat, collections, conversations, documents, health, keys, memory, models,
+    admin, auth, chat, collections, conversations, documents, health, keys, memory, models, openai,
     personas, search, setup, transfer, usage,
 };
 use crate::trace;
@@ -38,6 +38,8 @@ pub struct AppState {
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
     /// The last probe of the chat backends, for `/ready`.
     pub(crate) model_probe: health::ProbeCache,
+    /// When the server started, for its uptime.
+    pub(crate) started: std::time::Instant,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             logins: LoginLimits::new(settings.logins_per_minute),
             trusted_proxies: settings.trusted_proxies()?.into(),
             model_probe: health::ProbeCache::default(),
+            started: std::time::Instant::now(),
             gantry,
         })
     }
@@ -141,6 +144,14 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
             admin::users::delete
         ))
         .routes(routes!(admin::users::reset_password))
+        .routes(routes!(admin::usage::quotas, admin::usage::set_quotas))
+        .routes(routes!(admin::usage::report))
+        .routes(routes!(admin::personas::list, admin::personas::create))
+        .routes(routes!(admin::personas::update, admin::personas::delete))
+        .routes(routes!(admin::audit::list))
+        .routes(routes!(admin::audit::export))
+        .routes(routes!(admin::export::export))
+        .routes(routes!(admin::system::system))
         .routes(routes!(personas::list, personas::create))
         .routes(routes!(personas::get, personas::update, personas::delete))
         .routes(routes!(usage::usage))
@@ -155,6 +166,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(collections::set_scope))
         .routes(routes!(conversations::toggle_pin))
         .routes(routes!(conversations::set_persona))
+        .routes(routes!(openai::chat_completions))
+        .routes(routes!(openai::models))
+        .routes(routes!(openai::embeddings))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
         .split_for_parts();

@@ -1,5 +1,6 @@
-//! Every error a route answers, as JSON `{"error": {"code", "message", "field"}}` with the
-//! status that fits. The mapping from the SDK's [`gantry::Error`] lives in one place,
+//! Every error a route answers, as JSON `{"error": {"code", "message", "type", "field"}}`
+//! with the status that fits: OpenAI's error shape too (`type`, `param`, `message`), so one
+//! error format serves Gantry's own clients and OpenAI's. The mapping from the SDK's [`gantry::Error`] lives in one place,
 //! [`status_and_code`].
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -11,7 +12,8 @@ use utoipa::ToSchema;
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    /// Boxed: errors travel in every handler's `Result`, which stays small.
+    body: Box<ErrorBody>,
     retry_after: Option<u64>,
 }
 
@@ -35,6 +37,38 @@ pub struct ErrorDetail {
     /// The request field at fault, for `invalid_input`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The same as `field`, named as OpenAI's clients expect it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+    /// The kind of error as OpenAI names it (`invalid_request_error`,
+    /// `authentication_error`, `permission_error`, `not_found_error`, `rate_limit_error`,
+    /// `server_error`), so any OpenAI client library reads Gantry's errors.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+impl ErrorDetail {
+    fn new(status: StatusCode, code: &'static str, message: String, field: Option<String>) -> Self {
+        Self {
+            code,
+            message,
+            param: field.clone(),
+            field,
+            kind: openai_kind(status),
+        }
+    }
+}
+
+/// OpenAI's name for the kind of error a status is.
+fn openai_kind(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED => "authentication_error",
+        StatusCode::FORBIDDEN => "permission_error",
+        StatusCode::NOT_FOUND => "not_found_error",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limit_error",
+        status if status.is_server_error() => "server_error",
+        _ => "invalid_request_error",
+    }
 }
 
 impl ApiError {
@@ -42,13 +76,9 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
-                error: ErrorDetail {
-                    code,
-                    message: message.into(),
-                    field: None,
-                },
-            },
+            body: Box::new(ErrorBody {
+                error: ErrorDetail::new(status, code, message.into(), None),
+            }),
             retry_after: None,
         }
     }
@@ -56,7 +86,9 @@ impl ApiError {
     /// 400: `field` of the request is wrong.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         let mut error = Self::new(StatusCode::BAD_REQUEST, "invalid_input", message);
-        error.body.error.field = Some(field.into());
+        let field = field.into();
+        error.body.error.param = Some(field.clone());
+        error.body.error.field = Some(field);
         error
     }
 
@@ -91,6 +123,11 @@ impl ApiError {
         &self.body.error.message
     }
 
+    /// Its JSON body.
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+
     /// The status it answers with.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -107,6 +144,7 @@ impl From<gantry::Error> for ApiError {
             gantry::Error::RateLimited { retry_after, .. } => {
                 Some(retry_after.map_or(5, |d| d.as_secs().max(1)))
             }
+            gantry::Error::Throttled { retry_after, .. } => Some(retry_after.as_secs().max(1)),
             _ => None,
         };
         let (message, field) = match error {
@@ -119,13 +157,9 @@ impl From<gantry::Error> for ApiError {
         };
         Self {
             status,
-            body: ErrorBody {
-                error: ErrorDetail {
-                    code,
-                    message,
-                    field,
-                },
-            },
+            body: Box::new(ErrorBody {
+                error: ErrorDetail::new(status, code, message, field),
+            }),
             retry_after,
         }
     }
@@ -142,7 +176,9 @@ pub fn status_and_code(error: &gantry::Error) -> (StatusCode, &'static str) {
         E::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
         E::UnsupportedType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
         E::LimitReached { .. } => (StatusCode::TOO_MANY_REQUESTS, "limit_reached"),
-        E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        E::RateLimited { .. } | E::Throttled { .. } => {
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+        }
         E::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "backend_unavailable"),
         E::TimedOut { .. } => (StatusCode::GATEWAY_TIMEOUT, "backend_timeout"),
         E::Backend { .. } | E::Protocol { .. } | E::Interrupted { .. } => {

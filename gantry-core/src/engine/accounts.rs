@@ -431,7 +431,16 @@ impl AdminScope {
 
     /// Changes the name an account shows to others.
     pub async fn rename_user(&self, id: UserId, display_name: &str) -> Result<User> {
-        self.store().set_display_name(id, display_name.trim()).await
+        let before = self.user(id).await?;
+        let user = self
+            .store()
+            .set_display_name(id, display_name.trim())
+            .await?;
+        if user.display_name != before.display_name {
+            let detail = format!("{} -> {}", before.display_name, user.display_name);
+            self.audit_user("user.rename", &user, detail).await;
+        }
+        Ok(user)
     }
 
     /// Renames an account, changes its role and disables or enables it, as `change` says.
@@ -468,31 +477,54 @@ impl AdminScope {
     /// Creates an account with the given role, whatever the sign-up policy.
     pub async fn create_user(&self, account: NewAccount, role: Role) -> Result<User> {
         let new = account.into_user_blocking(role).await?;
-        self.store().create_user(new).await
+        let user = self.store().create_user(new).await?;
+        self.audit_user("user.create", &user, format!("role {role}"))
+            .await;
+        Ok(user)
     }
 
     /// Makes an account an admin or an ordinary user. An admin cannot change their own
     /// role (so there is always an admin left).
     pub async fn set_role(&self, id: UserId, role: Role) -> Result<User> {
         self.not_myself(id, "change their own role")?;
-        self.store().set_role(id, role).await
+        let before = self.user(id).await?;
+        let user = self.store().set_role(id, role).await?;
+        if before.role != user.role {
+            let detail = format!("{} -> {}", before.role, user.role);
+            self.audit_user("user.role", &user, detail).await;
+        }
+        Ok(user)
     }
 
     /// Disables an account (its sessions and API keys stop working at once) or enables it
     /// again. An admin cannot disable themself.
     pub async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<User> {
         self.not_myself(id, "disable themself")?;
-        self.store().set_disabled(id, disabled).await
+        let before = self.user(id).await?;
+        let user = self.store().set_disabled(id, disabled).await?;
+        if before.disabled != user.disabled {
+            let action = if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            };
+            self.audit_user(action, &user, "").await;
+        }
+        Ok(user)
     }
 
     /// Sets a new password for an account and ends all its sessions.
     pub async fn reset_password(&self, id: UserId, password: &str) -> Result<()> {
         validate::password(password)?;
+        let user = self.user(id).await?;
         let password = password.to_owned();
         let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
             .await
             .map_err(|e| Error::internal_from("hashing a password", e))??;
-        self.store().set_password_hash(id, &hash).await
+        self.store().set_password_hash(id, &hash).await?;
+        self.audit_user("user.password", &user, "password reset; sessions ended")
+            .await;
+        Ok(())
     }
 
     /// Deletes an account and everything it owns (conversations, documents, memory, usage,
@@ -500,8 +532,11 @@ impl AdminScope {
     /// delete themself.
     pub async fn delete_user(&self, id: UserId) -> Result<()> {
         self.not_myself(id, "delete themself")?;
+        let user = self.user(id).await?;
         self.store().delete_user(id).await?;
         self.engine.forgot(id);
+        self.audit_user("user.delete", &user, "with all their data")
+            .await;
         Ok(())
     }
 

@@ -88,6 +88,19 @@ impl AdminScope {
                 expires_at,
             )
             .await?;
+        let days = valid_for.as_secs().div_ceil(86_400);
+        let target = if note.is_empty() {
+            "an invite".to_owned()
+        } else {
+            format!("an invite: {note}")
+        };
+        self.audit(
+            "invite.create",
+            None,
+            target,
+            format!("valid for {days} days"),
+        )
+        .await;
         Ok(NewInvite { code, info })
     }
 
@@ -98,6 +111,9 @@ impl AdminScope {
 
     /// Withdraws an invite: its code stops working (an account made with it stays).
     pub async fn delete_invite(&self, id: InviteId) -> Result<()> {
-        self.store().delete_invite(id).await
+        self.store().delete_invite(id).await?;
+        self.audit("invite.delete", None, format!("invite {}", id.0), "")
+            .await;
+        Ok(())
     }
 }

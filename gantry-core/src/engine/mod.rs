@@ -11,6 +11,7 @@
 //! The engine is cheap to clone; clones share one set of parts and background tasks.
 
 mod accounts;
+mod audit;
 mod collections;
 mod conversations;
 mod documents;
@@ -52,6 +53,7 @@ pub use search::{
 };
 pub use transfer::{ChatGptReport, ExportFormat};
 pub use turn::{Answer, Citation, ContextTimings, Turn, TurnEvent, TurnOptions};
+pub use usage::{UsageReport, UsageTotals};
 
 /// Counts the tokens of a text for prompt budgeting: the model's tokenizer where one is at
 /// hand, an estimate that errs on the high side otherwise.
@@ -250,6 +252,8 @@ pub(crate) struct Inner {
     pub(crate) idling: tokio::sync::Mutex<()>,
     /// Admission of document readings (see `readings`).
     pub(crate) readings: Arc<readings::Readings>,
+    /// Chat turns a minute per user.
+    pub(crate) turn_rates: quotas::TurnRates,
 }
 
 /// Chat with memory, documents, personas, search and usage: the one API every front end
@@ -300,6 +304,7 @@ impl Engine {
                 settings: parts.settings,
                 background: TaskTracker::new(),
                 idling: tokio::sync::Mutex::new(()),
+                turn_rates: quotas::TurnRates::default(),
             }),
         })
     }
@@ -307,6 +312,11 @@ impl Engine {
     /// The settings in use.
     pub fn settings(&self) -> &EngineSettings {
         &self.inner.settings
+    }
+
+    /// How many tokens `text` is, by the counter prompts are budgeted with.
+    pub fn count_tokens(&self, text: &str) -> usize {
+        (self.inner.count_tokens)(text)
     }
 
     /// Waits until every stream in progress and all work after turns (indexing, facts,

@@ -26,6 +26,19 @@ impl UserScope {
         self.store().list_personas(self.user).await
     }
 
+    /// The persona the user can use whose name is exactly `name` (their own before a
+    /// global one): how a program that knows only model names picks a persona.
+    pub async fn persona_named(&self, name: &str) -> Result<Option<Persona>> {
+        let personas = self.personas().await?;
+        let named = |own: bool| {
+            personas
+                .iter()
+                .find(|p| p.name == name && p.owner_id.is_some() == own)
+                .cloned()
+        };
+        Ok(named(true).or_else(|| named(false)))
+    }
+
     /// Replaces one of the user's own personas (global ones are the admins').
     pub async fn update_persona(&self, id: PersonaId, new: NewPersona) -> Result<Persona> {
         self.store().update_persona(Some(self.user), id, new).await
@@ -42,17 +55,42 @@ impl AdminScope {
     /// Creates a global persona, which every user sees. Marking it the default replaces
     /// the previous global default.
     pub async fn create_persona(&self, new: NewPersona) -> Result<Persona> {
-        self.store().create_persona(None, new).await
+        new.validate()?;
+        let persona = self.store().create_persona(None, new).await?;
+        self.audit("persona.create", None, persona.name.clone(), "global")
+            .await;
+        Ok(persona)
+    }
+
+    /// The global personas, by name.
+    pub async fn personas(&self) -> Result<Vec<Persona>> {
+        // Listing for an id no account has gives the global ones alone.
+        let all = self
+            .store()
+            .list_personas(UserId(uuid::Uuid::nil()))
+            .await?;
+        Ok(all.into_iter().filter(|p| p.owner_id.is_none()).collect())
     }
 
     /// Replaces a global persona.
     pub async fn update_persona(&self, id: PersonaId, new: NewPersona) -> Result<Persona> {
-        self.store().update_persona(None, id, new).await
+        let persona = self.store().update_persona(None, id, new).await?;
+        self.audit("persona.update", None, persona.name.clone(), "global")
+            .await;
+        Ok(persona)
     }
 
     /// Deletes a global persona; conversations that used it fall back to the default.
     pub async fn delete_persona(&self, id: PersonaId) -> Result<()> {
-        self.store().delete_persona(None, id).await
+        self.store().delete_persona(None, id).await?;
+        self.audit(
+            "persona.delete",
+            None,
+            format!("persona {}", id.0),
+            "global",
+        )
+        .await;
+        Ok(())
     }
 }
 

@@ -169,10 +169,22 @@ impl AdminScope {
         out: W,
     ) -> Result<W> {
         crate::validate::time_range(from, to)?;
-        let users = match user {
-            Some(user) => vec![self.user(user).await?.id],
-            None => self.all_users().await?,
+        let account = match user {
+            Some(user) => Some(self.user(user).await?),
+            None => None,
         };
+        let (users, whose) = match &account {
+            Some(account) => (vec![account.id], account.email.clone()),
+            None => {
+                let users = self.all_users().await?;
+                let whose = format!("all {} users", users.len());
+                (users, whose)
+            }
+        };
+        // Recorded before the first byte: an export that fails half-way still showed data.
+        let range = format!("conversations active from {} to {}", from.date(), to.date());
+        self.audit("export.bulk", account.as_ref(), whose, range)
+            .await;
         // Two conversations in flight: one being written, one read ahead.
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<ConversationExport>>(2);
         let writer = tokio::task::spawn_blocking(move || {

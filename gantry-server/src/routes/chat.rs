@@ -230,6 +230,7 @@ pub(crate) async fn send(
     let options = TurnOptions {
         model: request.model,
         temperature: request.temperature,
+        ..TurnOptions::default()
     };
     let turn = scope.chat(id, request.content, options).await?;
     respond(&state, caller.user.id, id, turn, &headers).await

@@ -11,6 +11,7 @@ pub(crate) mod health;
 pub(crate) mod keys;
 pub(crate) mod memory;
 pub(crate) mod models;
+pub(crate) mod openai;
 pub(crate) mod page;
 pub(crate) mod personas;
 pub(crate) mod search;

@@ -11,4 +11,5 @@ mod headers;
 mod isolation;
 mod library;
 mod openapi;
+mod operations;
 mod support;

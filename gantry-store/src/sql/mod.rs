@@ -23,6 +23,7 @@
 #![allow(clippy::duplicate_mod)]
 
 mod api_keys;
+mod audit;
 mod changes;
 mod collections;
 mod conversations;

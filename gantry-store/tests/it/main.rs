@@ -9,6 +9,7 @@
 mod harness;
 
 mod api_keys;
+mod audit;
 mod changes;
 mod collections;
 mod conversations;

@@ -43,13 +43,16 @@ impl Engine {
         };
         let mut context = facts;
         context.extend(self.label_hits(job, found.hits, &history));
-        let chat_history: Vec<ChatMessage> = history
-            .iter()
-            .map(|m| ChatMessage {
-                role: m.role,
-                content: m.content.clone(),
-            })
-            .collect();
+        let chat_history: Vec<ChatMessage> = match &job.plan.history {
+            Some(sent) => sent.clone(),
+            None => history
+                .iter()
+                .map(|m| ChatMessage {
+                    role: m.role,
+                    content: m.content.clone(),
+                })
+                .collect(),
+        };
         let items: Vec<ContextItem> = context.iter().map(|(item, _)| item.clone()).collect();
         let built = build_prompt(
             &job.plan.system_prompt,
@@ -70,7 +73,11 @@ impl Engine {
 
     /// The conversation's latest messages before the question, oldest first: the
     /// candidates for the prompt's history. Failed answers with no text are left out.
+    /// None when the caller sent a history of its own.
     async fn history(&self, job: &Job) -> Result<Vec<Message>> {
+        if job.plan.history.is_some() {
+            return Ok(Vec::new());
+        }
         let page = self
             .inner
             .store

@@ -25,8 +25,8 @@ use tokio::sync::mpsc;
 use super::{Engine, UserScope};
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::index::StageTimings;
-use crate::llm::ChatModel;
-use crate::model::{Conversation, Message, MessageRole, NewMessage, Persona};
+use crate::llm::{ChatMessage, ChatModel};
+use crate::model::{Conversation, Message, MessageRole, NewConversation, NewMessage, Persona};
 use crate::prompt::{PromptBudget, Source, build_prompt};
 use crate::store::PageRequest;
 use crate::{Backend, Error, Result, validate};
@@ -38,6 +38,64 @@ pub struct TurnOptions {
     pub model: Option<String>,
     /// Sampling temperature.
     pub temperature: Option<f32>,
+    /// The most tokens to answer with; at most (and by default) the engine's
+    /// `answer_tokens`.
+    pub max_tokens: Option<u32>,
+    /// Sequences that end the answer (at most [`validate::MAX_STOP_SEQUENCES`]).
+    pub stop: Vec<String>,
+    /// A seed for reproducible sampling, where the backend supports it.
+    pub seed: Option<u64>,
+    /// Instructions added after the persona's system prompt: what an OpenAI-style client
+    /// sends as its system message.
+    pub instructions: Option<String>,
+    /// The earlier messages to put in the prompt instead of the conversation's saved
+    /// ones, oldest first, user and assistant only: an OpenAI-style client keeps its own
+    /// history and sends it with every question. Retrieval still draws on everything the
+    /// user has saved.
+    pub history: Option<Vec<ChatMessage>>,
+}
+
+impl TurnOptions {
+    /// Checks every field against its limit.
+    pub fn validate(&self) -> Result<()> {
+        validate::optional("model", self.model.as_deref(), validate::MAX_MODEL_BYTES)?;
+        validate::temperature(self.temperature)?;
+        if self.max_tokens == Some(0) {
+            return Err(Error::invalid("max_tokens", "must be at least 1"));
+        }
+        if self.stop.len() > validate::MAX_STOP_SEQUENCES {
+            return Err(Error::invalid(
+                "stop",
+                format!("holds at most {} sequences", validate::MAX_STOP_SEQUENCES),
+            ));
+        }
+        for stop in &self.stop {
+            validate::required("stop", stop, validate::MAX_STOP_BYTES)?;
+        }
+        validate::optional(
+            "instructions",
+            self.instructions.as_deref(),
+            validate::MAX_SYSTEM_PROMPT_BYTES,
+        )?;
+        if let Some(history) = &self.history {
+            if history.len() > validate::MAX_HISTORY_MESSAGES {
+                return Err(Error::invalid(
+                    "history",
+                    format!("holds at most {} messages", validate::MAX_HISTORY_MESSAGES),
+                ));
+            }
+            for message in history {
+                if message.role == MessageRole::System {
+                    return Err(Error::invalid(
+                        "history",
+                        "holds user and assistant messages only; send a system message as instructions",
+                    ));
+                }
+                validate::bounded("history", &message.content, validate::MAX_MESSAGE_BYTES)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One numbered source the answer may cite as `[n]`.
@@ -156,6 +214,11 @@ struct Plan {
     system_prompt: String,
     model: Option<String>,
     temperature: Option<f32>,
+    max_tokens: Option<u32>,
+    stop: Vec<String>,
+    seed: Option<u64>,
+    /// The caller's history, used instead of the saved one.
+    history: Option<Vec<ChatMessage>>,
     chat: Arc<dyn ChatModel>,
 }
 
@@ -196,6 +259,31 @@ impl UserScope {
             question,
             replaces: None,
         }))
+    }
+
+    /// Starts a conversation and asks `content` in it; returns the conversation and the
+    /// turn. A question refused before it is saved (empty, too long, bad options, no
+    /// model) leaves no conversation behind.
+    pub async fn chat_new(
+        &self,
+        new: NewConversation,
+        content: impl Into<String>,
+        options: TurnOptions,
+    ) -> Result<(Conversation, Turn)> {
+        let content = content.into();
+        NewMessage::new(MessageRole::User, content.as_str()).validate()?;
+        options.validate()?;
+        self.engine.chat_model()?;
+        let conversation = self.create_conversation(new).await?;
+        match self.chat(conversation.id, content, options).await {
+            Ok(turn) => Ok((conversation, turn)),
+            Err(refused) => {
+                if let Err(error) = self.delete_conversation(conversation.id).await {
+                    tracing::warn!(%error, "could not remove the conversation of a refused question");
+                }
+                Err(refused)
+            }
+        }
     }
 
     /// Asks `content` and waits for the whole answer (see [`Self::chat`] to stream it).
@@ -267,10 +355,11 @@ impl Engine {
         conversation: ConversationId,
         options: &TurnOptions,
     ) -> Result<Plan> {
-        validate::optional("model", options.model.as_deref(), validate::MAX_MODEL_BYTES)?;
-        validate::temperature(options.temperature)?;
+        options.validate()?;
         let chat = self.chat_model()?;
+        // Another user's conversation is NotFound before any allowance is counted.
         let conversation = self.inner.store.conversation(user, conversation).await?;
+        self.admit_turn(user).await?;
         let persona = self
             .effective_persona(user, conversation.persona_id)
             .await?;
@@ -283,14 +372,28 @@ impl Engine {
         let temperature = options
             .temperature
             .or_else(|| persona.as_ref().and_then(|p| p.temperature));
+        let mut system_prompt = persona
+            .map(|p: Persona| p.system_prompt)
+            .unwrap_or_default();
+        if let Some(instructions) = options.instructions.as_deref().map(str::trim)
+            && !instructions.is_empty()
+        {
+            if !system_prompt.is_empty() {
+                system_prompt.push_str("\n\n");
+            }
+            system_prompt.push_str(instructions);
+        }
+        let most = u32::try_from(self.inner.settings.answer_tokens).unwrap_or(u32::MAX);
         Ok(Plan {
             user,
-            system_prompt: persona
-                .map(|p: Persona| p.system_prompt)
-                .unwrap_or_default(),
+            system_prompt,
             conversation,
             model,
             temperature,
+            max_tokens: Some(options.max_tokens.map_or(most, |asked| asked.min(most))),
+            stop: options.stop.clone(),
+            seed: options.seed,
+            history: options.history.clone(),
             chat,
         })
     }

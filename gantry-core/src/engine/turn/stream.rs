@@ -105,7 +105,9 @@ impl Engine {
             model: plan.model.clone(),
             messages: built.messages,
             temperature: plan.temperature,
-            max_tokens: u32::try_from(self.inner.settings.answer_tokens).ok(),
+            max_tokens: plan.max_tokens,
+            stop: plan.stop.clone(),
+            seed: plan.seed,
             ..ChatRequest::default()
         };
         let mut streamed = Streamed {

@@ -1,0 +1,117 @@
+//! `/v1` through the official OpenAI client library (Python, from PyPI), against a real
+//! `gantry serve` on the real llama-server and MiniLM: streaming and whole answers with
+//! usage, memory from earlier conversations, conversations continued by header or `user`,
+//! personas as models, embeddings, and errors in OpenAI's shape. The Python side is
+//! `openai_client.py`; its environment comes from `scripts/python-env`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// The variable a test needs, or a failure saying how to get it.
+fn required(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests with scripts/test, which sets it")
+    })
+}
+
+#[tokio::test]
+async fn the_openai_python_client_chats_embeds_and_gets_gantrys_memory() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let python = std::process::Command::new(repo.join("scripts/python-env"))
+        .output()
+        .unwrap();
+    assert!(
+        python.status.success(),
+        "scripts/python-env: {}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let python = String::from_utf8(python.stdout).unwrap();
+    let python = python.lines().last().unwrap().trim().to_owned();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gantry"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GANTRY_DATA_DIR", dir.path())
+        .env("GANTRY_LLM_URL", required("GANTRY_LLM_URL"))
+        .env("GANTRY_MINILM_DIR", required("GANTRY_MINILM_DIR"))
+        .env("GANTRY_CONTEXT_LENGTH", "2048")
+        .env("GANTRY_ADMIN_EMAIL", "admin@example.com")
+        .env("GANTRY_ADMIN_PASSWORD", "an unattended passphrase")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = tokio::time::timeout(Duration::from_secs(120), lines.next_line())
+            .await
+            .expect("it starts within two minutes")
+            .unwrap()
+            .expect("it prints where it listens");
+        if let Some(url) = line.strip_prefix("Listening on ") {
+            break url.to_owned();
+        }
+    };
+
+    // The admin signs in, makes an API key for programs and a persona of their own.
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("{url}/api/auth/login"))
+        .json(&serde_json::json!({
+            "email": "admin@example.com", "password": "an unattended passphrase"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let key: serde_json::Value = http
+        .post(format!("{url}/api/auth/api-keys"))
+        .header("cookie", &session)
+        .header("origin", &url)
+        .json(&serde_json::json!({"name": "openai client"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = key["key"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the key, shown once: {key}"))
+        .to_owned();
+    let persona = http
+        .post(format!("{url}/api/personas"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({
+            "name": "Pirate", "system_prompt": "Talk like a pirate.", "is_default": false
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(persona.status(), 201);
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openai_client.py");
+    let run = tokio::process::Command::new(&python)
+        .arg(&script)
+        .env("GANTRY_URL", &url)
+        .env("GANTRY_KEY", &key)
+        .output();
+    let run = tokio::time::timeout(Duration::from_secs(600), run)
+        .await
+        .expect("the Python suite ends within ten minutes")
+        .unwrap();
+    let report = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        run.status.success(),
+        "the OpenAI client suite failed:\n{report}"
+    );
+    assert!(report.contains("OK"), "{report}");
+}
