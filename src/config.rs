@@ -123,6 +123,10 @@ pub struct Server {
     /// request seems to come from the proxy, and one person's failed sign-ins would lock
     /// everyone out. `GANTRY_TRUSTED_PROXIES` (comma-separated).
     pub trusted_proxies: Vec<String>,
+    /// The token Prometheus must send (`Authorization: Bearer`) to read `/metrics`;
+    /// without one `/metrics` is open (it holds counts and timings, never content).
+    /// `GANTRY_METRICS_TOKEN`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Server {
@@ -134,6 +138,7 @@ impl Default for Server {
             max_body_bytes: 1024 * 1024,
             logins_per_minute: 10,
             trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -238,7 +243,7 @@ impl Default for Config {
 }
 
 /// Names every environment variable [`Config::with_env`] reads.
-pub const ENV_VARS: [&str; 15] = [
+pub const ENV_VARS: [&str; 16] = [
     "GANTRY_DATA_DIR",
     "GANTRY_DATABASE_URL",
     "GANTRY_LLM_URL",
@@ -254,6 +259,7 @@ pub const ENV_VARS: [&str; 15] = [
     "GANTRY_LISTEN",
     "GANTRY_PUBLIC_URL",
     "GANTRY_TRUSTED_PROXIES",
+    "GANTRY_METRICS_TOKEN",
 ];
 
 fn bad(field: &'static str, reason: impl Into<String>) -> Error {
@@ -335,6 +341,9 @@ impl Config {
                 .filter(|entry| !entry.is_empty())
                 .map(str::to_owned)
                 .collect();
+        }
+        if let Some(token) = get("GANTRY_METRICS_TOKEN") {
+            self.server.metrics_token = Some(token).filter(|t| !t.trim().is_empty());
         }
         if let Some(program) = get("GANTRY_EXTRACT_PROGRAM") {
             self.extract_program = Some(PathBuf::from(program));

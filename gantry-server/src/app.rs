@@ -40,6 +40,8 @@ pub struct AppState {
     pub(crate) model_probe: health::ProbeCache,
     /// When the server started, for its uptime.
     pub(crate) started: std::time::Instant,
+    /// What `/metrics` reports.
+    pub(crate) metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             trusted_proxies: settings.trusted_proxies()?.into(),
             model_probe: health::ProbeCache::default(),
             started: std::time::Instant::now(),
+            metrics: crate::metrics::Metrics::default(),
             gantry,
         })
     }
@@ -95,6 +98,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
     // Uploads have their own, larger limit (the engine's upload limit, plus the
     // multipart framing).
     let upload_limit = state.gantry.engine().settings().max_upload_bytes + 64 * 1024;
+    let state_metrics = state.metrics.clone();
+    let metrics_state = state.clone();
     let uploads = OpenApiRouter::new()
         .routes(routes!(documents::upload))
         .routes(routes!(transfer::import))
@@ -172,13 +177,22 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
         .split_for_parts();
+    let metrics = state_metrics;
     let document = doc.clone();
     let serve_doc = move || {
         let doc = document.clone();
         async move { axum::Json(doc) }
     };
+    let metrics_route = axum::Router::new()
+        .route("/metrics", axum::routing::get(crate::metrics::serve))
+        .with_state(metrics_state);
     let router = api
         .route("/api/openapi.json", axum::routing::get(serve_doc))
+        .merge(metrics_route)
+        .route_layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::record,
+        ))
         .fallback(|| async { ApiError::not_found("route").into_response() })
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a handler panicked");

@@ -12,6 +12,7 @@ mod auth;
 pub mod error;
 mod extract;
 mod limits;
+mod metrics;
 mod routes;
 mod serve;
 mod trace;

@@ -271,7 +271,9 @@ async fn respond(
     let live = Arc::clone(&running.live);
     // The answer is driven here, not by a response: a client that goes away only stops
     // reading; the answer runs to its end and is saved, and can be read again.
+    let metrics = state.metrics.clone();
     tokio::spawn(async move {
+        let _streaming = metrics.stream();
         let mut turn = turn;
         let asked = std::time::Instant::now();
         let mut first_token = None;
@@ -283,6 +285,9 @@ async fn respond(
             let Some(event) = event else { break };
             if matches!(event, Ok(TurnEvent::Token(_))) && first_token.is_none() {
                 first_token = Some(std::time::Instant::now());
+            }
+            if let Ok(TurnEvent::Context { timings, .. }) = &event {
+                metrics.context(timings);
             }
             let mut event = StreamEvent::from_turn(event);
             if let StreamEvent::Done {
@@ -298,6 +303,20 @@ async fn respond(
                     .completion_tokens
                     .filter(|_| generating > 0.0)
                     .map(|tokens| (f64::from(tokens) / generating * 10.0).round() / 10.0);
+            }
+            match &event {
+                StreamEvent::Context { .. } => {}
+                StreamEvent::Token { .. } => {}
+                StreamEvent::Done {
+                    message,
+                    tokens_per_second,
+                    ..
+                } => metrics.answered(
+                    message.model.as_deref().unwrap_or("default"),
+                    first_token.map(|first| first - asked),
+                    *tokens_per_second,
+                ),
+                StreamEvent::Error { code, .. } => metrics.backend_error(code),
             }
             let last = matches!(event, StreamEvent::Done { .. } | StreamEvent::Error { .. });
             running.live.push(event);

@@ -357,10 +357,14 @@ pub(crate) async fn chat_completions(
         .stream_options
         .as_ref()
         .is_some_and(|o| o.include_usage);
+    let metrics = state.metrics.clone();
     let mut response = if request.stream {
-        stream(turn, request.model, limit, include_usage).await?
+        stream(turn, request.model, limit, include_usage, metrics).await?
     } else {
-        whole(turn, request.model, limit, conversation).await?
+        let _streaming = metrics.stream();
+        whole(turn, request.model, limit, conversation)
+            .await
+            .inspect_err(|error| metrics.backend_error(error.body().error.code))?
     };
     if let Ok(value) = HeaderValue::from_str(&conversation.0.to_string()) {
         response.headers_mut().insert(CONVERSATION_HEADER, value);
@@ -441,11 +445,17 @@ async fn stream(
     asked_model: String,
     limit: u32,
     include_usage: bool,
+    metrics: crate::metrics::Metrics,
 ) -> ApiResult<Response> {
+    let streaming = metrics.stream();
     let first = loop {
         match turn.next().await {
             Some(Ok(TurnEvent::Context { .. })) => {}
-            Some(Err(error)) => return Err(error.into()),
+            Some(Err(error)) => {
+                let error = ApiError::from(error);
+                metrics.backend_error(error.body().error.code);
+                return Err(error);
+            }
             Some(Ok(event)) => break event,
             None => {
                 return Err(ApiError::new(
@@ -491,6 +501,8 @@ async fn stream(
     let rest = futures::stream::once(async move { Ok(first) }).chain(turn);
     let events = rest
         .map(move |event| -> Vec<Event> {
+            // Held as long as the stream is read.
+            let _streaming = &streaming;
             match event {
                 Ok(TurnEvent::Token(text)) => vec![chunk(
                     Delta {
@@ -522,6 +534,7 @@ async fn stream(
                 Ok(TurnEvent::Context { .. }) => Vec::new(),
                 Err(error) => {
                     let error = ApiError::from(error);
+                    metrics.backend_error(error.body().error.code);
                     let body = serde_json::to_string(&error.body()).unwrap_or_else(|_| "{}".into());
                     vec![Event::default().data(body)]
                 }

@@ -368,3 +368,75 @@ async fn the_system_page_reports_versions_sizes_and_index_lag() {
     assert_eq!(body["chat_configured"], true);
     assert_eq!(body["models"], json!([]), "the backend is down");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_time_answers_by_model() {
+    let Some(llm) = gantry_test::service("GANTRY_LLM_URL", "metrics over HTTP") else {
+        return;
+    };
+    let server = start(Some(&llm)).await;
+    let mut root = Client::set_up(&server).await;
+    let chat = root.conversation().await;
+    assert_eq!(
+        ask(&mut root, &chat, "Say hi.").await.status,
+        StatusCode::OK
+    );
+    // Paths that are no route do not become series.
+    root.get("/api/no-such-thing/12345").await;
+
+    let metrics = root.get("/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    let text = &metrics.text;
+    assert!(
+        text.contains(
+            "gantry_http_requests_total{method=\"POST\",route=\"/api/chat/conversations/{id}/messages\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("gantry_http_request_duration_seconds_bucket{"),
+        "{text}"
+    );
+    assert!(
+        text.contains("gantry_time_to_first_token_seconds_count{model="),
+        "{text}"
+    );
+    assert!(
+        text.contains("gantry_generation_tokens_per_second_count{model="),
+        "{text}"
+    );
+    assert!(
+        text.contains("gantry_retrieval_stage_seconds_count{stage=\"total\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("gantry_active_streams 0"), "{text}");
+    assert!(
+        text.contains("gantry_stored_items{kind=\"users\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("gantry_index_lag_changes{index=\"keyword\"}"),
+        "{text}"
+    );
+    assert!(!text.contains("no-such-thing"), "{text}");
+}
+
+#[tokio::test]
+async fn metrics_can_be_closed_behind_a_token() {
+    let server = crate::support::start_with(None, |config| {
+        config.server.metrics_token = Some("scrape-secret".into());
+    })
+    .await;
+    let mut anyone = Client::new(&server);
+    let refused = anyone.get("/metrics").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.text);
+    anyone.bearer = Some("wrong".into());
+    assert_eq!(
+        anyone.get("/metrics").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    anyone.bearer = Some("scrape-secret".into());
+    let allowed = anyone.get("/metrics").await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    assert!(allowed.text.contains("# EOF"), "{}", allowed.text);
+}
