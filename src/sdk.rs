@@ -11,7 +11,7 @@ use gantry_core::engine::{
 use gantry_core::ids::UserId;
 use gantry_core::llm::{ChatModel, Embedder, ModelInfo};
 use gantry_core::model::User;
-use gantry_core::store::GraphStore;
+use gantry_core::store::{GraphStore, Signal};
 use gantry_core::{Error, Result, Store, validate};
 use gantry_llm::{Backends, HttpEmbedder, MiniLmEmbedder};
 use gantry_memory::{
@@ -32,17 +32,28 @@ const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
 /// every hour, removing expired sessions.
 fn housekeeping(
     engine: Engine,
+    indexer: Arc<Indexer>,
     indexing: tokio::task::JoinHandle<()>,
+    mut signals: tokio::sync::broadcast::Receiver<Signal>,
 ) -> tokio::task::JoinHandle<()> {
+    use tokio::sync::broadcast::error::RecvError;
     tokio::spawn(async move {
         let _indexing = tokio_util::task::AbortOnDropHandle::new(indexing);
         let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+        let mut listening = true;
         loop {
-            every.tick().await;
-            match engine.remove_expired_sessions().await {
-                Ok(0) => {}
-                Ok(removed) => tracing::debug!(removed, "expired sessions removed"),
-                Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
+            tokio::select! {
+                _ = every.tick() => match engine.remove_expired_sessions().await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::debug!(removed, "expired sessions removed"),
+                    Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
+                },
+                // Another process sharing the store wrote: catch the indexes up now.
+                signal = signals.recv(), if listening => match signal {
+                    Ok(Signal::Changed) | Err(RecvError::Lagged(_)) => indexer.nudge(),
+                    Ok(_) => {}
+                    Err(RecvError::Closed) => listening = false,
+                },
             }
         }
     })
@@ -270,7 +281,12 @@ impl GantryBuilder {
         // Catching up can mean embedding a whole store (a new embedder, a lost index):
         // the background task does it, starting now, so opening stays quick.
         let indexer = stack.indexer;
-        let background = housekeeping(engine.clone(), indexer.spawn(INDEX_EVERY, SAVE_EVERY));
+        let background = housekeeping(
+            engine.clone(),
+            Arc::clone(&indexer),
+            indexer.spawn(INDEX_EVERY, SAVE_EVERY),
+            store.signals(),
+        );
         indexer.nudge();
         Ok(Gantry::from_parts(
             config,
@@ -428,6 +444,17 @@ impl Gantry {
             Some(chat) => chat.list_models().await,
             None => Ok(Vec::new()),
         }
+    }
+
+    /// Sends `signal` to every process sharing this store (several servers on one
+    /// PostgreSQL database), this one included.
+    pub async fn signal(&self, signal: Signal) -> Result<()> {
+        self.inner.store.signal(signal).await
+    }
+
+    /// The signals sent from now on by every process sharing this store.
+    pub fn signals(&self) -> tokio::sync::broadcast::Receiver<Signal> {
+        self.inner.store.signals()
     }
 
     /// Whether a chat model is configured (turns are refused without one).

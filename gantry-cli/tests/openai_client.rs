@@ -8,14 +8,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use support::{required, serve, sign_in};
 
-/// The variable a test needs, or a failure saying how to get it.
-fn required(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests with scripts/test, which sets it")
-    })
-}
+mod support;
 
 #[tokio::test]
 async fn the_openai_python_client_chats_embeds_and_gets_gantrys_memory() {
@@ -32,46 +27,19 @@ async fn the_openai_python_client_chats_embeds_and_gets_gantrys_memory() {
     let python = python.lines().last().unwrap().trim().to_owned();
 
     let dir = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gantry"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("GANTRY_DATA_DIR", dir.path())
-        .env("GANTRY_LLM_URL", required("GANTRY_LLM_URL"))
-        .env("GANTRY_MINILM_DIR", required("GANTRY_MINILM_DIR"))
-        .env("GANTRY_CONTEXT_LENGTH", "2048")
-        .env("GANTRY_ADMIN_EMAIL", "admin@example.com")
-        .env("GANTRY_ADMIN_PASSWORD", "an unattended passphrase")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = tokio::time::timeout(Duration::from_secs(120), lines.next_line())
-            .await
-            .expect("it starts within two minutes")
-            .unwrap()
-            .expect("it prints where it listens");
-        if let Some(url) = line.strip_prefix("Listening on ") {
-            break url.to_owned();
-        }
-    };
+    let (llm, minilm) = (required("GANTRY_LLM_URL"), required("GANTRY_MINILM_DIR"));
+    let served = serve(&[
+        ("GANTRY_DATA_DIR", dir.path().to_str().unwrap()),
+        ("GANTRY_LLM_URL", &llm),
+        ("GANTRY_MINILM_DIR", &minilm),
+        ("GANTRY_CONTEXT_LENGTH", "2048"),
+    ])
+    .await;
+    let url = served.url.clone();
 
     // The admin signs in, makes an API key for programs and a persona of their own.
     let http = reqwest::Client::new();
-    let login = http
-        .post(format!("{url}/api/auth/login"))
-        .json(&serde_json::json!({
-            "email": "admin@example.com", "password": "an unattended passphrase"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 200);
-    let cookie = login.headers()["set-cookie"].to_str().unwrap();
-    let session = cookie.split(';').next().unwrap().to_owned();
+    let session = sign_in(&url).await;
     let key: serde_json::Value = http
         .post(format!("{url}/api/auth/api-keys"))
         .header("cookie", &session)

@@ -555,6 +555,35 @@ pub trait ChangeFeed: Send + Sync {
     async fn record_follower(&self, follower: &str, applied_seq: i64) -> Result<()>;
 }
 
+/// A message between the processes that share one store (several servers on one
+/// PostgreSQL database): how an index hears of another process's writes at once, and how
+/// a stop request reaches the server that holds the answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "signal", rename_all = "snake_case")]
+pub enum Signal {
+    /// New changes are in the feed: indexes should catch up now.
+    Changed,
+    /// Stop the answers `user` has being written in `conversation`, wherever they are.
+    StopAnswers {
+        /// The conversation's owner.
+        user: UserId,
+        /// The conversation.
+        conversation: ConversationId,
+    },
+}
+
+/// Signals between the processes sharing a store. On PostgreSQL they travel by
+/// `LISTEN`/`NOTIFY` (and every committed write sends [`Signal::Changed`]); a SQLite file
+/// has one process, so its signals stay in it.
+#[async_trait]
+pub trait Signals: Send + Sync {
+    /// Sends `signal` to every process sharing this store, this one included.
+    async fn signal(&self, signal: Signal) -> Result<()>;
+    /// The signals sent from now on, by every process sharing this store. A receiver that
+    /// falls far behind skips the oldest (they only ask to catch up or stop).
+    fn signals(&self) -> tokio::sync::broadcast::Receiver<Signal>;
+}
+
 /// Everything Gantry persists, as one object: `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
@@ -571,6 +600,7 @@ pub trait Store:
     + GraphStore
     + UsageStore
     + ChangeFeed
+    + Signals
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -582,7 +612,7 @@ pub trait Store:
 pub mod prelude {
     pub use super::{
         ApiKeyStore, AuditStore, ChangeFeed, CollectionStore, ConversationStore, DocumentStore,
-        GraphStore, InviteStore, MessageStore, PersonaStore, SessionStore, Store, UsageStore,
-        UserStore,
+        GraphStore, InviteStore, MessageStore, PersonaStore, SessionStore, Signals, Store,
+        UsageStore, UserStore,
     };
 }

@@ -49,10 +49,12 @@ impl AppState {
     /// server's settings (cookies, sign-in limits, trusted proxies).
     pub fn new(gantry: gantry::Gantry, public_url: &str) -> gantry::Result<Self> {
         let settings = &gantry.config().server;
+        let turns = RunningTurns::default();
+        turns.follow_stops(gantry.signals());
         Ok(Self {
             origin: Arc::from(origin_of(public_url)),
             cookie_secure: settings.cookie_secure(public_url),
-            turns: RunningTurns::default(),
+            turns,
             logins: LoginLimits::new(settings.logins_per_minute),
             trusted_proxies: settings.trusted_proxies()?.into(),
             model_probe: health::ProbeCache::default(),

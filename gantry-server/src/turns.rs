@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::Stream;
+use gantry::store::Signal;
 use gantry::{ConversationId, UserId};
 use tokio::sync::{Notify, watch};
 
@@ -148,6 +149,24 @@ impl RunningTurns {
             stopped = true;
         }
         stopped
+    }
+
+    /// Stops answers when another server sharing the database is asked to stop them (see
+    /// `Signal::StopAnswers`), until the store closes.
+    pub(crate) fn follow_stops(&self, mut signals: tokio::sync::broadcast::Receiver<Signal>) {
+        let turns = self.clone();
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match signals.recv().await {
+                    Ok(Signal::StopAnswers { user, conversation }) => {
+                        turns.stop(user, conversation);
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        });
     }
 
     /// `owner`'s latest answer in `conversation`, being written or finished within the

@@ -22,6 +22,9 @@ mod sqlite;
 
 use std::sync::Arc;
 
+/// Signals a slow receiver may fall behind by before it skips the oldest.
+pub(crate) const SIGNALS_KEPT: usize = 256;
+
 use gantry_core::{Error, Result, Store};
 
 pub use postgres::PostgresStore;

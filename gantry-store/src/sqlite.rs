@@ -27,6 +27,8 @@ pub enum Durability {
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Signals stay in the one process a SQLite file has.
+    signals: tokio::sync::broadcast::Sender<gantry_core::store::Signal>,
 }
 
 impl SqliteStore {
@@ -90,7 +92,10 @@ impl SqliteStore {
             .await
             .map_err(|e| gantry_core::Error::internal_from("migrating SQLite", e))?;
         sql::rekey_users(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            signals: tokio::sync::broadcast::Sender::new(crate::SIGNALS_KEPT),
+        })
     }
 
     /// The connection pool, for tools that need raw SQL.
@@ -135,3 +140,16 @@ const BACKEND: &str = "sqlite";
 
 #[path = "sql/mod.rs"]
 mod sql;
+
+#[async_trait::async_trait]
+impl gantry_core::store::Signals for SqliteStore {
+    async fn signal(&self, signal: gantry_core::store::Signal) -> gantry_core::Result<()> {
+        // No receiver is no error: nobody needs to hear it.
+        let _ = self.signals.send(signal);
+        Ok(())
+    }
+
+    fn signals(&self) -> tokio::sync::broadcast::Receiver<gantry_core::store::Signal> {
+        self.signals.subscribe()
+    }
+}

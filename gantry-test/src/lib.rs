@@ -138,6 +138,39 @@ pub async fn postgres() -> Option<TestStore> {
     })
 }
 
+/// A fresh, empty PostgreSQL schema for programs that connect by URL (several `gantry
+/// serve` processes on one database, say), dropped with everything in it when dropped.
+pub struct PostgresSchema {
+    /// A URL that puts every connection in the schema.
+    pub url: String,
+    _cleanup: Cleanup,
+}
+
+impl std::fmt::Debug for PostgresSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresSchema").field("url", &self.url).finish()
+    }
+}
+
+/// A fresh schema on the PostgreSQL server named by `GANTRY_TEST_POSTGRES_URL`.
+pub async fn postgres_schema() -> Option<PostgresSchema> {
+    let url = postgres_url()?;
+    let schema = format!("gantry_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Some(PostgresSchema {
+        url: format!("{url}{separator}options=-c%20search_path%3D{schema}"),
+        _cleanup: Cleanup::Postgres { url, schema },
+    })
+}
+
 /// A cheap password hash: argon2 is slow on purpose, and tests make many users. It matches
 /// no password.
 pub fn fake_hash() -> String {

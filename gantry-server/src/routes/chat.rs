@@ -191,10 +191,12 @@ pub(crate) struct AnswerView {
     timings: Option<ContextTimingsView>,
 }
 
-/// Whether any answer was stopped.
+/// Whether an answer was stopped here.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Stopped {
-    /// `false` when no answer was being generated in the conversation.
+    /// `true` when this server was writing an answer in the conversation and stopped it;
+    /// `false` when it was not: the request then goes on to the other servers sharing the
+    /// database, which stop any answer they are writing there.
     stopped: bool,
 }
 
@@ -462,5 +464,12 @@ pub(crate) async fn stop(
     // Another user's conversation is 404, like one that does not exist.
     caller.scope().conversation(id).await?;
     let stopped = state.turns.stop(caller.user.id, id);
+    if !stopped {
+        let signal = gantry::store::Signal::StopAnswers {
+            user: caller.user.id,
+            conversation: id,
+        };
+        state.gantry.signal(signal).await?;
+    }
     Ok(axum::Json(Stopped { stopped }))
 }
