@@ -148,7 +148,9 @@ pub struct PostgresSchema {
 
 impl std::fmt::Debug for PostgresSchema {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresSchema").field("url", &self.url).finish()
+        f.debug_struct("PostgresSchema")
+            .field("url", &self.url)
+            .finish()
     }
 }
 
