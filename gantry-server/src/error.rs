@@ -123,6 +123,17 @@ impl ApiError {
         &self.body.error.message
     }
 
+    /// Asks the client to come back after this many seconds (`Retry-After`).
+    pub fn with_retry_after(mut self, seconds: Option<u64>) -> Self {
+        self.retry_after = seconds;
+        self
+    }
+
+    /// The `Retry-After` it answers with, in seconds.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     /// Its JSON body.
     pub fn body(&self) -> &ErrorBody {
         &self.body
@@ -181,6 +192,10 @@ pub fn status_and_code(error: &gantry::Error) -> (StatusCode, &'static str) {
         }
         E::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "backend_unavailable"),
         E::TimedOut { .. } => (StatusCode::GATEWAY_TIMEOUT, "backend_timeout"),
+        // A stream that stalled is a timeout, wherever it stalled.
+        E::Interrupted { cause, .. } if matches!(**cause, E::TimedOut { .. }) => {
+            (StatusCode::GATEWAY_TIMEOUT, "backend_timeout")
+        }
         E::Backend { .. } | E::Protocol { .. } | E::Interrupted { .. } => {
             (StatusCode::BAD_GATEWAY, "backend_error")
         }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod alloc;
+pub mod fault_server;
 pub mod faults;
 pub mod files;
 

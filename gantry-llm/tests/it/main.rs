@@ -8,7 +8,7 @@
     dead_code
 )]
 
-mod fault_server;
+use gantry_test::fault_server;
 mod faults;
 mod minilm;
 mod real_server;

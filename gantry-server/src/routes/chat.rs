@@ -150,6 +150,9 @@ pub(crate) enum StreamEvent {
         /// The HTTP status the failure would have had before the stream began.
         #[serde(skip)]
         status: u16,
+        /// The `Retry-After` it would have had, in seconds.
+        #[serde(skip)]
+        retry_after: Option<u64>,
     },
 }
 
@@ -169,11 +172,12 @@ impl StreamEvent {
             },
             Err(error) => {
                 let (status, code) = status_and_code(&error);
-                let message = ApiError::from(error).message().to_owned();
+                let error = ApiError::from(error);
                 Self::Error {
                     code,
-                    message,
+                    message: error.message().to_owned(),
                     status: status.as_u16(),
+                    retry_after: error.retry_after(),
                 }
             }
         }
@@ -354,7 +358,8 @@ async fn respond(
                     code,
                     message,
                     status,
-                } => return Err(failure(code, message, status)),
+                    retry_after,
+                } => return Err(failure(code, message, status).with_retry_after(retry_after)),
             }
         }
         return Err(ApiError::new(
@@ -372,7 +377,8 @@ async fn respond(
                 code,
                 message,
                 status,
-            } => return Err(failure(code, message, status)),
+                retry_after,
+            } => return Err(failure(code, message, status).with_retry_after(retry_after)),
             StreamEvent::Context { .. } => {}
             StreamEvent::Token { .. } | StreamEvent::Done { .. } => break,
         }

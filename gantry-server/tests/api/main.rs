@@ -7,6 +7,7 @@ mod admin;
 mod chat;
 mod conversations;
 mod documents;
+mod faults;
 mod headers;
 mod isolation;
 mod library;

@@ -1,7 +1,9 @@
 //! A fault-injecting HTTP server, for what a real llama-server cannot be made to do on
 //! demand: cut a connection mid-stream, answer 429 then succeed, send a malformed chunk,
 //! stall before the first token. It is a fake, named as such; everything that a real
-//! server can show is tested against the real one (see `real_server.rs`).
+//! server can show is tested against the real one (gantry-llm's `real_server.rs`). Shared
+//! by the LLM client's suite and the HTTP server's, which checks what a person sees of
+//! each fault.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,12 +16,18 @@ use tokio::net::{TcpListener, TcpStream};
 pub enum Script {
     /// Answer with this status, headers and body, written in parts with a pause before each.
     Respond {
+        /// The status.
         status: u16,
+        /// The headers.
         headers: Vec<(&'static str, String)>,
+        /// The body's parts, each after its pause.
         parts: Vec<(Duration, Vec<u8>)>,
     },
     /// Send headers for an event stream, then these parts, then close without `[DONE]`.
-    StreamThenCut { parts: Vec<(Duration, Vec<u8>)> },
+    StreamThenCut {
+        /// The body's parts, each after its pause.
+        parts: Vec<(Duration, Vec<u8>)>,
+    },
     /// Accept the connection and say nothing for this long.
     Stall(Duration),
 }
@@ -63,8 +71,11 @@ pub struct Seen {
 }
 
 /// The running server.
+#[derive(Debug)]
 pub struct FaultServer {
+    /// Its OpenAI-style base URL (`http://127.0.0.1:PORT/v1`).
     pub base_url: String,
+    /// What it has seen.
     pub seen: Arc<Mutex<Seen>>,
 }
 
@@ -91,6 +102,7 @@ impl FaultServer {
         Self { base_url, seen }
     }
 
+    /// How many requests it has had.
     pub fn requests(&self) -> usize {
         self.seen.lock().unwrap().requests.len()
     }
