@@ -24,6 +24,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     }
 }
 
+/// A `multipart/form-data` body; anything else is the API's JSON error (415), never axum's
+/// plain-text rejection.
+pub(crate) struct Multipart(pub(crate) axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Multipart {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Multipart::from_request(request, state)
+            .await
+            .map(Self)
+            .map_err(|rejection| {
+                ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    format!(
+                        "send the file as multipart/form-data with a boundary (field `file`): {}",
+                        clean(&rejection.body_text())
+                    ),
+                )
+            })
+    }
+}
+
 /// The API error for a body that is not the JSON a route expects.
 fn json_error(rejection: &JsonRejection) -> ApiError {
     match rejection {

@@ -1,7 +1,7 @@
 //! The Knowledge Vault: uploads (multipart, answered at once as `processing`), the list,
 //! one document (poll it for `ready` or `failed`), re-indexing and deletion.
 
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use gantry::DocumentId;
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, PathId, Query};
+use crate::extract::{Json, Multipart, PathId, Query};
 use crate::routes::page::{PageView, page_request};
 
 /// Which page, or which collection's documents.
@@ -49,7 +49,7 @@ pub(crate) struct UploadForm {
 pub(crate) async fn upload(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    mut form: Multipart,
+    Multipart(mut form): Multipart,
 ) -> ApiResult<impl IntoResponse> {
     let limit = state.gantry.engine().settings().max_upload_bytes;
     let mut collection = None;

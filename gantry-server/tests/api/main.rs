@@ -11,6 +11,7 @@ mod faults;
 mod headers;
 mod isolation;
 mod library;
+mod malformed;
 mod openapi;
 mod operations;
 mod support;
