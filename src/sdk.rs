@@ -94,6 +94,9 @@ pub struct IndexStatus {
     pub vectors: Option<i64>,
     /// What the keyword index has applied; `None` without indexes.
     pub keywords: Option<i64>,
+    /// Whether the vector index is still building the graph it loaded at start (searches
+    /// meanwhile see only what was written since).
+    pub vectors_loading: bool,
     /// Items the embedder refused since start (too long for it, say), found by keywords
     /// only; the log names each.
     pub unembedded: u64,
@@ -494,10 +497,12 @@ impl Gantry {
     pub async fn index_status(&self) -> Result<IndexStatus> {
         let store_seq = self.inner.store.latest_seq().await?;
         let (mut vectors, mut keywords, mut unembedded) = (None, None, 0);
+        let mut vectors_loading = false;
         if let Some(indexer) = &self.inner.indexer {
             unembedded = indexer.skipped();
             if let Some(side) = indexer.vectors() {
                 vectors = Some(side.index.applied_seq().await?);
+                vectors_loading = side.index.loading();
             }
             if let Some(index) = indexer.keywords() {
                 keywords = Some(index.applied_seq().await?);
@@ -507,6 +512,7 @@ impl Gantry {
             store_seq,
             vectors,
             keywords,
+            vectors_loading,
             unembedded,
         })
     }

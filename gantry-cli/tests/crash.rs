@@ -60,8 +60,17 @@ impl Session {
     async fn caught_up(&self) {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let ready = self.get("/ready").await;
-            if ready["vector_lag"] == 0 && ready["keyword_lag"] == 0 {
+            // 503 while the vector index builds what it loaded.
+            let ready: Value = self
+                .http
+                .get(format!("{}/ready", self.url))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if ready["status"] == "ready" && ready["vector_lag"] == 0 && ready["keyword_lag"] == 0 {
                 return;
             }
             assert!(Instant::now() < deadline, "the indexes catch up: {ready}");

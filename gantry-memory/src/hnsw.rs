@@ -510,6 +510,10 @@ impl VectorIndex for HnswIndex {
         self.read().by_id.len()
     }
 
+    fn loading(&self) -> bool {
+        self.read().log.is_some()
+    }
+
     fn snapshot(&self, embedder: &str) -> Snapshot {
         // A graph still loading holds only the newest writes: wait for the whole one.
         if self.read().log.is_some() {

@@ -24,6 +24,11 @@ pub trait VectorIndex: Send + Sync + std::fmt::Debug {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Whether it is still building what it loaded (searches then see only what was
+    /// written since it opened).
+    fn loading(&self) -> bool {
+        false
+    }
     /// The live items and vectors with the applied change number, for saving to a file
     /// (the caller writes it, on a blocking thread: copying a large index takes a while).
     fn snapshot(&self, embedder: &str) -> Snapshot;

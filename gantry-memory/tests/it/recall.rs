@@ -206,3 +206,40 @@ async fn a_saved_index_answers_at_once_and_keeps_writes_made_while_it_loads() {
     let hits = index.search(&saved[5].1, 1, &all).await.unwrap();
     assert_eq!(hits[0].item.id, saved[5].0.id, "the loaded graph answers");
 }
+
+#[tokio::test]
+async fn a_saved_index_says_it_is_loading_until_its_graph_is_built() {
+    let dim = 32;
+    let data = vectors(30_000, dim, 11);
+    let owner = UserId::new();
+    let items: Vec<IndexedItem> = data
+        .iter()
+        .map(|_| IndexedItem {
+            id: Uuid::now_v7(),
+            owner_id: owner,
+            kind: ChangeKind::Chunk,
+            parent_id: Uuid::nil(),
+        })
+        .collect();
+    let snapshot = gantry_memory::Snapshot {
+        embedder: "test".into(),
+        dimension: dim,
+        applied_seq: 7,
+        items,
+        vectors: data
+            .iter()
+            .flat_map(|v| gantry_memory::normalise(v, dim).unwrap())
+            .collect(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vectors.gvec");
+    snapshot.save(&path).unwrap();
+
+    let (index, _) = HnswIndex::open(&path, "test", dim, HnswParams::default()).unwrap();
+    // Building 30,000 vectors takes seconds; the index answers at once, and says so.
+    assert!(index.loading(), "loading while the graph is built");
+    assert_eq!(index.applied_seq().await.unwrap(), 7);
+    index.wait_for_rebuild();
+    assert!(!index.loading());
+    assert_eq!(index.len(), 30_000);
+}

@@ -42,7 +42,9 @@ pub(crate) async fn health() -> Json<Health> {
 /// What `/ready` found.
 #[derive(Clone, Serialize, ToSchema)]
 pub(crate) struct Readiness {
-    /// `ready` when the database answers, else `unavailable` (with status 503).
+    /// `ready` when the database answers and the indexes are loaded; `loading` (status
+    /// 503) while the vector index builds the graph it loaded at start; `unavailable`
+    /// (503) when the database does not answer.
     status: &'static str,
     /// `ok`, or why the database did not answer.
     database: String,
@@ -116,8 +118,9 @@ fn unavailable(error: String) -> ModelProbe {
     }
 }
 
-/// Whether the server can do its work: 200 when the database answers, 503 when it does
-/// not; index lag and the models' state either way (a model that is down leaves the server
+/// Whether the server can do its work: 200 when the database answers and the indexes are
+/// loaded, 503 when the database does not answer or the vector index is still building
+/// what it loaded at start; index lag and the models' state either way (a model that is down leaves the server
 /// ready: everything but chat still works).
 #[utoipa::path(get, path = "/ready", tag = "system",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
@@ -125,9 +128,17 @@ pub(crate) async fn ready(State(state): State<AppState>) -> Response {
     let models = state.model_probe.probe(&state.gantry).await;
     let (status, readiness) = match state.gantry.index_status().await {
         Ok(index) => (
-            StatusCode::OK,
+            if index.vectors_loading {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::OK
+            },
             Readiness {
-                status: "ready",
+                status: if index.vectors_loading {
+                    "loading"
+                } else {
+                    "ready"
+                },
                 database: "ok".into(),
                 vector_lag: index.vectors.map(|seq| (index.store_seq - seq).max(0)),
                 keyword_lag: index.keywords.map(|seq| (index.store_seq - seq).max(0)),
