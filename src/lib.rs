@@ -32,12 +32,13 @@ pub use gantry_core::{
     export, graph, ids, index, llm, model, prompt, store, validate,
 };
 pub use gantry_llm::{
-    BackendConfig, BackendKind, Backends, HttpEmbedder, MiniLmEmbedder, OpenAiBackend, RetryPolicy,
-    Timeouts,
+    BackendConfig, BackendKind, Backends, HttpEmbedder, LiveBackends, LoadedModel, MiniLmEmbedder,
+    OpenAiBackend, RetryPolicy, Timeouts,
 };
 pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
 
 mod config;
+mod models;
 mod sdk;
 pub use config::{Accounts, Chat, Config, ENV_VARS, Extraction, Server};
 pub use gantry_memory::HybridOptions;
@@ -45,6 +46,7 @@ pub use gantry_memory::HybridOptions;
 /// (PDFs are read in a separate, resource-limited process; without this call Gantry looks
 /// for `gantry-extract` beside the program or on `PATH`).
 pub use gantry_memory::serve_reader_if_asked;
+pub use models::{BackendHealth, BackendSource, BackendView};
 pub use sdk::{CLOSE_CATCH_UP, Gantry, GantryBuilder, IndexStatus, MAX_EMBED_INPUTS};
 
 /// What most programs need in scope: `use gantry::prelude::*;`.

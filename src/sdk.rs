@@ -13,7 +13,7 @@ use gantry_core::llm::{ChatModel, Embedder, ModelInfo};
 use gantry_core::model::User;
 use gantry_core::store::{GraphStore, Signal};
 use gantry_core::{Error, Result, Store, validate};
-use gantry_llm::{Backends, HttpEmbedder, MiniLmEmbedder};
+use gantry_llm::{Backends, HttpEmbedder, LiveBackends, MiniLmEmbedder};
 use gantry_memory::{
     ExtractionMode, GraphLearner, GraphMemory, Indexer, IngestOptions, Ingestor, LlmExtractor,
     RetrievalStack, approx_tokens,
@@ -31,7 +31,7 @@ const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
 /// The background work of an open Gantry in one task: the indexer (aborted with it) and,
 /// every hour, removing expired sessions.
 fn housekeeping(
-    engine: Engine,
+    reload: crate::models::Reload,
     indexer: Arc<Indexer>,
     indexing: tokio::task::JoinHandle<()>,
     mut signals: tokio::sync::broadcast::Receiver<Signal>,
@@ -43,14 +43,21 @@ fn housekeeping(
         let mut listening = true;
         loop {
             tokio::select! {
-                _ = every.tick() => match engine.remove_expired_sessions().await {
+                _ = every.tick() => match reload.engine.remove_expired_sessions().await {
                     Ok(0) => {}
                     Ok(removed) => tracing::debug!(removed, "expired sessions removed"),
                     Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
                 },
                 // Another process sharing the store wrote: catch the indexes up now.
                 signal = signals.recv(), if listening => match signal {
-                    Ok(Signal::Changed) | Err(RecvError::Lagged(_)) => indexer.nudge(),
+                    Ok(Signal::Changed) => indexer.nudge(),
+                    // An admin changed the backends or the default model (here or on
+                    // another server sharing the store).
+                    Ok(Signal::SettingsChanged) => reload.run().await,
+                    Err(RecvError::Lagged(_)) => {
+                        indexer.nudge();
+                        reload.run().await;
+                    }
                     Ok(_) => {}
                     Err(RecvError::Closed) => listening = false,
                 },
@@ -102,12 +109,25 @@ pub struct IndexStatus {
     pub unembedded: u64,
 }
 
+/// What runs beside the store and the engine in a fully opened Gantry.
+#[derive(Default)]
+struct Running {
+    chat: Option<Arc<dyn ChatModel>>,
+    live: Option<Arc<LiveBackends>>,
+    embedder: Option<Arc<dyn Embedder>>,
+    indexer: Option<Arc<Indexer>>,
+    background: Option<tokio::task::JoinHandle<()>>,
+}
+
 struct Inner {
     config: Config,
     /// The store, for the facade's own status questions (never handed out).
     store: Arc<dyn Store>,
     engine: Engine,
     chat: Option<Arc<dyn ChatModel>>,
+    /// The configured and admin-added backends, when Gantry chats through them (not with
+    /// a chat model of the program's own).
+    live: Option<Arc<LiveBackends>>,
     embedder: Option<Arc<dyn Embedder>>,
     indexer: Option<Arc<Indexer>>,
     /// The background indexer, stopped when Gantry closes or the last handle goes.
@@ -216,18 +236,27 @@ impl GantryBuilder {
                 settings: config.engine_settings(),
             })?;
             return Ok(Gantry::from_parts(
-                config, store, engine, None, None, None, None,
+                config,
+                store,
+                engine,
+                Running::default(),
             ));
         }
 
-        let backends = if config.backends.is_empty() {
-            None
-        } else {
-            Some(Arc::new(Backends::new(config.backends.clone())?))
+        // The configured backends and those admins added while Gantry ran, behind one
+        // replaceable handle, unless the program brought a chat model of its own.
+        let live = match &self.chat {
+            Some(_) => None,
+            None => Some(Arc::new(LiveBackends::new(
+                crate::models::backends_from(&config, &*store).await?,
+            ))),
         };
-        let chat: Option<Arc<dyn ChatModel>> = self
-            .chat
-            .or_else(|| backends.clone().map(|b| b as Arc<dyn ChatModel>));
+        let backends = live.as_ref().and_then(|live| live.current());
+        let chat: Option<Arc<dyn ChatModel>> = match (self.chat, &live) {
+            (Some(chat), _) => Some(chat),
+            (None, Some(live)) => Some(Arc::clone(live) as Arc<dyn ChatModel>),
+            (None, None) => None,
+        };
         let embedder = match self.embedder {
             Some(embedder) => Some(embedder),
             None => configured_embedder(&config, backends.as_deref()).await?,
@@ -244,11 +273,13 @@ impl GantryBuilder {
         let mode = match (config.extraction, &chat) {
             (Extraction::Off, _) => ExtractionMode::Off,
             (Extraction::Deterministic, _) => ExtractionMode::Deterministic,
-            (Extraction::Llm, Some(chat)) => ExtractionMode::Llm(LlmExtractor::new(
-                chat.clone(),
-                config.engine_settings().default_model,
-            )),
-            (Extraction::Llm, None) => {
+            (Extraction::Llm, Some(chat)) if backends.is_some() || live.is_none() => {
+                ExtractionMode::Llm(LlmExtractor::new(
+                    chat.clone(),
+                    config.engine_settings().default_model,
+                ))
+            }
+            (Extraction::Llm, _) => {
                 return Err(Error::invalid(
                     "extraction",
                     "is `llm` but no backend is configured",
@@ -281,11 +312,19 @@ impl GantryBuilder {
             _ => time::OffsetDateTime::now_utc() - STALE_PROCESSING,
         };
         engine.fail_unfinished_documents(untouched_since).await?;
+        let reload = crate::models::Reload {
+            config: config.clone(),
+            store: store.clone(),
+            engine: engine.clone(),
+            live: live.clone(),
+        };
+        // The default model an admin chose, over the configured one.
+        reload.default_model().await?;
         // Catching up can mean embedding a whole store (a new embedder, a lost index):
         // the background task does it, starting now, so opening stays quick.
         let indexer = stack.indexer;
         let background = housekeeping(
-            engine.clone(),
+            reload,
             Arc::clone(&indexer),
             indexer.spawn(INDEX_EVERY, SAVE_EVERY),
             store.signals(),
@@ -295,10 +334,13 @@ impl GantryBuilder {
             config,
             store,
             engine,
-            chat,
-            embedder,
-            Some(indexer),
-            Some(background),
+            Running {
+                chat,
+                live,
+                embedder,
+                indexer: Some(indexer),
+                background: Some(background),
+            },
         ))
     }
 }
@@ -366,24 +408,17 @@ impl Gantry {
         }
     }
 
-    fn from_parts(
-        config: Config,
-        store: Arc<dyn Store>,
-        engine: Engine,
-        chat: Option<Arc<dyn ChatModel>>,
-        embedder: Option<Arc<dyn Embedder>>,
-        indexer: Option<Arc<Indexer>>,
-        background: Option<tokio::task::JoinHandle<()>>,
-    ) -> Self {
+    fn from_parts(config: Config, store: Arc<dyn Store>, engine: Engine, running: Running) -> Self {
         Self {
             inner: Arc::new(Inner {
                 config,
                 store,
                 engine,
-                chat,
-                embedder,
-                indexer,
-                background: std::sync::Mutex::new(background),
+                chat: running.chat,
+                live: running.live,
+                embedder: running.embedder,
+                indexer: running.indexer,
+                background: std::sync::Mutex::new(running.background),
                 closed: tokio::sync::Mutex::new(false),
             }),
         }
@@ -462,7 +497,18 @@ impl Gantry {
 
     /// Whether a chat model is configured (turns are refused without one).
     pub fn has_chat_model(&self) -> bool {
-        self.inner.chat.is_some()
+        match &self.inner.live {
+            Some(live) => live.current().is_some(),
+            None => self.inner.chat.is_some(),
+        }
+    }
+
+    pub(crate) fn live_backends(&self) -> Option<&Arc<LiveBackends>> {
+        self.inner.live.as_ref()
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
     }
 
     /// Embeds `texts` with the embedder retrieval uses, one vector per text in order:

@@ -1,7 +1,8 @@
 //! Two `gantry serve` processes on one PostgreSQL database, as an operator runs them
 //! behind a load balancer without sticky sessions: a session made on one works on the
-//! other, a message written through one is found by search through the other, and a stop
-//! request sent to the server that does not hold the answer still stops it.
+//! other, a message written through one is found by search through the other, a stop
+//! request sent to the server that does not hold the answer still stops it, and an admin's
+//! change of model backends or default model made on one reaches the other.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
@@ -156,6 +157,55 @@ async fn two_servers_on_one_database_share_sessions_search_and_stop_requests() {
             "the stopped answer is saved: {last}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A backend an admin adds through A, and the default model set there, reach B.
+    let added = http
+        .post(format!("{}/api/admin/backends", a.url))
+        .header("cookie", &session)
+        .header("origin", &a.url)
+        .json(&serde_json::json!({"name": "second", "base_url": llm, "kind": "llamacpp"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    let set = http
+        .put(format!("{}/api/admin/models/default", a.url))
+        .header("cookie", &session)
+        .header("origin", &a.url)
+        .json(&serde_json::json!({"model": "the-default-of-both"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 204);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let backends = http
+            .get(format!("{}/api/admin/backends", b.url))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let active: serde_json::Value = http
+            .get(format!("{}/api/models/active", b.url))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if backends.contains("\"second\"") && active["model"]["id"] == "the-default-of-both" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "B sees A's backend and default model: {backends} {active}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -195,7 +195,8 @@ pub struct AuditEntry {
     pub actor: String,
     /// What was done: `user.create`, `user.role`, `user.disable`, `user.enable`,
     /// `user.rename`, `user.password`, `user.delete`, `user.quotas`, `invite.create`,
-    /// `invite.delete`, `persona.create`, `persona.update`, `persona.delete`, `export.bulk`.
+    /// `invite.delete`, `persona.create`, `persona.update`, `persona.delete`, `export.bulk`,
+    /// `backend.add`, `backend.remove`, `model.default`, `model.load`, `model.unload`.
     pub action: String,
     /// The account acted on, if any.
     pub target_id: Option<UserId>,

@@ -555,6 +555,24 @@ pub trait ChangeFeed: Send + Sync {
     async fn record_follower(&self, follower: &str, applied_seq: i64) -> Result<()>;
 }
 
+/// Settings an admin changes while Gantry runs, kept in the store so every process sharing
+/// it sees them: model backends added beside the configured ones (each kept as the JSON of
+/// its configuration, which only the facade reads), and named values such as the default
+/// model.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    /// The backends admins added, by name: (name, configuration JSON).
+    async fn list_backends(&self) -> Result<Vec<(String, String)>>;
+    /// Keeps a backend's configuration; `Conflict` when one has that name.
+    async fn add_backend(&self, name: &str, config: &str) -> Result<()>;
+    /// Forgets a backend; `NotFound` when there is none of that name.
+    async fn remove_backend(&self, name: &str) -> Result<()>;
+    /// A named setting's value, if set.
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Sets (or with `None` clears) a named setting.
+    async fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()>;
+}
+
 /// A message between the processes that share one store (several servers on one
 /// PostgreSQL database): how an index hears of another process's writes at once, and how
 /// a stop request reaches the server that holds the answer.
@@ -570,6 +588,8 @@ pub enum Signal {
         /// The conversation.
         conversation: ConversationId,
     },
+    /// An admin changed the model backends or the default model: read them again.
+    SettingsChanged,
 }
 
 /// Signals between the processes sharing a store. On PostgreSQL they travel by
@@ -601,6 +621,7 @@ pub trait Store:
     + UsageStore
     + ChangeFeed
     + Signals
+    + SettingsStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -612,7 +633,7 @@ pub trait Store:
 pub mod prelude {
     pub use super::{
         ApiKeyStore, AuditStore, ChangeFeed, CollectionStore, ConversationStore, DocumentStore,
-        GraphStore, InviteStore, MessageStore, PersonaStore, SessionStore, Signals, Store,
-        UsageStore, UserStore,
+        GraphStore, InviteStore, MessageStore, PersonaStore, SessionStore, SettingsStore, Signals,
+        Store, UsageStore, UserStore,
     };
 }

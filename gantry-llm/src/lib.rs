@@ -13,6 +13,7 @@
 mod backends;
 mod config;
 mod embed;
+mod live;
 #[cfg(feature = "local")]
 pub mod local;
 mod openai;
@@ -24,6 +25,7 @@ pub use backends::Backends;
 pub use config::{BackendConfig, BackendKind, RetryPolicy, Timeouts};
 pub use embed::HttpEmbedder;
 pub use gantry_core::llm::{ChatModel, Embedder};
+pub use live::LiveBackends;
 #[cfg(feature = "local")]
 pub use local::{MiniLmEmbedder, MiniLmOptions};
 pub use openai::{LoadedModel, OpenAiBackend};

@@ -164,6 +164,21 @@ impl<S: Send + Sync, I: From<uuid::Uuid>> FromRequestParts<S> for PathId<I> {
     }
 }
 
+/// A path of one name (a model backend's, say). A path that does not decode answers 404,
+/// like a name that does not exist.
+pub(crate) struct PathName(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathName {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(name)| Self(name))
+            .map_err(|_| ApiError::not_found("resource"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::field_in;

@@ -19,6 +19,13 @@ impl AdminScope {
         self.store().list_audit(since, page).await
     }
 
+    /// Records an admin action taken outside the engine (the facade's model backends, say):
+    /// `action` as in [`AuditEntry::action`], `target` and `detail` in words. A failure to
+    /// write is logged, as for the engine's own actions.
+    pub async fn record(&self, action: &'static str, target: String, detail: String) {
+        self.audit(action, None, target, detail).await;
+    }
+
     /// Records an action on `user`.
     pub(crate) async fn audit_user(
         &self,

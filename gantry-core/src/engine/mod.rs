@@ -254,6 +254,9 @@ pub(crate) struct Inner {
     pub(crate) readings: Arc<readings::Readings>,
     /// Chat turns a minute per user.
     pub(crate) turn_rates: quotas::TurnRates,
+    /// The model that answers when nothing names one; starts as the settings' and an
+    /// admin may change it while Gantry runs.
+    pub(crate) default_model: std::sync::RwLock<Option<String>>,
 }
 
 /// Chat with memory, documents, personas, search and usage: the one API every front end
@@ -286,6 +289,7 @@ impl Engine {
         let count_tokens = parts
             .count_tokens
             .unwrap_or_else(|| Arc::new(estimate_tokens));
+        let default_model = std::sync::RwLock::new(parts.settings.default_model.clone());
         Ok(Self {
             inner: Arc::new(Inner {
                 store: parts.store,
@@ -305,6 +309,7 @@ impl Engine {
                 background: TaskTracker::new(),
                 idling: tokio::sync::Mutex::new(()),
                 turn_rates: quotas::TurnRates::default(),
+                default_model,
             }),
         })
     }
@@ -312,6 +317,26 @@ impl Engine {
     /// The settings in use.
     pub fn settings(&self) -> &EngineSettings {
         &self.inner.settings
+    }
+
+    /// The model that answers when neither the turn, the conversation nor its persona
+    /// names one (`None`: the backend's default).
+    pub fn default_model(&self) -> Option<String> {
+        self.inner
+            .default_model
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Changes the default model from the next turn on (the facade keeps the choice in
+    /// the store, so it outlives a restart and reaches every process).
+    pub fn set_default_model(&self, model: Option<String>) {
+        *self
+            .inner
+            .default_model
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = model;
     }
 
     /// How many tokens `text` is, by the counter prompts are budgeted with.

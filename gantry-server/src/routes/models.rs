@@ -56,7 +56,7 @@ pub(crate) async fn list(
             Vec::new()
         }
     };
-    let default = state.gantry.engine().settings().default_model.clone();
+    let default = state.gantry.engine().default_model();
     Ok(axum::Json(ModelList {
         models: models
             .into_iter()
@@ -77,15 +77,9 @@ pub(crate) async fn active(
     State(state): State<AppState>,
     Authed(_caller): Authed,
 ) -> axum::Json<ActiveModel> {
-    let model = state
-        .gantry
-        .engine()
-        .settings()
-        .default_model
-        .clone()
-        .map(|id| ModelName {
-            name: id.clone(),
-            id,
-        });
+    let model = state.gantry.engine().default_model().map(|id| ModelName {
+        name: id.clone(),
+        id,
+    });
     axum::Json(ActiveModel { model })
 }

@@ -249,7 +249,9 @@ async fn every_signed_in_route_refuses_a_request_without_a_session() {
         }
         for method in operations.as_object().unwrap().keys() {
             let method = method.to_uppercase().parse().unwrap();
-            let concrete = path.replace("{id}", "01a231c2-0000-7000-8000-000000000000");
+            let concrete = path
+                .replace("{id}", "01a231c2-0000-7000-8000-000000000000")
+                .replace("{name}", "no-such-backend");
             let answer = anonymous
                 .send(anonymous.request(method, &concrete).json(&json!({})))
                 .await;
@@ -277,7 +279,9 @@ async fn every_admin_route_refuses_a_user_who_is_not_an_admin() {
         }
         for method in operations.as_object().unwrap().keys() {
             let method = method.to_uppercase().parse().unwrap();
-            let concrete = path.replace("{id}", "01a231c2-0000-7000-8000-000000000000");
+            let concrete = path
+                .replace("{id}", "01a231c2-0000-7000-8000-000000000000")
+                .replace("{name}", "no-such-backend");
             let answer = ada
                 .send(ada.request(method, &concrete).json(&json!({})))
                 .await;

@@ -142,7 +142,7 @@ async fn every_route_answers_hostile_input_without_5xx_and_in_the_documented_sha
                 let id = bad_id().new_tree(&mut runner).unwrap().current();
                 let body = bodies.new_tree(&mut runner).unwrap().current();
                 let query = queries.new_tree(&mut runner).unwrap().current();
-                let mut target = path.replace("{id}", &id);
+                let mut target = path.replace("{id}", &id).replace("{name}", &id);
                 if !query.is_empty() {
                     target = format!("{target}?{query}");
                 }

@@ -25,7 +25,9 @@ async fn the_document_lists_exactly_the_routes_served() {
             };
             // Any id will do: the route answers (401, 400, 404 for the id...) rather than
             // the router's "route not found" or 405.
-            let concrete = path.replace("{id}", "01a231c2-0000-7000-8000-000000000000");
+            let concrete = path
+                .replace("{id}", "01a231c2-0000-7000-8000-000000000000")
+                .replace("{name}", "no-such-backend");
             let answer = client.send(client.request(method.clone(), &concrete)).await;
             assert_ne!(
                 answer.status,

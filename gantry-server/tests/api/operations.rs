@@ -440,3 +440,156 @@ async fn metrics_can_be_closed_behind_a_token() {
     assert_eq!(allowed.status, StatusCode::OK);
     assert!(allowed.text.contains("# EOF"), "{}", allowed.text);
 }
+
+#[tokio::test]
+async fn admins_add_test_and_remove_model_backends_while_the_server_runs() {
+    let Some(llm) = gantry_test::service("GANTRY_LLM_URL", "model backends over HTTP") else {
+        return;
+    };
+    // No backend at all to begin with.
+    let server = crate::support::start_with(None, |config| config.backends.clear()).await;
+    let mut root = Client::set_up(&server).await;
+    let chat = root.conversation().await;
+    let refused = ask(&mut root, &chat, "Hello?").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.text
+    );
+    assert!(
+        root.get("/api/admin/backends")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Trying a backend keeps nothing; a dead one says why.
+    let local = json!({"name": "local", "base_url": llm, "kind": "llamacpp"});
+    let tried = root.post("/api/admin/backends/test", local.clone()).await;
+    assert_eq!(tried.status, StatusCode::OK, "{}", tried.text);
+    assert_eq!(tried.body["ok"], true, "{}", tried.text);
+    let model = tried.body["models"][0].as_str().unwrap().to_owned();
+    let dead = root
+        .post(
+            "/api/admin/backends/test",
+            json!({"name": "dead", "base_url": "http://127.0.0.1:9/v1"}),
+        )
+        .await;
+    assert_eq!(dead.body["ok"], false, "{}", dead.text);
+    assert!(dead.body["error"].as_str().is_some_and(|e| !e.is_empty()));
+
+    // Bad settings are refused by name and change nothing.
+    let bad_url = root
+        .post(
+            "/api/admin/backends",
+            json!({"name": "x", "base_url": "ftp://host/v1"}),
+        )
+        .await;
+    assert_eq!(bad_url.status, StatusCode::BAD_REQUEST, "{}", bad_url.text);
+    assert_eq!(bad_url.field(), "base_url");
+    let bad_kind = root
+        .post(
+            "/api/admin/backends",
+            json!({"name": "x", "base_url": "http://127.0.0.1:9/v1", "kind": "gpt"}),
+        )
+        .await;
+    assert_eq!(bad_kind.field(), "kind", "{}", bad_kind.text);
+
+    // Added, it answers at once, without a restart.
+    let added = root.post("/api/admin/backends", local.clone()).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    assert_eq!(added.body["source"], "admin");
+    assert_eq!(added.body["has_api_key"], false);
+    let again = root.post("/api/admin/backends", local.clone()).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    assert_eq!(
+        ask(&mut root, &chat, "Say hi.").await.status,
+        StatusCode::OK
+    );
+    let listed = root.get("/api/admin/backends").await;
+    assert_eq!(
+        listed.body[0]["backend"]["name"], "local",
+        "{}",
+        listed.text
+    );
+    assert_eq!(listed.body[0]["health"]["ok"], true, "{}", listed.text);
+
+    // The default model, and switching models where a backend switches them.
+    let set = put(
+        &mut root,
+        "/api/admin/models/default",
+        json!({"model": model}),
+    )
+    .await;
+    assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.text);
+    assert_eq!(
+        root.get("/api/models/active").await.body["model"]["id"],
+        model.as_str()
+    );
+    let loaded = root
+        .post("/api/admin/backends/local/load", json!({"model": model}))
+        .await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.text);
+    assert_eq!(loaded.body["on_demand"], true, "llama.cpp loads on demand");
+    let unknown = root
+        .post("/api/admin/backends/nowhere/load", json!({"model": model}))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // Removed, chat is unavailable again; each change is in the audit log.
+    assert_eq!(
+        root.delete("/api/admin/backends/local").await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        root.delete("/api/admin/backends/local").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let refused = ask(&mut root, &chat, "Still there?").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.text
+    );
+    let log = root.get("/api/admin/audit").await;
+    let actions: Vec<&str> = log.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "backend.remove",
+            "model.load",
+            "model.default",
+            "backend.add"
+        ],
+        "{}",
+        log.text
+    );
+}
+
+#[tokio::test]
+async fn a_configured_backend_cannot_be_removed_here() {
+    let server = start(None).await;
+    let mut root = Client::set_up(&server).await;
+    let listed = root.get("/api/admin/backends").await;
+    assert_eq!(
+        listed.body[0]["backend"]["source"], "config",
+        "{}",
+        listed.text
+    );
+    assert_eq!(
+        listed.body[0]["health"]["ok"], false,
+        "the configured backend is down"
+    );
+    let refused = root.delete("/api/admin/backends/default").await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert!(refused.text.contains("configured"), "{}", refused.text);
+}

@@ -34,6 +34,7 @@ mod messages;
 mod personas;
 mod rows;
 mod sessions;
+mod settings;
 mod usage;
 mod users;
 

@@ -19,5 +19,6 @@ mod isolation;
 mod messages;
 mod personas;
 mod properties;
+mod settings;
 mod usage;
 mod users;

@@ -368,7 +368,7 @@ impl Engine {
             .clone()
             .or_else(|| conversation.model.clone())
             .or_else(|| persona.as_ref().and_then(|p| p.default_model.clone()))
-            .or_else(|| self.inner.settings.default_model.clone());
+            .or_else(|| self.default_model());
         let temperature = options
             .temperature
             .or_else(|| persona.as_ref().and_then(|p| p.temperature));
