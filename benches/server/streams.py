@@ -6,7 +6,7 @@ measure Gantry and not a model on 2 cores).
 
     python3 benches/server/streams.py --gantry BIN streams [--count 1000] [--hold 20]
     python3 benches/server/streams.py --gantry BIN mixed [--rate 200] [--seconds 60]
-    python3 benches/server/streams.py --gantry BIN soak [--rate 100] [--minutes 10]
+    python3 benches/server/streams.py --gantry BIN soak [--rate 100] [--minutes 10] [--read-only]
 
 streams: COUNT answers streamed at once through one process, each in its own
   conversation: the backend sends one token, holds the stream HOLD seconds, then sends the
@@ -15,7 +15,8 @@ streams: COUNT answers streamed at once through one process, each in its own
 mixed: an open-loop mix of API requests at RATE per second (lists, reads, search, creates,
   renames, chat turns) for SECONDS; latency per route (p50, p99) measured from when each
   request was due, so queueing counts.
-soak: the mix at RATE for MINUTES, sampling memory and open files every 30 s.
+soak: the mix at RATE for MINUTES, sampling memory (anonymous and file-backed) and open
+  files every 30 s; --read-only sends only the mix's reads, so the data does not grow.
 
 Standard library only.
 """
@@ -156,6 +157,18 @@ def open_files(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def memory(pid):
+    """Resident memory in MB: anonymous (the heap: what a leak would grow) and file-backed
+    (mapped index and database files, which the kernel can drop)."""
+    found = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("RssAnon", "RssFile"):
+                found[key] = round(int(value.split()[0]) / 1024, 1)
+    return found.get("RssAnon", 0.0), found.get("RssFile", 0.0)
+
+
 def start(args, replay, root):
     config = os.path.join(root, "gantry.toml")
     with open(config, "w") as f:
@@ -245,8 +258,9 @@ async def streams(args):
 
 
 # ---------------------------------------------------------------- mixed traffic
-def mix(conversations):
-    """(route, method, path, body, stream) for one request of the mix, by weight."""
+def mix(conversations, read_only=False):
+    """(route, method, path, body) for one request of the mix, by weight; only reads
+    when `read_only` (so the data does not grow)."""
     c = random.choice(conversations)
     word = random.choice(["budget", "Lisbon", "llama", "tides", "word3", "Conversation"])
     choices = [
@@ -259,6 +273,8 @@ def mix(conversations):
         (7, ("rename conversation", "PATCH", f"/api/chat/conversations/{c}", {"title": f"Renamed {random.random():.6f}"})),
         (5, ("chat turn", "POST", f"/api/chat/conversations/{c}/messages", {"content": f"Tell me about {word}."})),
     ]
+    if read_only:
+        choices = [(w, r) for w, r in choices if r[1] == "GET"]
     pick = random.uniform(0, sum(w for w, _ in choices))
     for weight, request in choices:
         pick -= weight
@@ -267,7 +283,7 @@ def mix(conversations):
     return choices[0][1]
 
 
-async def run_mix(server, session, conversations, rate, seconds, sample=None):
+async def run_mix(server, session, conversations, rate, seconds, sample=None, read_only=False):
     latencies, failures = {}, {}
     tasks = []
     started = time.monotonic()
@@ -288,7 +304,7 @@ async def run_mix(server, session, conversations, rate, seconds, sample=None):
     next_sample = started
     for i in range(total):
         due = started + i / rate
-        route, method, path, body = mix(conversations)
+        route, method, path, body = mix(conversations, read_only)
         tasks.append(asyncio.create_task(one(due, route, method, path, body)))
         if sample and time.monotonic() >= next_sample:
             sample()
@@ -344,15 +360,19 @@ async def soak(args):
             started = time.monotonic()
 
             def sample():
+                anon, mapped = memory(server.process.pid)
                 samples.append({
                     "minute": round((time.monotonic() - started) / 60, 1),
                     "rss_mb": round(server.rss_mb(), 1),
+                    "anon_mb": anon,
+                    "file_mb": mapped,
                     "open_files": open_files(server.process.pid),
                 })
                 print(json.dumps(samples[-1]), flush=True)
 
             latencies, failures, elapsed = await run_mix(
-                server, session, conversations, args.rate, args.minutes * 60, sample
+                server, session, conversations, args.rate, args.minutes * 60, sample,
+                read_only=args.read_only,
             )
             sample()
             result = report(latencies, failures, elapsed)
@@ -375,6 +395,7 @@ def main():
     k = sub.add_parser("soak")
     k.add_argument("--rate", type=float, default=100)
     k.add_argument("--minutes", type=float, default=10)
+    k.add_argument("--read-only", action="store_true", help="reads only: the data does not grow")
     args = parser.parse_args()
     asyncio.run({"streams": streams, "mixed": mixed, "soak": soak}[args.command](args))
 

@@ -10,112 +10,84 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use support::{required, serve, sign_in};
+use support::{Session, required, serve};
 
 mod support;
 
-/// The admin's session on one server.
-struct Session {
-    url: String,
-    cookie: String,
-    http: reqwest::Client,
+async fn upload(session: &Session, name: &str, text: String) -> Value {
+    let form = Form::new().part(
+        "file",
+        Part::bytes(text.into_bytes()).file_name(name.to_owned()),
+    );
+    let answer = session
+        .post("/api/documents/upload")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    answer.json().await.unwrap()
 }
 
-impl Session {
-    async fn get(&self, path: &str) -> Value {
-        let answer = self
+/// Waits until every index has applied every change.
+async fn caught_up(session: &Session) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        // 503 while the vector index builds what it loaded.
+        let ready: Value = session
             .http
-            .get(format!("{}{path}", self.url))
-            .header("cookie", &self.cookie)
+            .get(format!("{}/ready", session.url))
             .send()
             .await
-            .unwrap();
-        assert!(answer.status().is_success(), "{path}: {}", answer.status());
-        answer.json().await.unwrap()
-    }
-
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}{path}", self.url))
-            .header("cookie", &self.cookie)
-            .header("origin", &self.url)
-    }
-
-    async fn upload(&self, name: &str, text: String) -> Value {
-        let form = Form::new().part(
-            "file",
-            Part::bytes(text.into_bytes()).file_name(name.to_owned()),
-        );
-        let answer = self
-            .post("/api/documents/upload")
-            .multipart(form)
-            .send()
+            .unwrap()
+            .json()
             .await
             .unwrap();
-        assert_eq!(answer.status(), 201);
-        answer.json().await.unwrap()
-    }
-
-    /// Waits until every index has applied every change.
-    async fn caught_up(&self) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            // 503 while the vector index builds what it loaded.
-            let ready: Value = self
-                .http
-                .get(format!("{}/ready", self.url))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if ready["status"] == "ready" && ready["vector_lag"] == 0 && ready["keyword_lag"] == 0 {
-                return;
-            }
-            assert!(Instant::now() < deadline, "the indexes catch up: {ready}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if ready["status"] == "ready" && ready["vector_lag"] == 0 && ready["keyword_lag"] == 0 {
+            return;
         }
+        assert!(Instant::now() < deadline, "the indexes catch up: {ready}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
 
-    /// What search finds for each query, by id and in order: the conversations, each one's
-    /// best message, the documents with their best passage, and the passages.
-    async fn findings(&self) -> Vec<(&'static str, Vec<String>)> {
-        let ids = |items: &Value, keys: &[&str]| -> Vec<String> {
-            items
-                .as_array()
-                .unwrap()
-                .iter()
-                .flat_map(|item| {
-                    keys.iter().map(move |key| {
-                        let value = key.split('.').fold(item, |value, part| &value[part]);
-                        value.as_str().unwrap_or("-").to_owned()
-                    })
+/// What search finds for each query, by id and in order: the conversations, each one's
+/// best message, the documents with their best passage, and the passages.
+async fn findings(session: &Session) -> Vec<(&'static str, Vec<String>)> {
+    let ids = |items: &Value, keys: &[&str]| -> Vec<String> {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|item| {
+                keys.iter().map(move |key| {
+                    let value = key.split('.').fold(item, |value, part| &value[part]);
+                    value.as_str().unwrap_or("-").to_owned()
                 })
-                .collect()
-        };
-        let mut found = Vec::new();
-        for query in ["Pablo llama", "Lisbon office chairs", "quarterly budget"] {
-            let q = query.replace(' ', "%20");
-            let everything = self.get(&format!("/api/chat/search?q={q}")).await;
-            let conversations = &everything["conversations"];
-            found.push(("conversations", ids(conversations, &["conversation.id"])));
-            found.push(("best messages", ids(conversations, &["message_id"])));
-            let documents = ids(&everything["documents"], &["document.id", "chunk_id"]);
-            found.push(("documents", documents));
-            let passages: Value = self
-                .post("/api/documents/search")
-                .json(&json!({"query": query, "top_k": 5}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            found.push(("passages", ids(&passages, &["chunk_id"])));
-        }
-        found
+            })
+            .collect()
+    };
+    let mut found = Vec::new();
+    for query in ["Pablo llama", "Lisbon office chairs", "quarterly budget"] {
+        let q = query.replace(' ', "%20");
+        let everything = session.json(&format!("/api/chat/search?q={q}")).await;
+        let conversations = &everything["conversations"];
+        found.push(("conversations", ids(conversations, &["conversation.id"])));
+        found.push(("best messages", ids(conversations, &["message_id"])));
+        let documents = ids(&everything["documents"], &["document.id", "chunk_id"]);
+        found.push(("documents", documents));
+        let passages: Value = session
+            .post("/api/documents/search")
+            .json(&json!({"query": query, "top_k": 5}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        found.push(("passages", ids(&passages, &["chunk_id"])));
     }
+    found
 }
 
 #[tokio::test]
@@ -129,11 +101,7 @@ async fn kill_9_mid_stream_and_mid_ingestion_loses_nothing_acknowledged() {
         ("GANTRY_CONTEXT_LENGTH", "2048"),
     ];
     let mut first = serve(&env).await;
-    let session = Session {
-        cookie: sign_in(&first.url).await,
-        url: first.url.clone(),
-        http: reqwest::Client::new(),
-    };
+    let session = Session::sign_in(&first.url).await;
 
     // Acknowledged before the crash: a turn, and a document read to its end.
     let chat = session
@@ -156,20 +124,20 @@ async fn kill_9_mid_stream_and_mid_ingestion_loses_nothing_acknowledged() {
         .unwrap();
     assert_eq!(asked.status(), 200);
     let answered: Value = asked.json().await.unwrap();
-    let notes = session
-        .upload(
-            "notes.md",
-            "# Budget\n\nThe quarterly budget for the Lisbon office buys 42 chairs.\n".into(),
-        )
-        .await;
+    let notes = upload(
+        &session,
+        "notes.md",
+        "# Budget\n\nThe quarterly budget for the Lisbon office buys 42 chairs.\n".into(),
+    )
+    .await;
     let notes_id = notes["id"].as_str().unwrap().to_owned();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while session.get(&format!("/api/documents/{notes_id}")).await["status"] == "processing" {
+    while session.json(&format!("/api/documents/{notes_id}")).await["status"] == "processing" {
         assert!(Instant::now() < deadline, "the small document is read");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    session.caught_up().await;
-    let before = session.findings().await;
+    caught_up(&session).await;
+    let before = findings(&session).await;
 
     // In flight at the crash: a streaming answer, and a large document being read.
     let streaming = session
@@ -191,7 +159,7 @@ async fn kill_9_mid_stream_and_mid_ingestion_loses_nothing_acknowledged() {
     let large = (0..40_000)
         .map(|i| format!("{paragraph}{i}\n\n"))
         .collect::<String>();
-    let big = session.upload("field-notes.md", large).await;
+    let big = upload(&session, "field-notes.md", large).await;
     let big_id = big["id"].as_str().unwrap().to_owned();
     assert_eq!(big["status"], "processing");
     // Now: no time to finish anything.
@@ -215,11 +183,8 @@ async fn kill_9_mid_stream_and_mid_ingestion_loses_nothing_acknowledged() {
         dir.path().join("index").exists(),
         "the indexes were there before the crash"
     );
-    let session = Session {
-        url: second.url.clone(),
-        ..session
-    };
-    let document = session.get(&format!("/api/documents/{big_id}")).await;
+    let session = session.on(&second.url);
+    let document = session.json(&format!("/api/documents/{big_id}")).await;
     assert_eq!(
         document["status"], "failed",
         "cut short, it failed: {document}"
@@ -230,11 +195,11 @@ async fn kill_9_mid_stream_and_mid_ingestion_loses_nothing_acknowledged() {
             .is_some_and(|reason| !reason.is_empty()),
         "with a reason: {document}"
     );
-    let notes = session.get(&format!("/api/documents/{notes_id}")).await;
+    let notes = session.json(&format!("/api/documents/{notes_id}")).await;
     assert_eq!(notes["status"], "ready");
 
     let messages = session
-        .get(&format!("/api/chat/conversations/{chat}/messages"))
+        .json(&format!("/api/chat/conversations/{chat}/messages"))
         .await["items"]
         .as_array()
         .unwrap()
@@ -258,8 +223,8 @@ async fn kill_9_mid_stream_and_mid_ingestion_loses_nothing_acknowledged() {
     assert!(messages.len() <= 4, "{messages:#?}");
 
     // Nothing found before the crash is lost...
-    session.caught_up().await;
-    let recovered = session.findings().await;
+    caught_up(&session).await;
+    let recovered = findings(&session).await;
     for ((what, was), (_, is)) in before.iter().zip(&recovered) {
         // A conversation's best message may be one written since.
         if *what == "best messages" {
@@ -271,7 +236,6 @@ async fn kill_9_mid_stream_and_mid_ingestion_loses_nothing_acknowledged() {
     }
     // ...and search answers as it does with indexes built cleanly from the store, as a
     // server that never crashed has them.
-    let Session { cookie, http, .. } = session;
     let mut second = second;
     let pid = second.child.id().unwrap().to_string();
     assert!(
@@ -284,14 +248,10 @@ async fn kill_9_mid_stream_and_mid_ingestion_loses_nothing_acknowledged() {
     second.child.wait().await.unwrap();
     std::fs::remove_dir_all(dir.path().join("index")).unwrap();
     let third = serve(&env).await;
-    let session = Session {
-        url: third.url.clone(),
-        cookie,
-        http,
-    };
-    session.caught_up().await;
+    let session = session.on(&third.url);
+    caught_up(&session).await;
     assert_eq!(
-        session.findings().await,
+        findings(&session).await,
         recovered,
         "search after the crash equals search on indexes rebuilt from the store"
     );

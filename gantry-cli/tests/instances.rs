@@ -8,7 +8,8 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use support::{serve, sign_in};
+use serde_json::{Value, json};
+use support::{Session, serve};
 
 mod support;
 
@@ -33,24 +34,16 @@ async fn two_servers_on_one_database_share_sessions_search_and_stop_requests() {
     // One after the other: the first creates the admin, the second finds it there.
     let a = serve(&borrowed(&env_a)).await;
     let b = serve(&borrowed(&env_b)).await;
-    let http = reqwest::Client::new();
-
     // A session made on A works on B.
-    let session = sign_in(&a.url).await;
-    let me = http
-        .get(format!("{}/api/auth/me", b.url))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let on_a = Session::sign_in(&a.url).await;
+    let on_b = on_a.on(&b.url);
+    let me = on_b.get("/api/auth/me").send().await.unwrap();
     assert_eq!(me.status(), 200, "B knows A's session");
 
     // A message written through A is found by search through B.
-    let made: serde_json::Value = http
-        .post(format!("{}/api/chat/conversations", a.url))
-        .header("cookie", &session)
-        .header("origin", &a.url)
-        .json(&serde_json::json!({}))
+    let made: Value = on_a
+        .post("/api/chat/conversations")
+        .json(&json!({}))
         .send()
         .await
         .unwrap()
@@ -58,27 +51,18 @@ async fn two_servers_on_one_database_share_sessions_search_and_stop_requests() {
         .await
         .unwrap();
     let chat = made["id"].as_str().unwrap().to_owned();
-    let asked = http
-        .post(format!("{}/api/chat/conversations/{chat}/messages", a.url))
-        .header("cookie", &session)
-        .header("origin", &a.url)
-        .json(&serde_json::json!({"content": "The password is zanzibarquokka. Say OK."}))
+    let messages = format!("/api/chat/conversations/{chat}/messages");
+    let asked = on_a
+        .post(&messages)
+        .json(&json!({"content": "The password is zanzibarquokka. Say OK."}))
         .send()
         .await
         .unwrap();
     assert_eq!(asked.status(), 200);
     let written = Instant::now();
     loop {
-        let found = http
-            .get(format!("{}/api/chat/search?q=zanzibarquokka", b.url))
-            .header("cookie", &session)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if found.contains(&chat) {
+        let found = on_b.json("/api/chat/search?q=zanzibarquokka").await;
+        if found.to_string().contains(&chat) {
             break;
         }
         assert!(
@@ -93,12 +77,10 @@ async fn two_servers_on_one_database_share_sessions_search_and_stop_requests() {
     );
 
     // A long answer streams from A; B is asked to stop it, and A stops.
-    let streaming = http
-        .post(format!("{}/api/chat/conversations/{chat}/messages", a.url))
-        .header("cookie", &session)
-        .header("origin", &a.url)
+    let streaming = on_a
+        .post(&messages)
         .header("accept", "text/event-stream")
-        .json(&serde_json::json!({"content": "Count from 1 to 1000, one number per line."}))
+        .json(&json!({"content": "Count from 1 to 1000, one number per line."}))
         .send()
         .await
         .unwrap();
@@ -106,10 +88,8 @@ async fn two_servers_on_one_database_share_sessions_search_and_stop_requests() {
     let mut body = streaming.bytes_stream();
     let first = body.next().await.unwrap().unwrap();
     assert!(!first.is_empty());
-    let stop: serde_json::Value = http
-        .post(format!("{}/api/chat/conversations/{chat}/stop", b.url))
-        .header("cookie", &session)
-        .header("origin", &b.url)
+    let stop: Value = on_b
+        .post(&format!("/api/chat/conversations/{chat}/stop"))
         .send()
         .await
         .unwrap()
@@ -134,21 +114,8 @@ async fn two_servers_on_one_database_share_sessions_search_and_stop_requests() {
     // Saved as partial, as B reads it.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let messages: serde_json::Value = http
-            .get(format!("{}/api/chat/conversations/{chat}/messages", b.url))
-            .header("cookie", &session)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let last = messages["items"]
-            .as_array()
-            .unwrap()
-            .last()
-            .unwrap()
-            .clone();
+        let saved = on_b.json(&messages).await;
+        let last = saved["items"].as_array().unwrap().last().unwrap().clone();
         if last["role"] == "assistant" && last["status"] == "partial" && last["content"] != "" {
             break;
         }
@@ -160,50 +127,36 @@ async fn two_servers_on_one_database_share_sessions_search_and_stop_requests() {
     }
 
     // A backend an admin adds through A, and the default model set there, reach B.
-    let added = http
-        .post(format!("{}/api/admin/backends", a.url))
-        .header("cookie", &session)
-        .header("origin", &a.url)
-        .json(&serde_json::json!({"name": "second", "base_url": llm, "kind": "llamacpp"}))
+    let added = on_a
+        .post("/api/admin/backends")
+        .json(&json!({"name": "second", "base_url": llm, "kind": "llamacpp"}))
         .send()
         .await
         .unwrap();
     assert_eq!(added.status(), 201);
-    let set = http
-        .put(format!("{}/api/admin/models/default", a.url))
-        .header("cookie", &session)
-        .header("origin", &a.url)
-        .json(&serde_json::json!({"model": "the-default-of-both"}))
+    let set = on_a
+        .change(reqwest::Method::PUT, "/api/admin/models/default")
+        .json(&json!({"model": "the-default-of-both"}))
         .send()
         .await
         .unwrap();
     assert_eq!(set.status(), 204);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let backends = http
-            .get(format!("{}/api/admin/backends", b.url))
-            .header("cookie", &session)
-            .send()
-            .await
+        let backends = on_b.json("/api/admin/backends").await;
+        let active = on_b.json("/api/models/active").await;
+        let names: Vec<&str> = backends
+            .as_array()
             .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let active: serde_json::Value = http
-            .get(format!("{}/api/models/active", b.url))
-            .header("cookie", &session)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if backends.contains("\"second\"") && active["model"]["id"] == "the-default-of-both" {
+            .iter()
+            .filter_map(|entry| entry["backend"]["name"].as_str())
+            .collect();
+        if names.contains(&"second") && active["model"]["id"] == "the-default-of-both" {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "B sees A's backend and default model: {backends} {active}"
+            "B sees A's backend and default model: {names:?} {active}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use support::{required, serve, sign_in};
+use support::{Session, required, serve};
 
 mod support;
 
@@ -38,12 +38,9 @@ async fn the_openai_python_client_chats_embeds_and_gets_gantrys_memory() {
     let url = served.url.clone();
 
     // The admin signs in, makes an API key for programs and a persona of their own.
-    let http = reqwest::Client::new();
-    let session = sign_in(&url).await;
-    let key: serde_json::Value = http
-        .post(format!("{url}/api/auth/api-keys"))
-        .header("cookie", &session)
-        .header("origin", &url)
+    let session = Session::sign_in(&url).await;
+    let key: serde_json::Value = session
+        .post("/api/auth/api-keys")
         .json(&serde_json::json!({"name": "openai client"}))
         .send()
         .await
@@ -55,7 +52,8 @@ async fn the_openai_python_client_chats_embeds_and_gets_gantrys_memory() {
         .as_str()
         .unwrap_or_else(|| panic!("the key, shown once: {key}"))
         .to_owned();
-    let persona = http
+    let persona = session
+        .http
         .post(format!("{url}/api/personas"))
         .bearer_auth(&key)
         .json(&serde_json::json!({

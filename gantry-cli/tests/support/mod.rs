@@ -67,15 +67,66 @@ pub async fn serve(env: &[(&str, &str)]) -> Served {
     }
 }
 
-/// Signs in as the admin; the session cookie (`gantry_session=...`).
-pub async fn sign_in(url: &str) -> String {
-    let login = reqwest::Client::new()
-        .post(format!("{url}/api/auth/login"))
-        .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 200);
-    let cookie = login.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
+/// The admin's session, on one server (the same cookie works on every server sharing
+/// the store: see [`Session::on`]).
+#[derive(Clone)]
+pub struct Session {
+    pub url: String,
+    pub cookie: String,
+    pub http: reqwest::Client,
+}
+
+impl Session {
+    /// Signs in as the admin on the server at `url`.
+    pub async fn sign_in(url: &str) -> Self {
+        let http = reqwest::Client::new();
+        let login = http
+            .post(format!("{url}/api/auth/login"))
+            .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200);
+        let cookie = login.headers()["set-cookie"].to_str().unwrap();
+        Self {
+            url: url.to_owned(),
+            cookie: cookie.split(';').next().unwrap().to_owned(),
+            http,
+        }
+    }
+
+    /// The same session, used on the server at `url`.
+    pub fn on(&self, url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// A GET with the session.
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .header("cookie", &self.cookie)
+    }
+
+    /// A change (`method`) with the session and the server's own origin.
+    pub fn change(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.url))
+            .header("cookie", &self.cookie)
+            .header("origin", &self.url)
+    }
+
+    /// A POST with the session and the server's own origin.
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.change(reqwest::Method::POST, path)
+    }
+
+    /// A GET's JSON answer, which must be a success.
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let answer = self.get(path).send().await.unwrap();
+        assert!(answer.status().is_success(), "{path}: {}", answer.status());
+        answer.json().await.unwrap()
+    }
 }

@@ -425,7 +425,15 @@ pub(crate) async fn follow(
 /// An SSE response of numbered events, `[DONE]` at the end, keep-alive comments while the
 /// model is silent, unbuffered by proxies.
 fn sse(events: impl futures::Stream<Item = (usize, StreamEvent)> + Send + 'static) -> Response {
-    let mut response = Sse::new(async_stream(events))
+    event_stream(async_stream(events))
+}
+
+/// An SSE response of `events`, with keep-alive comments every 15 s while nothing is sent,
+/// unbuffered by proxies and uncached: Gantry's own streams and the OpenAI door's.
+pub(crate) fn event_stream(
+    events: impl futures::Stream<Item = Result<Event, Infallible>> + Send + 'static,
+) -> Response {
+    let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response();
     response

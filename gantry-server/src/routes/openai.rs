@@ -11,11 +11,10 @@
 //! that sends only its latest question can continue there with the saved history.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use futures::StreamExt;
@@ -30,7 +29,7 @@ use crate::app::AppState;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
-use crate::routes::chat::CitationView;
+use crate::routes::chat::{CitationView, event_stream};
 
 /// The header that names (in a request) and reports (in an answer) the conversation.
 const CONVERSATION_HEADER: &str = "x-gantry-conversation-id";
@@ -274,6 +273,14 @@ pub(crate) struct Extras {
     citations: Vec<CitationView>,
 }
 
+/// How the streamed answer is labelled: the model asked for, the token limit (for
+/// `finish_reason`), and whether the usage comes last.
+struct Shape {
+    model: String,
+    limit: u32,
+    include_usage: bool,
+}
+
 /// One streamed piece, as OpenAI's `chat.completion.chunk`.
 #[derive(Serialize)]
 struct Chunk<'a> {
@@ -317,6 +324,7 @@ pub(crate) async fn chat_completions(
     headers: HeaderMap,
     Json(request): Json<CompletionRequest>,
 ) -> ApiResult<Response> {
+    let started = std::time::Instant::now();
     let asked = request.asked()?;
     let scope = caller.scope();
     let mut options = asked.options;
@@ -359,7 +367,12 @@ pub(crate) async fn chat_completions(
         .is_some_and(|o| o.include_usage);
     let metrics = state.metrics.clone();
     let mut response = if request.stream {
-        stream(turn, request.model, limit, include_usage, metrics).await?
+        let shape = Shape {
+            model: request.model,
+            limit,
+            include_usage,
+        };
+        stream(turn, shape, started, metrics).await?
     } else {
         let _streaming = metrics.stream();
         whole(turn, request.model, limit, conversation)
@@ -442,15 +455,19 @@ async fn whole(
 /// goes away stops the answer, which is saved as partial.
 async fn stream(
     mut turn: Turn,
-    asked_model: String,
-    limit: u32,
-    include_usage: bool,
+    shape: Shape,
+    started: std::time::Instant,
     metrics: crate::metrics::Metrics,
 ) -> ApiResult<Response> {
+    let Shape {
+        model: asked_model,
+        limit,
+        include_usage,
+    } = shape;
     let streaming = metrics.stream();
     let first = loop {
         match turn.next().await {
-            Some(Ok(TurnEvent::Context { .. })) => {}
+            Some(Ok(TurnEvent::Context { timings, .. })) => metrics.context(&timings),
             Some(Err(error)) => {
                 let error = ApiError::from(error);
                 metrics.backend_error(error.body().error.code);
@@ -466,6 +483,7 @@ async fn stream(
             }
         }
     };
+    let first_token = std::time::Instant::now();
     let id = format!("chatcmpl-{}", turn.question().id.0.simple());
     let created = OffsetDateTime::now_utc().unix_timestamp();
     let chunk =
@@ -515,6 +533,12 @@ async fn stream(
                 )],
                 Ok(TurnEvent::Done(message)) => {
                     let model = message.model.clone().unwrap_or_else(|| asked_model.clone());
+                    let generating = first_token.elapsed().as_secs_f64();
+                    let rate = message
+                        .completion_tokens
+                        .filter(|_| generating > 0.0)
+                        .map(|tokens| f64::from(tokens) / generating);
+                    metrics.answered(&model, Some(first_token - started), rate);
                     let mut last = vec![chunk(
                         Delta::default(),
                         Some(finish_reason(&message, limit)),
@@ -547,16 +571,7 @@ async fn stream(
             Event::default().data("[DONE]")
         }))
         .map(Ok::<_, Infallible>);
-    let mut response = Sse::new(all)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response();
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", HeaderValue::from_static("no"));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    Ok(event_stream(all))
 }
 
 fn completion_id(message: &Message) -> String {
