@@ -49,6 +49,8 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Print the HTTP API's OpenAPI document (as `/api/openapi.json` serves it).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +208,13 @@ fn init_logging() {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    if let Command::Openapi = &cli.command {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&gantry_server::openapi())?
+        );
+        return Ok(());
+    }
     let mut config = cli.settings()?;
     if let Command::Serve { listen, llm_url } = &cli.command {
         if let Some(listen) = listen {
@@ -229,7 +238,7 @@ async fn run(cli: Cli) -> Result<()> {
     let operator = gantry.operator();
     match &cli.command {
         // Answered above.
-        Command::Serve { .. } => {}
+        Command::Serve { .. } | Command::Openapi => {}
         Command::Status { json } => {
             let stats = operator.stats().await?;
             if *json {

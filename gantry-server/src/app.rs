@@ -95,20 +95,15 @@ fn origin_of(url: &str) -> String {
 )]
 struct ApiDoc;
 
-/// The router with its OpenAPI document (also served at `/api/openapi.json`).
-pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openapi::OpenApi) {
-    // Uploads have their own, larger limit (the engine's upload limit, plus the
-    // multipart framing).
-    let upload_limit = state.gantry.engine().settings().max_upload_bytes + 64 * 1024;
-    let state_metrics = state.metrics.clone();
-    let metrics_state = state.clone();
+/// Every route with its OpenAPI description; uploads with their own body limit.
+fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(documents::upload))
         .routes(routes!(transfer::import))
         .routes(routes!(transfer::import_chatgpt))
         .routes(routes!(transfer::import_claude))
         .layer(DefaultBodyLimit::max(upload_limit));
-    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
@@ -182,9 +177,74 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
         .routes(routes!(openai::chat_completions))
         .routes(routes!(openai::models))
         .routes(routes!(openai::embeddings))
+}
+
+/// The OpenAPI document of every route, as `/api/openapi.json` serves it: for tools (the
+/// web UI's typed client is generated from it) that need it without a running server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = api_routes(0).split_for_parts().1;
+    unique_operation_ids(&mut doc);
+    doc
+}
+
+/// Makes every operation id unique, as OpenAPI requires (client generators name their
+/// functions after them): a handler's name where no other handler has it, else the
+/// method and path (`get_api_admin_users`).
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for item in doc.paths.paths.values() {
+        for operation in operations(item) {
+            if let Some(id) = &operation.operation_id {
+                *seen.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+    for (path, item) in &mut doc.paths.paths {
+        let mut by_method = [
+            ("get", item.get.as_mut()),
+            ("put", item.put.as_mut()),
+            ("post", item.post.as_mut()),
+            ("delete", item.delete.as_mut()),
+            ("patch", item.patch.as_mut()),
+        ];
+        for (method, operation) in &mut by_method {
+            let Some(operation) = operation else { continue };
+            let shared = operation
+                .operation_id
+                .as_ref()
+                .is_none_or(|id| seen.get(id).copied().unwrap_or(0) > 1);
+            if shared {
+                let words: String = path
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                let words: Vec<&str> = words.split('_').filter(|w| !w.is_empty()).collect();
+                operation.operation_id = Some(format!("{method}_{}", words.join("_")));
+            }
+        }
+    }
+}
+
+fn operations(
+    item: &utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &utoipa::openapi::path::Operation> {
+    [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+        .into_iter()
+        .flatten()
+}
+
+/// The router with its OpenAPI document (also served at `/api/openapi.json`).
+pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openapi::OpenApi) {
+    // Uploads have their own, larger limit (the engine's upload limit, plus the
+    // multipart framing).
+    let upload_limit = state.gantry.engine().settings().max_upload_bytes + 64 * 1024;
+    let state_metrics = state.metrics.clone();
+    let metrics_state = state.clone();
+    let (api, mut doc) = api_routes(upload_limit)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
         .split_for_parts();
+    unique_operation_ids(&mut doc);
     let metrics = state_metrics;
     let document = doc.clone();
     let serve_doc = move || {
@@ -201,7 +261,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> (Router, utoipa::openap
             metrics,
             crate::metrics::record,
         ))
-        .fallback(|| async { ApiError::not_found("route").into_response() })
+        // The web UI answers every other GET; unknown API paths stay JSON 404s.
+        .fallback(crate::web::serve)
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a handler panicked");
             ApiError::new(

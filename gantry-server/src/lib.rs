@@ -17,6 +17,7 @@ mod routes;
 mod serve;
 mod trace;
 mod turns;
+mod web;
 
-pub use app::{AppState, router};
+pub use app::{AppState, openapi, router};
 pub use serve::{Listening, serve};

@@ -16,6 +16,7 @@ use crate::routes::page::{PageView, page_request};
 
 /// Which page of a list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {
     /// The archive instead of the active conversations.
@@ -156,6 +157,7 @@ pub(crate) async fn delete(
 
 /// Which page of messages.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MessagesQuery {
     /// How many (1 to 500; default 50).

@@ -17,6 +17,7 @@ use crate::routes::page::{PageView, page_request};
 
 /// Which page, or which collection's documents.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PageQuery {
     /// How many (1 to 500; default 50).

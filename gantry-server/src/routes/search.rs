@@ -10,6 +10,7 @@ use crate::extract::Query;
 
 /// What to look for.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SearchQuery {
     /// The words (at most 300 bytes). Blank finds nothing.

@@ -16,6 +16,7 @@ use crate::extract::{PathId, Query};
 
 /// The export's format.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ExportQuery {
     /// `json` (imports back exactly; the default), `markdown` or `pdf`.

@@ -50,3 +50,51 @@ async fn the_document_lists_exactly_the_routes_served() {
     let wrong_method = client.delete("/api/auth/me").await;
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[test]
+fn the_web_uis_copy_of_the_document_is_current() {
+    // The web UI's client is typed from web/openapi.json (`npm run api:types`); a route
+    // changed here without regenerating it would leave the UI typed against an old API.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/openapi.json");
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+        .unwrap_or_else(|e| panic!("{} does not read: {e}", path.display()));
+    let current = serde_json::to_value(gantry_server::openapi()).unwrap();
+    assert!(
+        saved == current,
+        "web/openapi.json is not the server's document: run `scripts/update-api`"
+    );
+}
+
+#[test]
+fn operation_ids_are_unique_and_query_strings_are_described_as_such() {
+    let doc = serde_json::to_value(gantry_server::openapi()).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let Some(id) = operation["operationId"].as_str() else {
+                continue;
+            };
+            assert!(
+                ids.insert(id.to_owned()),
+                "{method} {path}: `{id}` is used twice"
+            );
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                if parameter["in"] == "path" {
+                    assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: `{name}` is said to be in the path"
+                    );
+                }
+            }
+        }
+    }
+    let list = &doc["paths"]["/api/chat/conversations"]["get"]["parameters"];
+    let limit = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["in"], "query");
+}

@@ -15,6 +15,7 @@ use crate::routes::page::{PageView, page_request};
 
 /// Which entries.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditQuery {
     /// Only entries at or after this time (RFC 3339).
@@ -41,6 +42,7 @@ pub(crate) async fn list(
 
 /// Which entries to export.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditExportQuery {
     /// Only entries at or after this time (RFC 3339).

@@ -25,6 +25,7 @@ const PIECE_BYTES: usize = 64 * 1024;
 
 /// Whose conversations, from when to when.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ExportQuery {
     /// One account's conversations; everyone's without.

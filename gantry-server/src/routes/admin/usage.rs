@@ -14,6 +14,7 @@ use crate::extract::{Json, PathId, Query};
 
 /// A time range (RFC 3339; default the last 30 days) and whose usage.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UsageQuery {
     /// From (inclusive), e.g. `2026-11-01T00:00:00Z`.

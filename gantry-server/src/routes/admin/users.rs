@@ -17,6 +17,7 @@ use crate::routes::page::{PageView, page_request};
 
 /// Which page of accounts, or which accounts.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UsersQuery {
     /// Only accounts whose email or name contains this (any case); one page, no `next`.

@@ -1,0 +1,152 @@
+// The web UI as a person uses it: first-run setup, a streamed answer, stopping one,
+// renaming, pinning and deleting a conversation, finding one with Ctrl+K, a second user who
+// sees none of the first's chats, and screenshots of each page at desktop and phone width,
+// light and dark, in a folder this test prints.
+import { expect, test, type Page } from '@playwright/test'
+import { mkdirSync } from 'node:fs'
+
+const shots = process.env.E2E_SCREENSHOTS ?? `/tmp/gantry-e2e-screens-${process.pid}`
+mkdirSync(shots, { recursive: true })
+console.log(`screenshots: ${shots}`)
+
+const admin = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' }
+const other = { name: 'Bea', email: 'bea@example.com', password: 'another long passphrase' }
+
+test.describe.configure({ mode: 'serial' })
+
+/** Saves the page at desktop and phone width, light and dark. */
+async function screenshots(page: Page, name: string) {
+  for (const [width, height, size] of [
+    [1280, 800, 'desktop'],
+    [390, 844, 'phone'],
+  ] as const) {
+    await page.setViewportSize({ width, height })
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme })
+      await page.waitForTimeout(150)
+      await page.screenshot({ path: `${shots}/${name}-${size}-${scheme}.png` })
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await page.emulateMedia({ colorScheme: 'light' })
+}
+
+async function signIn(page: Page, who: { email: string; password: string }) {
+  await page.goto('/')
+  await page.getByTestId('email').fill(who.email)
+  await page.getByTestId('password').fill(who.password)
+  await page.getByTestId('submit').click()
+  await expect(page.getByTestId('composer')).toBeVisible()
+}
+
+async function ask(page: Page, question: string) {
+  await page.getByTestId('composer').fill(question)
+  await page.getByTestId('composer').press('Enter')
+}
+
+test('the first visit sets up the admin, who chats with streamed answers', async ({ page }) => {
+  await page.goto('/')
+  await expect(page.getByTestId('display-name')).toBeVisible()
+  await screenshots(page, 'setup')
+  await page.getByTestId('display-name').fill(admin.name)
+  await page.getByTestId('email').fill(admin.email)
+  await page.getByTestId('password').fill(admin.password)
+  await page.getByTestId('submit').click()
+  await expect(page.getByTestId('composer')).toBeVisible()
+  await screenshots(page, 'welcome')
+
+  await ask(page, 'Name three colours of the rainbow.')
+  await expect(page.locator('[data-testid="message"][data-role="user"]')).toHaveText(
+    /Name three colours/,
+  )
+  const answer = page.locator('[data-testid="message"][data-role="assistant"]').last()
+  // Tokens appear as they stream: the answer is seen partly written before it is done.
+  const lengths: number[] = []
+  for (let i = 0; i < 200; i++) {
+    const status = await answer.getAttribute('data-status').catch(() => null)
+    lengths.push(((await answer.textContent().catch(() => '')) ?? '').length)
+    if (status === 'complete') break
+    await page.waitForTimeout(25)
+  }
+  await expect(answer).toHaveAttribute('data-status', 'complete')
+  const growing = lengths.filter((n, i) => i > 0 && n > lengths[i - 1]).length
+  expect(growing, `the text grew while streaming: ${lengths.join(',')}`).toBeGreaterThan(1)
+  await expect(page.getByTestId('conversation-item')).toHaveCount(1)
+  await screenshots(page, 'chat')
+})
+
+test('a generation can be stopped, and what arrived stays', async ({ page }) => {
+  await signIn(page, admin)
+  await page.getByTestId('new-chat').click()
+  await ask(page, 'Count from 1 to 1000, one number per line.')
+  await expect(page.getByTestId('stop')).toBeVisible()
+  const answer = page.locator('[data-testid="message"][data-role="assistant"]').last()
+  await expect(answer).not.toHaveText('')
+  await page.getByTestId('stop').click()
+  await expect(answer).toHaveAttribute('data-status', 'partial')
+  await expect(page.getByTestId('send')).toBeVisible()
+  // After a reload, the stopped answer is still there, as saved.
+  await page.reload()
+  await expect(page.locator('[data-testid="message"][data-role="assistant"]').last()).toHaveAttribute(
+    'data-status',
+    'partial',
+  )
+})
+
+test('conversations are renamed, pinned, found with Ctrl+K and deleted', async ({ page }) => {
+  await signIn(page, admin)
+  const items = page.getByTestId('conversation-item')
+  await expect(items).toHaveCount(2)
+  const first = items.first()
+  await first.hover()
+  await first.getByTestId('conversation-menu').click()
+  await page.getByTestId('rename').click()
+  await page.getByTestId('rename-input').fill('Lighthouse notes')
+  await page.getByTestId('rename-input').press('Enter')
+  await expect(page.getByText('Lighthouse notes')).toBeVisible()
+
+  const renamed = items.filter({ hasText: 'Lighthouse notes' })
+  await renamed.hover()
+  await renamed.getByTestId('conversation-menu').click()
+  await page.getByTestId('pin').click()
+  await expect(page.getByText('Pinned')).toBeVisible()
+
+  await page.keyboard.press('Control+k')
+  await page.getByTestId('search-input').fill('Lighthouse')
+  await expect(page.getByTestId('search-result').first()).toContainText('Lighthouse notes')
+  await screenshots(page, 'search')
+  await page.getByTestId('search-result').first().click()
+  await expect(page).toHaveURL(/\/c\//)
+
+  const other = items.filter({ hasNotText: 'Lighthouse notes' })
+  await other.hover()
+  await other.getByTestId('conversation-menu').click()
+  await page.getByTestId('delete').click()
+  await page.getByTestId('confirm').click()
+  await expect(items).toHaveCount(1)
+  await page.reload()
+  await expect(page.getByTestId('conversation-item')).toHaveCount(1)
+})
+
+test('another user sees none of the first user\'s conversations', async ({ page }) => {
+  await signIn(page, admin)
+  // The admin makes Bea's account through the API, as the admin pages will.
+  const made = await page.evaluate(async (who) => {
+    const response = await fetch('/api/admin/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: who.email, display_name: who.name, password: who.password }),
+    })
+    return response.status
+  }, other)
+  expect(made).toBe(201)
+  await page.getByTestId('sign-out').click()
+  await expect(page.getByTestId('email')).toBeVisible()
+  await screenshots(page, 'sign-in')
+
+  await signIn(page, other)
+  await expect(page.getByTestId('conversation-item')).toHaveCount(0)
+  await page.keyboard.press('Control+k')
+  await page.getByTestId('search-input').fill('Lighthouse')
+  await expect(page.getByTestId('search-result')).toHaveCount(0)
+})

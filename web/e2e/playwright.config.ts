@@ -1,0 +1,53 @@
+// End-to-end tests of the web UI in Debian's Chromium (/usr/bin/chromium: a test tool's
+// own browser download does not work here) against a real `gantry serve` on a fresh data
+// directory, chatting with the real llama-server. `scripts/test` runs them with
+// GANTRY_BIN (the built `gantry`) and GANTRY_LLM_URL set.
+import { defineConfig } from '@playwright/test'
+
+const port = Number(process.env.E2E_PORT ?? 8791)
+const bin = process.env.GANTRY_BIN
+const llm = process.env.GANTRY_LLM_URL
+if (!bin || !llm) {
+  throw new Error('GANTRY_BIN and GANTRY_LLM_URL must be set: run the tests with scripts/test')
+}
+const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/gantry-e2e-${process.pid}`
+
+export default defineConfig({
+  testDir: '.',
+  timeout: 90_000,
+  expect: { timeout: 20_000 },
+  // One server, one story: the tests run in order and build on each other.
+  workers: 1,
+  fullyParallel: false,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+    headless: true,
+  },
+  webServer: {
+    // The binary itself, so that stopping it stops the server (not a wrapper).
+    command: `rm -rf ${dataDir} && exec ${bin} serve --listen 127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}/health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    env: {
+      GANTRY_DATA_DIR: dataDir,
+      GANTRY_LLM_URL: llm,
+      GANTRY_CONTEXT_LENGTH: '2048',
+      GANTRY_SIGNUP: 'closed',
+      GANTRY_LOG: 'warn',
+      ...(process.env.GANTRY_MINILM_DIR ? { GANTRY_MINILM_DIR: process.env.GANTRY_MINILM_DIR } : {}),
+    },
+  },
+})
