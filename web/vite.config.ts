@@ -35,5 +35,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ['./src/test/setup.ts'],
     css: false,
+    // Unit tests live beside the code; e2e/ is Playwright's, run in a real browser.
+    include: ['src/**/*.test.{ts,tsx}'],
   },
 })
