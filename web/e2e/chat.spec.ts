@@ -56,9 +56,7 @@ test('the first visit sets up the admin, who chats with streamed answers', async
   await screenshots(page, 'welcome')
 
   await ask(page, 'Name three colours of the rainbow.')
-  await expect(page.locator('[data-testid="message"][data-role="user"]')).toHaveText(
-    /Name three colours/,
-  )
+  await expect(page.locator('[data-testid="message"][data-role="user"]')).toHaveText(/Name three colours/)
   const answer = page.locator('[data-testid="message"][data-role="assistant"]').last()
   // Tokens appear as they stream: the answer is seen partly written before it is done.
   const lengths: number[] = []
@@ -128,7 +126,7 @@ test('conversations are renamed, pinned, found with Ctrl+K and deleted', async (
   await expect(page.getByTestId('conversation-item')).toHaveCount(1)
 })
 
-test('another user sees none of the first user\'s conversations', async ({ page }) => {
+test("another user sees none of the first user's conversations", async ({ page }) => {
   await signIn(page, admin)
   // The admin makes Bea's account through the API, as the admin pages will.
   const made = await page.evaluate(async (who) => {
@@ -149,4 +147,79 @@ test('another user sees none of the first user\'s conversations', async ({ page 
   await page.keyboard.press('Control+k')
   await page.getByTestId('search-input').fill('Lighthouse')
   await expect(page.getByTestId('search-result')).toHaveCount(0)
+})
+
+test('a document uploaded to the Vault is ingested and cited in a chat', async ({ page }) => {
+  await signIn(page, admin)
+  await page.getByTestId('vault-link').click()
+  await expect(page).toHaveURL(/\/vault$/)
+  await expect(page.getByTestId('vault-page')).toBeVisible()
+  const notes = [
+    '# Harbour of Quillmoor',
+    '',
+    'The Quillmoor harbourmaster is Ottoline Brask. She rings the brass tide bell at dawn.',
+    '',
+    '## Ferries',
+    '',
+    'The Quillmoor ferry leaves for Tarn Island every Thursday at nine.',
+  ].join('\n')
+  await page.getByTestId('upload-input').setInputFiles({
+    name: 'quillmoor.md',
+    mimeType: 'text/markdown',
+    buffer: Buffer.from(notes),
+  })
+  const row = page.getByTestId('document-row').filter({ hasText: 'quillmoor.md' })
+  await expect(row).toBeVisible()
+  await expect(row).toHaveAttribute('data-status', 'ready', { timeout: 60_000 })
+
+  // The passages can be searched from the Vault.
+  await page.getByTestId('passage-search').fill('Quillmoor harbourmaster')
+  await page.getByTestId('passage-search').press('Enter')
+  await expect(page.getByTestId('passage-result').first()).toContainText('quillmoor.md')
+  await screenshots(page, 'vault')
+
+  // Asked about in a new chat, the answer cites it.
+  await page.getByTestId('new-chat').click()
+  await ask(page, 'Who is the Quillmoor harbourmaster?')
+  const answer = page.locator('[data-testid="message"][data-role="assistant"]').last()
+  await expect(answer).not.toHaveAttribute('data-status', 'streaming', { timeout: 60_000 })
+  await expect(answer.getByTestId('citation').first()).toBeVisible()
+  // Token usage shows under the answer by default.
+  await expect(answer.getByTestId('answer-meta')).toContainText('token')
+})
+
+test('settings create and revoke an API key, and report a wrong password', async ({ page }) => {
+  await signIn(page, admin)
+  await page.getByTestId('settings-link').click()
+  await expect(page).toHaveURL(/\/settings$/)
+  await expect(page.getByTestId('profile-email')).toHaveText(admin.email)
+
+  await page.getByTestId('new-key-name').fill('e2e script')
+  await page.getByTestId('create-key').click()
+  await expect(page.getByTestId('new-key-value')).not.toHaveValue('')
+  await expect(page.getByText('you will not see it again')).toBeVisible()
+  const key = await page.getByTestId('new-key-value').inputValue()
+  await expect(page.getByTestId('key-row')).toHaveCount(1)
+  // The key works for the API.
+  const status = await page.evaluate(async (secret) => {
+    const response = await fetch('/api/auth/me', {
+      headers: { authorization: `Bearer ${secret}` },
+      credentials: 'omit',
+    })
+    return response.status
+  }, key)
+  expect(status).toBe(200)
+  await page.getByTestId('settings-page').evaluate((element) => element.scrollTo(0, 0))
+  await screenshots(page, 'settings')
+
+  await page.getByTestId('revoke-key').click()
+  // The sidebar's (closed) dialog is in the page too: the open one.
+  await page.locator('dialog[open]').getByTestId('confirm').click()
+  await expect(page.getByTestId('key-row')).toHaveCount(0)
+
+  await page.getByTestId('current-password').fill('not my password')
+  await page.getByTestId('new-password').fill('a brand new passphrase')
+  await page.getByTestId('change-password').click()
+  await expect(page.getByTestId('password-outcome')).toBeVisible()
+  await expect(page.getByTestId('password-outcome')).toHaveAttribute('role', 'alert')
 })

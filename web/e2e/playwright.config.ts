@@ -11,6 +11,10 @@ if (!bin || !llm) {
   throw new Error('GANTRY_BIN and GANTRY_LLM_URL must be set: run the tests with scripts/test')
 }
 const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/gantry-e2e-${process.pid}`
+// Optional: where the browser goes, when the UI is served apart from the server (a freshly
+// built dist/ through `vite preview`, whose proxy passes /api on to this server). The
+// server is started as always; by default the browser talks to it directly.
+const baseURL = process.env.E2E_BASE_URL || `http://127.0.0.1:${port}`
 
 export default defineConfig({
   testDir: '.',
@@ -21,7 +25,7 @@ export default defineConfig({
   fullyParallel: false,
   reporter: [['list']],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL,
     launchOptions: {
       executablePath: '/usr/bin/chromium',
       args: [

@@ -11,6 +11,8 @@ const AuthPage = lazy(() => import('./pages/AuthPage'))
 const ChatLayout = lazy(() => import('./chat/ChatLayout'))
 const Welcome = lazy(() => import('./chat/Welcome'))
 const ConversationView = lazy(() => import('./chat/ConversationView'))
+const VaultPage = lazy(() => import('./pages/VaultPage'))
+const SettingsPage = lazy(() => import('./pages/SettingsPage'))
 
 function RequireSignedIn() {
   const status = useAuth((s) => s.status)
@@ -78,6 +80,8 @@ export default function App() {
             <Route element={<ChatLayout />}>
               <Route index element={<Welcome />} />
               <Route path="c/:conversationId" element={<ConversationView />} />
+              <Route path="vault" element={<VaultPage />} />
+              <Route path="settings" element={<SettingsPage />} />
             </Route>
           </Route>
           <Route path="*" element={<Navigate to="/" replace />} />

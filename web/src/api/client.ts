@@ -2,6 +2,9 @@
 // (relative URLs, the session cookie sent along), and every failure is an `ApiError`
 // carrying the server's `{"error": {"code", "message", "field"}}`.
 import type {
+  ApiKey,
+  ChangePasswordRequest,
+  ChunkMatch,
   Conversation,
   ConversationUpdate,
   ConversationWithMessages,
@@ -10,12 +13,15 @@ import type {
   ModelList,
   NewAccountRequest,
   NewConversationRequest,
+  NewKeyView,
   Page,
+  PassageSearch,
   Persona,
   SearchResults,
   SetupStatus,
   Stopped,
   User,
+  VaultDocument,
 } from './types'
 
 /** A request Gantry refused, or that never reached it (`status` 0, code `network`). */
@@ -142,4 +148,18 @@ export const api = {
   search: (q: string, limit?: number) => request<SearchResults>('/api/chat/search', { query: { q, limit } }),
   models: () => request<ModelList>('/api/models'),
   personas: () => request<Persona[]>('/api/personas'),
+
+  changePassword: (body: ChangePasswordRequest) =>
+    request<void>('/api/auth/change-password', { method: 'POST', body }),
+  apiKeys: () => request<ApiKey[]>('/api/auth/api-keys'),
+  createApiKey: (name: string) =>
+    request<NewKeyView>('/api/auth/api-keys', { method: 'POST', body: { name } }),
+  revokeApiKey: (key: string) => request<void>(`/api/auth/api-keys/${id(key)}`, { method: 'DELETE' }),
+
+  documents: (query: { limit?: number; cursor?: string | null } = {}) =>
+    request<Page<VaultDocument>>('/api/documents', { query }),
+  document: (document: string) => request<VaultDocument>(`/api/documents/${id(document)}`),
+  deleteDocument: (document: string) => request<void>(`/api/documents/${id(document)}`, { method: 'DELETE' }),
+  searchPassages: (body: PassageSearch) =>
+    request<ChunkMatch[]>('/api/documents/search', { method: 'POST', body }),
 }

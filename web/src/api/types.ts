@@ -25,6 +25,13 @@ export type ModelList = Schemas['ModelList']
 export type ModelView = Schemas['ModelView']
 export type Persona = Schemas['Persona']
 export type Stopped = Schemas['Stopped']
+export type VaultDocument = Schemas['Document']
+export type DocumentStatus = Schemas['DocumentStatus']
+export type ChunkMatch = Schemas['ChunkMatch']
+export type PassageSearch = Schemas['PassageSearch']
+export type ApiKey = Schemas['ApiKey']
+export type NewKeyView = Schemas['NewKeyView']
+export type ChangePasswordRequest = Schemas['ChangePasswordRequest']
 
 /** A page of a list: `next` is the cursor of the following page, absent at the end. */
 export interface Page<T> {

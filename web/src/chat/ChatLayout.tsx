@@ -17,12 +17,15 @@ function Header({ onSearch }: { onSearch: () => void }) {
   const match = useMatch('/c/:conversationId')
   const id = match?.params.conversationId
   const title = useConversations((s) => (id ? s.items.find((c) => c.id === id)?.title : undefined))
+  const vault = useMatch('/vault')
+  const settings = useMatch('/settings')
+  const heading = id ? (title ?? '') : vault ? 'Knowledge Vault' : settings ? 'Settings' : 'New chat'
   return (
     <header className="flex h-14 shrink-0 items-center gap-2 border-b border-line/70 px-3 md:px-5">
       <button
         type="button"
         data-testid="menu"
-        aria-label="Open conversations"
+        aria-label="Open navigation"
         aria-controls="sidebar"
         aria-expanded={open}
         onClick={() => setOpen(!open)}
@@ -31,7 +34,7 @@ function Header({ onSearch }: { onSearch: () => void }) {
         <Icon name="menu" />
       </button>
       <h1 className="min-w-0 flex-1 truncate text-[0.95rem] font-medium" data-testid="conversation-title">
-        {id ? (title ?? '') : 'New chat'}
+        {heading}
       </h1>
       <button
         type="button"

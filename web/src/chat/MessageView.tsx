@@ -4,7 +4,9 @@ import { lazy, Suspense, useState } from 'react'
 import { Icon, Logo } from '../components/Icon'
 import { copyText } from '../lib/clipboard'
 import { cn } from '../lib/cn'
+import { answerMeta } from '../lib/format'
 import type { ChatMessage } from '../stores/chat'
+import { useDisplay } from '../stores/display'
 import { AssemblyPanel } from './AssemblyPanel'
 import { Citations } from './Citations'
 
@@ -78,6 +80,28 @@ interface Props {
   busy: boolean
   onRegenerate: () => void
   onRetry: () => void
+}
+
+/** The answer's time, tokens and speed, as the display settings ask. */
+function AnswerMeta({ message }: { message: ChatMessage }) {
+  const showTimestamps = useDisplay((s) => s.showTimestamps)
+  const showUsage = useDisplay((s) => s.showUsage)
+  const showSpeed = useDisplay((s) => s.showSpeed)
+  const parts = answerMeta(
+    {
+      createdAt: message.createdAt,
+      promptTokens: message.stats?.promptTokens,
+      completionTokens: message.stats?.completionTokens,
+      tokensPerSecond: message.stats?.tokensPerSecond,
+    },
+    { showTimestamps, showUsage, showSpeed },
+  )
+  if (parts.length === 0) return null
+  return (
+    <p data-testid="answer-meta" className="mt-2 text-xs text-subtle">
+      {parts.join(' · ')}
+    </p>
+  )
 }
 
 export function MessageView({ message, isLast, busy, onRegenerate, onRetry }: Props) {
@@ -154,6 +178,7 @@ export function MessageView({ message, isLast, busy, onRegenerate, onRetry }: Pr
 
         {message.status === 'partial' && <p className="mt-2 text-xs text-subtle">Stopped before the end.</p>}
 
+        {settled && !failed && <AnswerMeta message={message} />}
         {settled && message.citations && <Citations citations={message.citations} />}
         {settled && !failed && (
           <AssemblyPanel

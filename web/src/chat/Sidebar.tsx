@@ -1,7 +1,7 @@
 // The list of conversations: pinned first, then by day; filter, rename, pin, delete, and
 // more loaded as the list is scrolled to its end.
 import { useEffect, useMemo, useRef, useState } from 'react'
-import { useMatch, useNavigate } from 'react-router'
+import { NavLink, useMatch, useNavigate } from 'react-router'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { Icon, Logo } from '../components/Icon'
 import { Spinner } from '../components/Spinner'
@@ -153,6 +153,23 @@ export function Sidebar() {
           </div>
         </div>
 
+        <div className="px-3 pb-1">
+          <NavLink
+            to="/vault"
+            data-testid="vault-link"
+            onClick={() => setOpen(false)}
+            className={({ isActive }) =>
+              cn(
+                'flex items-center gap-2 rounded-lg px-2.5 py-1.5 text-sm transition-colors',
+                isActive ? 'bg-surface font-medium text-fg' : 'text-muted hover:bg-surface hover:text-fg',
+              )
+            }
+          >
+            <Icon name="layers" size={16} />
+            Knowledge Vault
+          </NavLink>
+        </div>
+
         <div ref={scroller} className="scrollbar-thin flex-1 overflow-y-auto px-2 pb-3">
           {status === 'loading' && items.length === 0 && (
             <div className="flex justify-center py-8">
@@ -241,6 +258,21 @@ export function Sidebar() {
             <div className="truncate text-sm font-medium">{user?.display_name}</div>
             <div className="truncate text-xs text-subtle">{user?.email}</div>
           </div>
+          <NavLink
+            to="/settings"
+            aria-label="Settings"
+            title="Settings"
+            data-testid="settings-link"
+            onClick={() => setOpen(false)}
+            className={({ isActive }) =>
+              cn(
+                'inline-flex size-8 items-center justify-center rounded-lg hover:bg-surface hover:text-fg',
+                isActive ? 'bg-surface text-fg' : 'text-muted',
+              )
+            }
+          >
+            <Icon name="settings" size={17} />
+          </NavLink>
           <button
             type="button"
             aria-label="Sign out"

@@ -1,6 +1,6 @@
 // A modal question with a confirm and a cancel button, on the native <dialog> (focus kept
 // inside, Escape cancels).
-import { useEffect, useRef } from 'react'
+import { useEffect, useId, useRef } from 'react'
 
 interface ConfirmDialogProps {
   open: boolean
@@ -22,6 +22,8 @@ export function ConfirmDialog({
   onCancel,
 }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null)
+  // Several dialogs can be on a page (the sidebar's and the page's): each its own title id.
+  const titleId = useId()
   useEffect(() => {
     const dialog = ref.current
     if (!dialog) return
@@ -36,7 +38,7 @@ export function ConfirmDialog({
   return (
     <dialog
       ref={ref}
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       onCancel={(event) => {
         event.preventDefault()
         onCancel()
@@ -47,7 +49,7 @@ export function ConfirmDialog({
       className="m-auto w-[min(26rem,calc(100vw-2rem))] rounded-2xl border border-line bg-canvas p-0 text-fg shadow-soft backdrop:bg-black/40 backdrop:backdrop-blur-[2px]"
     >
       <div className="p-6">
-        <h2 id="confirm-title" className="text-base font-semibold">
+        <h2 id={titleId} className="text-base font-semibold">
           {title}
         </h2>
         <div className="mt-2 text-sm leading-relaxed text-muted">{body}</div>
