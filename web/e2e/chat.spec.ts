@@ -15,12 +15,13 @@ const other = { name: 'Bea', email: 'bea@example.com', password: 'another long p
 test.describe.configure({ mode: 'serial' })
 
 /** Saves the page at desktop and phone width, light and dark. */
-async function screenshots(page: Page, name: string) {
+async function screenshots(page: Page, name: string, prepare?: () => Promise<void>) {
   for (const [width, height, size] of [
     [1280, 800, 'desktop'],
     [390, 844, 'phone'],
   ] as const) {
     await page.setViewportSize({ width, height })
+    await prepare?.()
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme })
       await page.waitForTimeout(150)
@@ -222,4 +223,44 @@ test('settings create and revoke an API key, and report a wrong password', async
   await page.getByTestId('change-password').click()
   await expect(page.getByTestId('password-outcome')).toBeVisible()
   await expect(page.getByTestId('password-outcome')).toHaveAttribute('role', 'alert')
+})
+
+test('a fact said in a chat shows on the Memory page and can be forgotten', async ({ page }) => {
+  // Facts are learned after the answer, by the model: give a busy machine time.
+  test.setTimeout(180_000)
+  await signIn(page, admin)
+  await page.getByTestId('new-chat').click()
+  await ask(page, 'My sister Maya lives in Porto.')
+  const answer = page.locator('[data-testid="message"][data-role="assistant"]').last()
+  await expect(answer).toBeVisible()
+  await expect(answer).not.toHaveAttribute('data-status', 'streaming', { timeout: 60_000 })
+
+  await page.getByTestId('memory-link').click()
+  await expect(page).toHaveURL(/\/memory$/)
+  await expect(page.getByTestId('memory-page')).toBeVisible()
+  // Facts are extracted after the answer: reload until one about Maya is there.
+  const maya = page.getByTestId('fact-row').filter({ hasText: /maya/i })
+  await expect(async () => {
+    await page.reload()
+    await expect(page.getByTestId('memory-page')).toBeVisible()
+    await expect(maya.first()).toBeVisible({ timeout: 2_000 })
+  }).toPass({ timeout: 90_000, intervals: [1_000] })
+  await expect(page.getByTestId('entity-row').first()).toBeVisible()
+  await expect(page.getByTestId('memory-graph')).toBeVisible()
+  await screenshots(page, 'memory')
+  await screenshots(page, 'memory-graph', () => page.getByTestId('memory-graph').scrollIntoViewIfNeeded())
+  // The zoom buttons change the picture.
+  await page.getByRole('button', { name: 'Zoom in' }).click()
+  await expect(page.getByText('125%')).toBeVisible()
+  await page.getByRole('button', { name: 'Reset zoom' }).click()
+  await expect(page.getByText('100%')).toBeVisible()
+
+  const sentence = (await maya.first().locator('p').first().textContent()) ?? ''
+  const before = await maya.count()
+  await maya.first().getByTestId('forget-fact').click()
+  await page.locator('dialog[open]').getByTestId('confirm').click()
+  await expect(maya).toHaveCount(before - 1)
+  await page.reload()
+  await expect(page.getByTestId('memory-page')).toBeVisible()
+  await expect(page.getByTestId('fact-row').filter({ hasText: sentence })).toHaveCount(0)
 })

@@ -12,6 +12,7 @@ const ChatLayout = lazy(() => import('./chat/ChatLayout'))
 const Welcome = lazy(() => import('./chat/Welcome'))
 const ConversationView = lazy(() => import('./chat/ConversationView'))
 const VaultPage = lazy(() => import('./pages/VaultPage'))
+const MemoryPage = lazy(() => import('./pages/MemoryPage'))
 const SettingsPage = lazy(() => import('./pages/SettingsPage'))
 
 function RequireSignedIn() {
@@ -81,6 +82,7 @@ export default function App() {
               <Route index element={<Welcome />} />
               <Route path="c/:conversationId" element={<ConversationView />} />
               <Route path="vault" element={<VaultPage />} />
+              <Route path="memory" element={<MemoryPage />} />
               <Route path="settings" element={<SettingsPage />} />
             </Route>
           </Route>

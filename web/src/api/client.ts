@@ -9,6 +9,7 @@ import type {
   ConversationUpdate,
   ConversationWithMessages,
   LoginRequest,
+  MemoryView,
   Message,
   ModelList,
   NewAccountRequest,
@@ -162,4 +163,8 @@ export const api = {
   deleteDocument: (document: string) => request<void>(`/api/documents/${id(document)}`, { method: 'DELETE' }),
   searchPassages: (body: PassageSearch) =>
     request<ChunkMatch[]>('/api/documents/search', { method: 'POST', body }),
+
+  memory: () => request<MemoryView>('/api/memory'),
+  forgetFact: (fact: string) => request<void>(`/api/memory/facts/${id(fact)}`, { method: 'DELETE' }),
+  forgetEntity: (entity: string) => request<void>(`/api/memory/entities/${id(entity)}`, { method: 'DELETE' }),
 }

@@ -32,6 +32,9 @@ export type PassageSearch = Schemas['PassageSearch']
 export type ApiKey = Schemas['ApiKey']
 export type NewKeyView = Schemas['NewKeyView']
 export type ChangePasswordRequest = Schemas['ChangePasswordRequest']
+export type MemoryView = Schemas['MemoryView']
+export type MemoryEntity = Schemas['Entity']
+export type MemoryFact = Schemas['Fact']
 
 /** A page of a list: `next` is the cursor of the following page, absent at the end. */
 export interface Page<T> {

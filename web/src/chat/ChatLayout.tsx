@@ -19,7 +19,16 @@ function Header({ onSearch }: { onSearch: () => void }) {
   const title = useConversations((s) => (id ? s.items.find((c) => c.id === id)?.title : undefined))
   const vault = useMatch('/vault')
   const settings = useMatch('/settings')
-  const heading = id ? (title ?? '') : vault ? 'Knowledge Vault' : settings ? 'Settings' : 'New chat'
+  const memory = useMatch('/memory')
+  const heading = id
+    ? (title ?? '')
+    : vault
+      ? 'Knowledge Vault'
+      : memory
+        ? 'Memory'
+        : settings
+          ? 'Settings'
+          : 'New chat'
   return (
     <header className="flex h-14 shrink-0 items-center gap-2 border-b border-line/70 px-3 md:px-5">
       <button

@@ -168,6 +168,20 @@ export function Sidebar() {
             <Icon name="layers" size={16} />
             Knowledge Vault
           </NavLink>
+          <NavLink
+            to="/memory"
+            data-testid="memory-link"
+            onClick={() => setOpen(false)}
+            className={({ isActive }) =>
+              cn(
+                'flex items-center gap-2 rounded-lg px-2.5 py-1.5 text-sm transition-colors',
+                isActive ? 'bg-surface font-medium text-fg' : 'text-muted hover:bg-surface hover:text-fg',
+              )
+            }
+          >
+            <Icon name="brain" size={16} />
+            Memory
+          </NavLink>
         </div>
 
         <div ref={scroller} className="scrollbar-thin flex-1 overflow-y-auto px-2 pb-3">
