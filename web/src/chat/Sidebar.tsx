@@ -12,6 +12,7 @@ import { useChat } from '../stores/chat'
 import { useConversations } from '../stores/conversations'
 import { useUi } from '../stores/ui'
 import { ConversationItem } from './ConversationItem'
+import { LoadFailed } from '../components/LoadState'
 
 export function Sidebar() {
   const items = useConversations((s) => s.items)
@@ -191,16 +192,11 @@ export function Sidebar() {
             </div>
           )}
           {status === 'error' && (
-            <div className="mx-2 my-4 text-sm text-muted">
-              Could not load your conversations.{' '}
-              <button
-                type="button"
-                onClick={() => void load()}
-                className="font-medium text-accent-text underline"
-              >
-                Try again
-              </button>
-            </div>
+            <LoadFailed
+              what="your conversations"
+              onRetry={() => void load()}
+              className="mx-2 my-4 text-sm text-muted"
+            />
           )}
           {status === 'ready' && items.length === 0 && (
             <p className="mx-2 my-6 text-center text-sm text-subtle">No conversations yet.</p>

@@ -9,6 +9,7 @@ import { Icon } from '../components/Icon'
 import { Spinner } from '../components/Spinner'
 import { cn } from '../lib/cn'
 import { buildGraph, factSentence, factsAbout, searchFacts } from '../lib/memory'
+import { LoadFailed, ProblemAlert } from '../components/LoadState'
 
 type Forgetting = { kind: 'fact'; fact: MemoryFact } | { kind: 'entity'; entity: MemoryEntity }
 
@@ -201,15 +202,7 @@ export default function MemoryPage() {
               rather it did not keep.
             </p>
             {problem && (
-              <div
-                role="alert"
-                className="mt-3 flex items-start gap-2 rounded-lg border border-danger-line bg-danger-soft px-2.5 py-2 text-sm text-danger"
-              >
-                <span className="flex-1">{problem}</span>
-                <button type="button" aria-label="Dismiss" onClick={() => setProblem(null)}>
-                  <Icon name="x" size={14} />
-                </button>
-              </div>
+              <ProblemAlert message={problem} onDismiss={() => setProblem(null)} className="mt-3" />
             )}
             {status === 'loading' && (
               <div className="flex justify-center py-8">
@@ -217,16 +210,11 @@ export default function MemoryPage() {
               </div>
             )}
             {status === 'error' && (
-              <p className="mt-3 text-sm text-muted">
-                Could not load what Gantry remembers.{' '}
-                <button
-                  type="button"
-                  onClick={() => void load()}
-                  className="font-medium text-accent-text underline"
-                >
-                  Try again
-                </button>
-              </p>
+              <LoadFailed
+                what="what Gantry remembers"
+                onRetry={() => void load()}
+                className="mt-3 text-sm text-muted"
+              />
             )}
             {empty && (
               <div

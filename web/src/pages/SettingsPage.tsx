@@ -10,6 +10,7 @@ import { cn } from '../lib/cn'
 import { useAuth } from '../stores/auth'
 import { useDisplay, type DisplayOptions } from '../stores/display'
 import { useTheme, type ThemePreference } from '../stores/theme'
+import { LoadFailed } from '../components/LoadState'
 
 const field =
   'w-full rounded-lg border border-line bg-canvas px-3 py-2 text-sm text-fg placeholder:text-subtle focus:border-line-strong focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-0'
@@ -282,16 +283,7 @@ function ApiKeys() {
       <div className="mt-4">
         {status === 'loading' && <Spinner label="Loading API keys" />}
         {status === 'error' && (
-          <p className="text-sm text-muted">
-            Could not load your keys.{' '}
-            <button
-              type="button"
-              onClick={() => void load()}
-              className="font-medium text-accent-text underline"
-            >
-              Try again
-            </button>
-          </p>
+          <LoadFailed what="your keys" onRetry={() => void load()} className="text-sm text-muted" />
         )}
         {status === 'ready' && keys.length === 0 && <p className="text-sm text-subtle">No API keys yet.</p>}
         {keys.length > 0 && (

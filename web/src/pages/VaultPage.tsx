@@ -10,6 +10,7 @@ import { cn } from '../lib/cn'
 import { formatBytes } from '../lib/format'
 import { snippetParts } from '../lib/snippet'
 import { uploadFile } from '../lib/upload'
+import { LoadFailed, ProblemAlert } from '../components/LoadState'
 
 const ACCEPT = '.txt,.md,.markdown,.csv,.html,.htm,.pdf,.docx'
 const PAGE = 50
@@ -387,15 +388,7 @@ export default function VaultPage() {
               )}
             </h3>
             {problem && (
-              <div
-                role="alert"
-                className="mt-2 flex items-start gap-2 rounded-lg border border-danger-line bg-danger-soft px-2.5 py-2 text-sm text-danger"
-              >
-                <span className="flex-1">{problem}</span>
-                <button type="button" aria-label="Dismiss" onClick={() => setProblem(null)}>
-                  <Icon name="x" size={14} />
-                </button>
-              </div>
+              <ProblemAlert message={problem} onDismiss={() => setProblem(null)} className="mt-2" />
             )}
             {status === 'loading' && (
               <div className="flex justify-center py-8">
@@ -403,16 +396,11 @@ export default function VaultPage() {
               </div>
             )}
             {status === 'error' && (
-              <p className="mt-3 text-sm text-muted">
-                Could not load your documents.{' '}
-                <button
-                  type="button"
-                  onClick={() => void load()}
-                  className="font-medium text-accent-text underline"
-                >
-                  Try again
-                </button>
-              </p>
+              <LoadFailed
+                what="your documents"
+                onRetry={() => void load()}
+                className="mt-3 text-sm text-muted"
+              />
             )}
             {status === 'ready' && documents.length === 0 && (
               <p className="mt-3 rounded-xl border border-line px-4 py-6 text-center text-sm text-subtle">
