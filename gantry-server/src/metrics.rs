@@ -257,6 +257,18 @@ impl Metrics {
     }
 }
 
+/// An answer's generation speed: its tokens per second since its first token arrived.
+pub(crate) fn tokens_per_second(
+    message: &gantry::model::Message,
+    first_token: Instant,
+) -> Option<f64> {
+    let generating = first_token.elapsed().as_secs_f64();
+    message
+        .completion_tokens
+        .filter(|_| generating > 0.0)
+        .map(|tokens| f64::from(tokens) / generating)
+}
+
 /// Holds one place in the active-streams gauge.
 pub(crate) struct StreamGuard(Gauge);
 
@@ -266,8 +278,9 @@ impl Drop for StreamGuard {
     }
 }
 
-/// Counts every request and times it, by its route template (`unmatched` for paths that
-/// are no route, so scanners cannot grow the series).
+/// Counts every request and times it, by its route template. It runs as a route layer, so
+/// only requests that matched a route are counted: paths that are no route (a scanner's)
+/// cannot grow the series.
 pub(crate) async fn record(
     State(metrics): State<Metrics>,
     request: Request,

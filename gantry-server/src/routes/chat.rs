@@ -304,11 +304,9 @@ async fn respond(
                 && let Some(first) = first_token
             {
                 *time_to_first_token_ms = u64::try_from((first - asked).as_millis()).ok();
-                let generating = first.elapsed().as_secs_f64();
-                *tokens_per_second = message
-                    .completion_tokens
-                    .filter(|_| generating > 0.0)
-                    .map(|tokens| (f64::from(tokens) / generating * 10.0).round() / 10.0);
+                // Rounded to a tenth, as people read it.
+                *tokens_per_second = crate::metrics::tokens_per_second(message, first)
+                    .map(|rate| (rate * 10.0).round() / 10.0);
             }
             match &event {
                 StreamEvent::Context { .. } => {}

@@ -328,8 +328,7 @@ pub(crate) async fn chat_completions(
     let asked = request.asked()?;
     let scope = caller.scope();
     let mut options = asked.options;
-    let most = u32::try_from(state.gantry.engine().settings().answer_tokens).unwrap_or(u32::MAX);
-    let limit = options.max_tokens.map_or(most, |asked| asked.min(most));
+    let limit = state.gantry.engine().answer_limit(options.max_tokens);
     let persona = scope.persona_named(&request.model).await?;
     if persona.is_some() {
         // The persona's model (or the default) answers.
@@ -533,11 +532,7 @@ async fn stream(
                 )],
                 Ok(TurnEvent::Done(message)) => {
                     let model = message.model.clone().unwrap_or_else(|| asked_model.clone());
-                    let generating = first_token.elapsed().as_secs_f64();
-                    let rate = message
-                        .completion_tokens
-                        .filter(|_| generating > 0.0)
-                        .map(|tokens| f64::from(tokens) / generating);
+                    let rate = crate::metrics::tokens_per_second(&message, first_token);
                     metrics.answered(&model, Some(first_token - started), rate);
                     let mut last = vec![chunk(
                         Delta::default(),

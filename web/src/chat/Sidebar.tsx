@@ -12,7 +12,7 @@ import { useChat } from '../stores/chat'
 import { useConversations } from '../stores/conversations'
 import { useUi } from '../stores/ui'
 import { ConversationItem } from './ConversationItem'
-import { LoadFailed } from '../components/LoadState'
+import { LoadFailed, Loading } from '../components/LoadState'
 
 export function Sidebar() {
   const items = useConversations((s) => s.items)
@@ -186,11 +186,7 @@ export function Sidebar() {
         </div>
 
         <div ref={scroller} className="scrollbar-thin flex-1 overflow-y-auto px-2 pb-3">
-          {status === 'loading' && items.length === 0 && (
-            <div className="flex justify-center py-8">
-              <Spinner label="Loading conversations" />
-            </div>
-          )}
+          {status === 'loading' && items.length === 0 && <Loading label="Loading conversations" />}
           {status === 'error' && (
             <LoadFailed
               what="your conversations"

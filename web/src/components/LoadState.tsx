@@ -1,4 +1,14 @@
 import { Icon } from './Icon'
+import { Spinner } from './Spinner'
+
+/** A list being loaded: a spinner, centred, named for screen readers. */
+export function Loading({ label }: { label: string }) {
+  return (
+    <div className="flex justify-center py-8">
+      <Spinner label={label} />
+    </div>
+  )
+}
 
 /** What a list says when it could not be loaded, with a way to try again. */
 export function LoadFailed({

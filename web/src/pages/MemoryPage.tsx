@@ -6,10 +6,9 @@ import { api, ApiError } from '../api/client'
 import type { MemoryEntity, MemoryFact, MemoryView } from '../api/types'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { Icon } from '../components/Icon'
-import { Spinner } from '../components/Spinner'
 import { cn } from '../lib/cn'
 import { buildGraph, factSentence, factsAbout, searchFacts } from '../lib/memory'
-import { LoadFailed, ProblemAlert } from '../components/LoadState'
+import { LoadFailed, ProblemAlert, Loading } from '../components/LoadState'
 
 type Forgetting = { kind: 'fact'; fact: MemoryFact } | { kind: 'entity'; entity: MemoryEntity }
 
@@ -204,11 +203,7 @@ export default function MemoryPage() {
             {problem && (
               <ProblemAlert message={problem} onDismiss={() => setProblem(null)} className="mt-3" />
             )}
-            {status === 'loading' && (
-              <div className="flex justify-center py-8">
-                <Spinner label="Loading memory" />
-              </div>
-            )}
+            {status === 'loading' && <Loading label="Loading memory" />}
             {status === 'error' && (
               <LoadFailed
                 what="what Gantry remembers"

@@ -10,7 +10,7 @@ import { cn } from '../lib/cn'
 import { formatBytes } from '../lib/format'
 import { snippetParts } from '../lib/snippet'
 import { uploadFile } from '../lib/upload'
-import { LoadFailed, ProblemAlert } from '../components/LoadState'
+import { LoadFailed, ProblemAlert, Loading } from '../components/LoadState'
 
 const ACCEPT = '.txt,.md,.markdown,.csv,.html,.htm,.pdf,.docx'
 const PAGE = 50
@@ -390,11 +390,7 @@ export default function VaultPage() {
             {problem && (
               <ProblemAlert message={problem} onDismiss={() => setProblem(null)} className="mt-2" />
             )}
-            {status === 'loading' && (
-              <div className="flex justify-center py-8">
-                <Spinner label="Loading documents" />
-              </div>
-            )}
+            {status === 'loading' && <Loading label="Loading documents" />}
             {status === 'error' && (
               <LoadFailed
                 what="your documents"

@@ -383,19 +383,25 @@ impl Engine {
             }
             system_prompt.push_str(instructions);
         }
-        let most = u32::try_from(self.inner.settings.answer_tokens).unwrap_or(u32::MAX);
         Ok(Plan {
             user,
             system_prompt,
             conversation,
             model,
             temperature,
-            max_tokens: Some(options.max_tokens.map_or(most, |asked| asked.min(most))),
+            max_tokens: Some(self.answer_limit(options.max_tokens)),
             stop: options.stop.clone(),
             seed: options.seed,
             history: options.history.clone(),
             chat,
         })
+    }
+
+    /// The most tokens an answer may have when `asked` for at most that many: the
+    /// settings' `answer_tokens` caps every request.
+    pub fn answer_limit(&self, asked: Option<u32>) -> u32 {
+        let most = u32::try_from(self.inner.settings.answer_tokens).unwrap_or(u32::MAX);
+        asked.map_or(most, |asked| asked.min(most))
     }
 
     fn budget(&self) -> PromptBudget {
