@@ -2,48 +2,10 @@
 // renaming, pinning and deleting a conversation, finding one with Ctrl+K, a second user who
 // sees none of the first's chats, and screenshots of each page at desktop and phone width,
 // light and dark, in a folder this test prints.
-import { expect, test, type Page } from '@playwright/test'
-import { mkdirSync } from 'node:fs'
-
-const shots = process.env.E2E_SCREENSHOTS ?? `/tmp/gantry-e2e-screens-${process.pid}`
-mkdirSync(shots, { recursive: true })
-console.log(`screenshots: ${shots}`)
-
-const admin = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' }
-const other = { name: 'Bea', email: 'bea@example.com', password: 'another long passphrase' }
+import { expect, test } from '@playwright/test'
+import { admin, ask, other, screenshots, signIn } from './support'
 
 test.describe.configure({ mode: 'serial' })
-
-/** Saves the page at desktop and phone width, light and dark. */
-async function screenshots(page: Page, name: string, prepare?: () => Promise<void>) {
-  for (const [width, height, size] of [
-    [1280, 800, 'desktop'],
-    [390, 844, 'phone'],
-  ] as const) {
-    await page.setViewportSize({ width, height })
-    await prepare?.()
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme })
-      await page.waitForTimeout(150)
-      await page.screenshot({ path: `${shots}/${name}-${size}-${scheme}.png` })
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 800 })
-  await page.emulateMedia({ colorScheme: 'light' })
-}
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto('/')
-  await page.getByTestId('email').fill(who.email)
-  await page.getByTestId('password').fill(who.password)
-  await page.getByTestId('submit').click()
-  await expect(page.getByTestId('composer')).toBeVisible()
-}
-
-async function ask(page: Page, question: string) {
-  await page.getByTestId('composer').fill(question)
-  await page.getByTestId('composer').press('Enter')
-}
 
 test('the first visit sets up the admin, who chats with streamed answers', async ({ page }) => {
   await page.goto('/')

@@ -15,6 +15,9 @@ const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/gantry-e2e-${process.pid}`
 // built dist/ through `vite preview`, whose proxy passes /api on to this server). The
 // server is started as always; by default the browser talks to it directly.
 const baseURL = process.env.E2E_BASE_URL || `http://127.0.0.1:${port}`
+// One folder for every test file's screenshots (the workers inherit this).
+process.env.E2E_SCREENSHOTS ??= `/tmp/gantry-e2e-screens-${process.pid}`
+console.log(`screenshots: ${process.env.E2E_SCREENSHOTS}`)
 
 export default defineConfig({
   testDir: '.',
@@ -24,6 +27,12 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   reporter: [['list']],
+  // chat.spec.ts tells the story from the first visit (it sets up the admin and a second
+  // user); the other files go on from where it ends.
+  projects: [
+    { name: 'chat', testMatch: 'chat.spec.ts' },
+    { name: 'pages', testMatch: /.*\.spec\.ts/, testIgnore: 'chat.spec.ts', dependencies: ['chat'] },
+  ],
   use: {
     baseURL,
     launchOptions: {

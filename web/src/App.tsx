@@ -14,6 +14,8 @@ const ConversationView = lazy(() => import('./chat/ConversationView'))
 const VaultPage = lazy(() => import('./pages/VaultPage'))
 const MemoryPage = lazy(() => import('./pages/MemoryPage'))
 const SettingsPage = lazy(() => import('./pages/SettingsPage'))
+const PersonasPage = lazy(() => import('./pages/PersonasPage'))
+const AdminPage = lazy(() => import('./pages/admin/AdminPage'))
 
 function RequireSignedIn() {
   const status = useAuth((s) => s.status)
@@ -84,6 +86,8 @@ export default function App() {
               <Route path="vault" element={<VaultPage />} />
               <Route path="memory" element={<MemoryPage />} />
               <Route path="settings" element={<SettingsPage />} />
+              <Route path="personas" element={<PersonasPage />} />
+              <Route path="admin/*" element={<AdminPage />} />
             </Route>
           </Route>
           <Route path="*" element={<Navigate to="/" replace />} />

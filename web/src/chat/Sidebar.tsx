@@ -1,9 +1,9 @@
 // The list of conversations: pinned first, then by day; filter, rename, pin, delete, and
 // more loaded as the list is scrolled to its end.
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { NavLink, useMatch, useNavigate } from 'react-router'
 import { ConfirmDialog } from '../components/ConfirmDialog'
-import { Icon, Logo } from '../components/Icon'
+import { Icon, Logo, type IconName } from '../components/Icon'
 import { Spinner } from '../components/Spinner'
 import { cn } from '../lib/cn'
 import { groupConversations } from '../lib/dates'
@@ -155,34 +155,20 @@ export function Sidebar() {
         </div>
 
         <div className="px-3 pb-1">
-          <NavLink
-            to="/vault"
-            data-testid="vault-link"
-            onClick={() => setOpen(false)}
-            className={({ isActive }) =>
-              cn(
-                'flex items-center gap-2 rounded-lg px-2.5 py-1.5 text-sm transition-colors',
-                isActive ? 'bg-surface font-medium text-fg' : 'text-muted hover:bg-surface hover:text-fg',
-              )
-            }
-          >
-            <Icon name="layers" size={16} />
+          <SideLink to="/vault" icon="layers" testId="vault-link" onNavigate={() => setOpen(false)}>
             Knowledge Vault
-          </NavLink>
-          <NavLink
-            to="/memory"
-            data-testid="memory-link"
-            onClick={() => setOpen(false)}
-            className={({ isActive }) =>
-              cn(
-                'flex items-center gap-2 rounded-lg px-2.5 py-1.5 text-sm transition-colors',
-                isActive ? 'bg-surface font-medium text-fg' : 'text-muted hover:bg-surface hover:text-fg',
-              )
-            }
-          >
-            <Icon name="brain" size={16} />
+          </SideLink>
+          <SideLink to="/memory" icon="brain" testId="memory-link" onNavigate={() => setOpen(false)}>
             Memory
-          </NavLink>
+          </SideLink>
+          <SideLink to="/personas" icon="persona" testId="personas-link" onNavigate={() => setOpen(false)}>
+            Personas
+          </SideLink>
+          {user?.role === 'admin' && (
+            <SideLink to="/admin" icon="shield" testId="admin-link" onNavigate={() => setOpen(false)}>
+              Admin
+            </SideLink>
+          )}
         </div>
 
         <div ref={scroller} className="scrollbar-thin flex-1 overflow-y-auto px-2 pb-3">
@@ -306,5 +292,37 @@ export function Sidebar() {
         onCancel={() => setDeleting(null)}
       />
     </>
+  )
+}
+
+/** A link to one of the app's pages, highlighted while it is open. */
+function SideLink({
+  to,
+  icon,
+  testId,
+  onNavigate,
+  children,
+}: {
+  to: string
+  icon: IconName
+  testId: string
+  onNavigate: () => void
+  children: ReactNode
+}) {
+  return (
+    <NavLink
+      to={to}
+      data-testid={testId}
+      onClick={onNavigate}
+      className={({ isActive }) =>
+        cn(
+          'flex items-center gap-2 rounded-lg px-2.5 py-1.5 text-sm transition-colors',
+          isActive ? 'bg-surface font-medium text-fg' : 'text-muted hover:bg-surface hover:text-fg',
+        )
+      }
+    >
+      <Icon name={icon} size={16} />
+      {children}
+    </NavLink>
   )
 }
