@@ -49,6 +49,7 @@ fn message(chat: &Conversation, role: MessageRole, content: &str, minute: i64) -
         completion_tokens: None,
         error: None,
         created_at: at(NOON + 60 * minute),
+        context: None,
     }
 }
 
@@ -155,6 +156,7 @@ fn any_message(chat: Conversation) -> impl Strategy<Value = Message> {
                     completion_tokens: completion,
                     error,
                     created_at,
+                    context: None,
                 }
             },
         )

@@ -195,6 +195,7 @@ impl ExportedMessage {
             prompt_tokens: self.prompt_tokens,
             completion_tokens: self.completion_tokens,
             error: self.error.clone(),
+            context: None,
         }
     }
 }

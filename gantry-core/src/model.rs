@@ -325,6 +325,86 @@ pub struct Message {
     /// When it was written.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// For an answer: the sources it was given and where its time went, kept with it so
+    /// that they can be shown again after a reload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<AnswerContext>,
+}
+
+/// How an answer was assembled: the numbered sources put in front of the model (those
+/// it may cite as `[n]`) and where the time went.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnswerContext {
+    /// Numbered as the answer cites them.
+    pub citations: Vec<CitedSource>,
+    /// Per stage, in milliseconds.
+    pub timings: AnswerTimings,
+}
+
+/// What a cited source is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// An earlier message of the user's.
+    Message,
+    /// A chunk of one of the user's documents.
+    Chunk,
+    /// A fact from the user's knowledge graph.
+    Fact,
+}
+
+/// One numbered source an answer was given.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CitedSource {
+    /// The number the answer cites.
+    pub number: usize,
+    /// A message, a document chunk or a remembered fact.
+    pub kind: SourceKind,
+    /// The message, chunk or fact.
+    pub id: uuid::Uuid,
+    /// The message's conversation or the chunk's document.
+    pub parent_id: Option<uuid::Uuid>,
+    /// The conversation's title, the document's file name, or "Memory".
+    pub label: String,
+    /// The beginning of its text.
+    pub excerpt: String,
+    /// A document chunk's section: its headings, outermost first, joined by ` > `.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading: Option<String>,
+    /// A document chunk's page, from 1 (PDFs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+}
+
+/// Where an answer's time went, in milliseconds. History, memory facts and retrieval run
+/// side by side, so the stages may add up to more than `total_ms`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnswerTimings {
+    /// Embedding the question.
+    pub embed_ms: f64,
+    /// The vector search.
+    pub vector_ms: f64,
+    /// The keyword search.
+    pub keyword_ms: f64,
+    /// Fusing the two result lists.
+    pub fuse_ms: f64,
+    /// Re-reading the retrieved items from the database, which confirms them.
+    pub confirm_ms: f64,
+    /// Facts from the knowledge graph.
+    pub facts_ms: f64,
+    /// From the question to the prompt built.
+    pub total_ms: f64,
+    /// From the question to the answer's first token; absent until it arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_first_token_ms: Option<u64>,
+    /// The answer's tokens per second after its first token, to a tenth; absent until it
+    /// ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_second: Option<f64>,
 }
 
 /// What is needed to append a message.
@@ -344,6 +424,8 @@ pub struct NewMessage {
     pub completion_tokens: Option<u32>,
     /// What went wrong.
     pub error: Option<String>,
+    /// For an answer: its sources and timings.
+    pub context: Option<AnswerContext>,
 }
 
 impl NewMessage {
@@ -357,6 +439,7 @@ impl NewMessage {
             prompt_tokens: None,
             completion_tokens: None,
             error: None,
+            context: None,
         }
     }
 

@@ -15,11 +15,11 @@ use crate::ids::{
     PersonaId, RelationId, SessionId, UserId,
 };
 use crate::model::{
-    ApiKey, AuditEntry, Chunk, Collection, Conversation, ConversationPatch, ConversationScope,
-    Credentials, Document, DocumentStatus, Entity, Holdings, ImportedConversation, Invite, Message,
-    MessageStatus, NewAuditEntry, NewChunk, NewCollection, NewConversation, NewDocument, NewEntity,
-    NewMessage, NewPersona, NewRelation, NewUsage, NewUser, Persona, QuotaOverrides, Relation,
-    Role, Session, StoreStats, UsageSummary, User,
+    AnswerContext, ApiKey, AuditEntry, Chunk, Collection, Conversation, ConversationPatch,
+    ConversationScope, Credentials, Document, DocumentStatus, Entity, Holdings,
+    ImportedConversation, Invite, Message, MessageStatus, NewAuditEntry, NewChunk, NewCollection,
+    NewConversation, NewDocument, NewEntity, NewMessage, NewPersona, NewRelation, NewUsage,
+    NewUser, Persona, QuotaOverrides, Relation, Role, Session, StoreStats, UsageSummary, User,
 };
 
 /// An opaque position in a list, returned as [`Page::next`] and passed back to continue.
@@ -85,6 +85,8 @@ pub struct MessageUpdate {
     pub completion_tokens: Option<u32>,
     /// What went wrong.
     pub error: Option<String>,
+    /// The answer's sources and timings; `None` keeps those already saved.
+    pub context: Option<AnswerContext>,
 }
 
 /// Accounts: created, looked up, managed by admins.
@@ -627,6 +629,9 @@ pub trait Store:
     fn backend(&self) -> &'static str;
     /// Counts of what the store holds.
     async fn stats(&self) -> Result<StoreStats>;
+    /// Writes a consistent copy of the whole database to the new file `to`, while the
+    /// store stays in use (SQLite; a PostgreSQL database is copied with its own tools).
+    async fn backup(&self, to: &std::path::Path) -> Result<()>;
 }
 
 /// Brings every store trait into scope: `use gantry_core::store::prelude::*;`.

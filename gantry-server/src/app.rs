@@ -171,7 +171,7 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
             collections::delete
         ))
         .routes(routes!(collections::membership))
-        .routes(routes!(collections::set_scope))
+        .routes(routes!(collections::scope_of, collections::set_scope))
         .routes(routes!(conversations::toggle_pin))
         .routes(routes!(conversations::set_persona))
         .routes(routes!(openai::chat_completions))

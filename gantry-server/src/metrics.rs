@@ -182,23 +182,19 @@ impl Metrics {
         }
     }
 
-    /// Records an answer's time to first token and speed.
-    pub(crate) fn answered(
-        &self,
-        model: &str,
-        first_token: Option<Duration>,
-        tokens_per_second: Option<f64>,
-    ) {
+    /// Records an answer's time to first token and speed, as kept with it.
+    pub(crate) fn answered(&self, message: &gantry::model::Message) {
         let labels = ModelLabels {
-            model: model.to_owned(),
+            model: message.model.as_deref().unwrap_or("default").to_owned(),
         };
-        if let Some(first) = first_token {
+        let timings = message.context.as_ref().map(|context| context.timings);
+        if let Some(first) = timings.and_then(|t| t.time_to_first_token_ms) {
             self.inner
                 .first_token
                 .get_or_create(&labels)
-                .observe(first.as_secs_f64());
+                .observe(Duration::from_millis(first).as_secs_f64());
         }
-        if let Some(rate) = tokens_per_second {
+        if let Some(rate) = timings.and_then(|t| t.tokens_per_second) {
             self.inner
                 .tokens_per_second
                 .get_or_create(&labels)
@@ -255,18 +251,6 @@ impl Metrics {
         }
         text
     }
-}
-
-/// An answer's generation speed: its tokens per second since its first token arrived.
-pub(crate) fn tokens_per_second(
-    message: &gantry::model::Message,
-    first_token: Instant,
-) -> Option<f64> {
-    let generating = first_token.elapsed().as_secs_f64();
-    message
-        .completion_tokens
-        .filter(|_| generating > 0.0)
-        .map(|tokens| f64::from(tokens) / generating)
 }
 
 /// Holds one place in the active-streams gauge.

@@ -26,7 +26,7 @@ macro_rules! conversation_cols {
 macro_rules! message_cols {
     () => {
         "id, conversation_id, owner_id, role, content, status, model, prompt_tokens, \
-         completion_tokens, error, created_at, position, seq"
+         completion_tokens, error, created_at, position, seq, context"
     };
 }
 macro_rules! document_cols {

@@ -545,6 +545,12 @@ impl AdminScope {
         self.store().stats().await
     }
 
+    /// Writes a consistent copy of the database to the new file `to` while it stays in
+    /// use (SQLite only).
+    pub async fn backup(&self, to: &std::path::Path) -> Result<()> {
+        self.store().backup(to).await
+    }
+
     fn not_myself(&self, id: UserId, action: &str) -> Result<()> {
         if self.admin.as_ref().is_some_and(|admin| admin.id == id) {
             return Err(Error::forbidden(format!("an admin cannot {action}")));

@@ -97,6 +97,7 @@ async fn what_the_index_still_holds_is_never_shown(store: TestStore) {
             prompt_tokens: None,
             completion_tokens: None,
             error: None,
+            context: None,
         },
     )
     .await

@@ -10,8 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use gantry::model::{ConversationPatch, Message};
-use gantry::prompt::Source;
+use gantry::model::{AnswerTimings, CitedSource, ConversationPatch, Message};
 use gantry::{ConversationId, PersonaId, TurnEvent, TurnOptions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -35,87 +34,6 @@ pub(crate) struct SendRequest {
     temperature: Option<f32>,
 }
 
-/// One numbered source the answer may cite as `[n]`.
-#[derive(Clone, Serialize, ToSchema)]
-pub(crate) struct CitationView {
-    /// The number the answer cites.
-    number: usize,
-    /// `message`, `chunk` or `fact`.
-    kind: &'static str,
-    /// The message, chunk or fact.
-    id: uuid::Uuid,
-    /// The message's conversation or the chunk's document.
-    parent_id: Option<uuid::Uuid>,
-    /// The conversation's title, the document's file name, or "Memory".
-    label: String,
-    /// The beginning of its text.
-    excerpt: String,
-    /// A document chunk's section: its headings, outermost first, joined by ` > `.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    heading: Option<String>,
-    /// A document chunk's page, from 1 (PDFs).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    page: Option<u32>,
-}
-
-/// Where the time before the model was asked went, in milliseconds. History, memory facts
-/// and retrieval run side by side, so the stages may add up to more than the total.
-#[derive(Clone, Serialize, ToSchema)]
-pub(crate) struct ContextTimingsView {
-    /// Embedding the question.
-    embed_ms: f64,
-    /// The vector search.
-    vector_ms: f64,
-    /// The keyword search.
-    keyword_ms: f64,
-    /// Fusing the two result lists.
-    fuse_ms: f64,
-    /// Re-reading the retrieved items from the database, which confirms them.
-    confirm_ms: f64,
-    /// Facts from the knowledge graph.
-    facts_ms: f64,
-    /// From the question to the prompt built.
-    total_ms: f64,
-}
-
-impl From<gantry::ContextTimings> for ContextTimingsView {
-    fn from(timings: gantry::ContextTimings) -> Self {
-        let ms = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
-        Self {
-            embed_ms: ms(timings.retrieval.embed),
-            vector_ms: ms(timings.retrieval.vector),
-            keyword_ms: ms(timings.retrieval.keyword),
-            fuse_ms: ms(timings.retrieval.fuse),
-            confirm_ms: ms(timings.confirm),
-            facts_ms: ms(timings.facts),
-            total_ms: ms(timings.total),
-        }
-    }
-}
-
-impl From<gantry::engine::Citation> for CitationView {
-    fn from(citation: gantry::engine::Citation) -> Self {
-        let (kind, id, parent_id) = match citation.source {
-            Source::Message {
-                id,
-                conversation_id,
-            } => ("message", id.0, Some(conversation_id.0)),
-            Source::Chunk { id, document_id } => ("chunk", id.0, Some(document_id.0)),
-            Source::Fact { id } => ("fact", id.0, None),
-        };
-        Self {
-            number: citation.number,
-            kind,
-            id,
-            parent_id,
-            label: citation.label,
-            excerpt: citation.excerpt,
-            heading: citation.heading,
-            page: citation.page,
-        }
-    }
-}
-
 /// One event of a streamed answer, a JSON object per SSE `data:` line.
 #[derive(Clone, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -123,23 +41,20 @@ pub(crate) enum StreamEvent {
     /// The sources put in front of the model, first.
     Context {
         /// Numbered as the answer cites them.
-        citations: Vec<CitationView>,
-        /// Where the time to gather them went.
-        timings: ContextTimingsView,
+        citations: Vec<CitedSource>,
+        /// Where the time to gather them went (the answer's own times come with `done`).
+        timings: AnswerTimings,
     },
     /// More of the answer.
     Token {
         /// The text.
         text: String,
     },
-    /// The answer as saved, with its token usage; last.
+    /// The answer as saved, with its token usage and its context (sources and timings,
+    /// now with its time to first token and speed); last.
     Done {
         /// The saved message.
         message: Message,
-        /// Milliseconds from the question to the first token of the answer.
-        time_to_first_token_ms: Option<u64>,
-        /// Tokens of the answer per second of generation (after the first token).
-        tokens_per_second: Option<f64>,
     },
     /// The answer failed (what arrived is saved as partial); last.
     Error {
@@ -161,15 +76,11 @@ impl StreamEvent {
     fn from_turn(event: gantry::Result<TurnEvent>) -> Self {
         match event {
             Ok(TurnEvent::Context { citations, timings }) => Self::Context {
-                citations: citations.into_iter().map(CitationView::from).collect(),
+                citations: citations.iter().map(CitedSource::from).collect(),
                 timings: timings.into(),
             },
             Ok(TurnEvent::Token(text)) => Self::Token { text },
-            Ok(TurnEvent::Done(message)) => Self::Done {
-                message,
-                time_to_first_token_ms: None,
-                tokens_per_second: None,
-            },
+            Ok(TurnEvent::Done(message)) => Self::Done { message },
             Err(error) => {
                 let (status, code) = status_and_code(&error);
                 let error = ApiError::from(error);
@@ -190,9 +101,9 @@ pub(crate) struct AnswerView {
     /// The saved message.
     message: Message,
     /// The sources it was given.
-    citations: Vec<CitationView>,
+    citations: Vec<CitedSource>,
     /// Where the time to gather them went.
-    timings: Option<ContextTimingsView>,
+    timings: Option<AnswerTimings>,
 }
 
 /// Whether an answer was stopped here.
@@ -281,45 +192,19 @@ async fn respond(
     tokio::spawn(async move {
         let _streaming = metrics.stream();
         let mut turn = turn;
-        let asked = std::time::Instant::now();
-        let mut first_token = None;
         loop {
             let event = tokio::select! {
                 () = running.stop.notified() => break,
                 event = turn.next() => event,
             };
             let Some(event) = event else { break };
-            if matches!(event, Ok(TurnEvent::Token(_))) && first_token.is_none() {
-                first_token = Some(std::time::Instant::now());
-            }
             if let Ok(TurnEvent::Context { timings, .. }) = &event {
                 metrics.context(timings);
             }
-            let mut event = StreamEvent::from_turn(event);
-            if let StreamEvent::Done {
-                message,
-                time_to_first_token_ms,
-                tokens_per_second,
-            } = &mut event
-                && let Some(first) = first_token
-            {
-                *time_to_first_token_ms = u64::try_from((first - asked).as_millis()).ok();
-                // Rounded to a tenth, as people read it.
-                *tokens_per_second = crate::metrics::tokens_per_second(message, first)
-                    .map(|rate| (rate * 10.0).round() / 10.0);
-            }
+            let event = StreamEvent::from_turn(event);
             match &event {
-                StreamEvent::Context { .. } => {}
-                StreamEvent::Token { .. } => {}
-                StreamEvent::Done {
-                    message,
-                    tokens_per_second,
-                    ..
-                } => metrics.answered(
-                    message.model.as_deref().unwrap_or("default"),
-                    first_token.map(|first| first - asked),
-                    *tokens_per_second,
-                ),
+                StreamEvent::Context { .. } | StreamEvent::Token { .. } => {}
+                StreamEvent::Done { message } => metrics.answered(message),
                 StreamEvent::Error { code, .. } => metrics.backend_error(code),
             }
             let last = matches!(event, StreamEvent::Done { .. } | StreamEvent::Error { .. });

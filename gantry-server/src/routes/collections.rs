@@ -172,6 +172,18 @@ pub(crate) enum ScopeKind {
     Collection,
 }
 
+/// What a conversation's answers draw on: empty lists for every document.
+#[utoipa::path(get, path = "/api/chat/conversations/{id}/document-scope", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id")),
+    responses((status = 200, body = ConversationScope), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn scope_of(
+    Authed(caller): Authed,
+    PathId(id): PathId<ConversationId>,
+) -> ApiResult<axum::Json<ConversationScope>> {
+    Ok(axum::Json(caller.scope().conversation_scope(id).await?))
+}
+
 /// Sets what a conversation's answers draw on.
 #[utoipa::path(patch, path = "/api/chat/conversations/{id}/document-scope", tag = "conversations",
     params(("id" = String, Path, description = "The conversation's id")),

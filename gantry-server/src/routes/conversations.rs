@@ -61,6 +61,9 @@ pub(crate) struct ConversationUpdate {
     pinned: Option<bool>,
     /// Archive or restore.
     archived: Option<bool>,
+    /// The model to answer with from now on; an empty string
+    /// goes back to the persona's or the server's default.
+    model: Option<String>,
 }
 
 /// The caller's conversations, a page at a time.
@@ -120,7 +123,7 @@ pub(crate) async fn get(
     }))
 }
 
-/// Renames, pins or archives a conversation.
+/// Renames, pins or archives a conversation, or changes the model it answers with.
 #[utoipa::path(patch, path = "/api/chat/conversations/{id}", tag = "conversations",
     params(("id" = String, Path, description = "The conversation's id")),
     request_body = ConversationUpdate,
@@ -135,6 +138,9 @@ pub(crate) async fn update(
         title: request.title,
         pinned: request.pinned,
         archived: request.archived,
+        model: request
+            .model
+            .map(|model| Some(model.trim().to_owned()).filter(|m| !m.is_empty())),
         ..ConversationPatch::default()
     };
     Ok(axum::Json(

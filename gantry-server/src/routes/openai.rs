@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use futures::StreamExt;
 use gantry::llm::ChatMessage;
-use gantry::model::{ConversationPatch, Message, MessageRole, NewConversation};
+use gantry::model::{CitedSource, ConversationPatch, Message, MessageRole, NewConversation};
 use gantry::{ConversationId, Turn, TurnEvent, TurnOptions, UserScope};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -29,7 +29,7 @@ use crate::app::AppState;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
-use crate::routes::chat::{CitationView, event_stream};
+use crate::routes::chat::event_stream;
 
 /// The header that names (in a request) and reports (in an answer) the conversation.
 const CONVERSATION_HEADER: &str = "x-gantry-conversation-id";
@@ -270,7 +270,7 @@ pub(crate) struct Extras {
     /// The conversation the exchange is saved in.
     conversation_id: uuid::Uuid,
     /// The sources put in front of the model, numbered as the answer cites them.
-    citations: Vec<CitationView>,
+    citations: Vec<CitedSource>,
 }
 
 /// How the streamed answer is labelled: the model asked for, the token limit (for
@@ -324,7 +324,6 @@ pub(crate) async fn chat_completions(
     headers: HeaderMap,
     Json(request): Json<CompletionRequest>,
 ) -> ApiResult<Response> {
-    let started = std::time::Instant::now();
     let asked = request.asked()?;
     let scope = caller.scope();
     let mut options = asked.options;
@@ -371,7 +370,7 @@ pub(crate) async fn chat_completions(
             limit,
             include_usage,
         };
-        stream(turn, shape, started, metrics).await?
+        stream(turn, shape, metrics).await?
     } else {
         let _streaming = metrics.stream();
         whole(turn, request.model, limit, conversation)
@@ -439,11 +438,7 @@ async fn whole(
         }],
         gantry: Extras {
             conversation_id: conversation.0,
-            citations: answer
-                .citations
-                .into_iter()
-                .map(CitationView::from)
-                .collect(),
+            citations: answer.citations.iter().map(CitedSource::from).collect(),
         },
     };
     Ok(axum::Json(body).into_response())
@@ -455,7 +450,6 @@ async fn whole(
 async fn stream(
     mut turn: Turn,
     shape: Shape,
-    started: std::time::Instant,
     metrics: crate::metrics::Metrics,
 ) -> ApiResult<Response> {
     let Shape {
@@ -482,7 +476,6 @@ async fn stream(
             }
         }
     };
-    let first_token = std::time::Instant::now();
     let id = format!("chatcmpl-{}", turn.question().id.0.simple());
     let created = OffsetDateTime::now_utc().unix_timestamp();
     let chunk =
@@ -532,8 +525,7 @@ async fn stream(
                 )],
                 Ok(TurnEvent::Done(message)) => {
                     let model = message.model.clone().unwrap_or_else(|| asked_model.clone());
-                    let rate = crate::metrics::tokens_per_second(&message, first_token);
-                    metrics.answered(&model, Some(first_token - started), rate);
+                    metrics.answered(&message);
                     let mut last = vec![chunk(
                         Delta::default(),
                         Some(finish_reason(&message, limit)),

@@ -203,7 +203,38 @@ async fn collections_scopes_pins_and_personas_of_conversations() {
         .await;
     assert_eq!(scoped.status, StatusCode::OK, "{}", scoped.text);
     assert_eq!(scoped.body["collections"][0], collection.as_str());
+    // The scope reads back, from any device.
+    let read_back = ada
+        .get(&format!("/api/chat/conversations/{id}/document-scope"))
+        .await;
+    assert_eq!(read_back.body["collections"][0], collection.as_str());
     let bobs = bob.conversation().await;
+    assert_eq!(
+        bob.get(&format!("/api/chat/conversations/{id}/document-scope"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "another user's conversation is not there"
+    );
+    // The conversation's model is chosen, then cleared back to the default.
+    let chosen = ada
+        .patch(
+            &format!("/api/chat/conversations/{id}"),
+            json!({"model": "tiny-model"}),
+        )
+        .await;
+    assert_eq!(chosen.body["model"], "tiny-model", "{}", chosen.text);
+    let cleared_model = ada
+        .patch(
+            &format!("/api/chat/conversations/{id}"),
+            json!({"model": ""}),
+        )
+        .await;
+    assert!(
+        cleared_model.body["model"].is_null(),
+        "{}",
+        cleared_model.text
+    );
     let stolen = bob
         .patch(
             &format!("/api/chat/conversations/{bobs}/document-scope"),

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use gantry_core::ids::{ConversationId, MessageId, UserId};
-use gantry_core::model::{Message, MessageRole, NewMessage};
+use gantry_core::model::{AnswerContext, Message, MessageRole, NewMessage};
 use gantry_core::store::{
     ConversationStore as _, Cursor, MessageStore, MessageUpdate, Page, PageRequest,
 };
@@ -38,7 +38,13 @@ pub(super) fn message_from(
         completion_tokens: new.completion_tokens,
         error: new.error,
         created_at,
+        context: new.context,
     }
+}
+
+/// An answer's context as stored: JSON, written by Gantry alone.
+fn context_json(context: Option<&AnswerContext>) -> Option<String> {
+    context.and_then(|context| serde_json::to_string(context).ok())
 }
 
 /// Inserts a message row with change number `seq` (also its position).
@@ -47,7 +53,7 @@ pub(super) async fn insert_message(tx: &mut Tx, message: &Message, seq: i64) -> 
         "INSERT INTO messages (",
         message_cols!(),
         ") \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)"
     ))
     .bind(message.id.0)
     .bind(message.conversation_id.0)
@@ -61,6 +67,7 @@ pub(super) async fn insert_message(tx: &mut Tx, message: &Message, seq: i64) -> 
     .bind(&message.error)
     .bind(to_micros(message.created_at))
     .bind(seq)
+    .bind(context_json(message.context.as_ref()))
     .execute(&mut **tx)
     .await
     .db()?;
@@ -169,13 +176,14 @@ impl MessageStore for This {
             prompt_tokens: update.prompt_tokens,
             completion_tokens: update.completion_tokens,
             error: update.error.clone(),
+            context: None,
         }
         .validate()?;
         let mut tx = self.begin_write().await?;
         let seq = next_seqs(&mut tx, 1).await?;
         let row = sqlx::query(concat!(
             "UPDATE messages SET content = $3, status = $4, prompt_tokens = $5, \
-             completion_tokens = $6, error = $7, seq = $8 \
+             completion_tokens = $6, error = $7, seq = $8, context = COALESCE($9, context) \
              WHERE id = $1 AND owner_id = $2 RETURNING ",
             message_cols!()
         ))
@@ -187,6 +195,7 @@ impl MessageStore for This {
         .bind(update.completion_tokens.map(i64::from))
         .bind(&update.error)
         .bind(seq)
+        .bind(context_json(update.context.as_ref()))
         .fetch_optional(&mut *tx)
         .await
         .db()?

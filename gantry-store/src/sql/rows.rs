@@ -5,7 +5,8 @@ use gantry_core::ids::{
     UserId,
 };
 use gantry_core::model::{
-    Chunk, Collection, Conversation, Document, Entity, Message, Persona, Relation, User,
+    AnswerContext, Chunk, Collection, Conversation, Document, Entity, Message, Persona, Relation,
+    User,
 };
 use gantry_core::{Error, Result};
 use sqlx::Row as _;
@@ -78,7 +79,21 @@ pub(super) fn message_row(row: &Row) -> Result<Message> {
         completion_tokens: opt_u32(row, "completion_tokens")?,
         error: get(row, "error")?,
         created_at: time(row, "created_at")?,
+        context: answer_context(row)?,
     })
+}
+
+/// An answer's stored context. Written by Gantry alone as JSON; one that cannot be read
+/// (from a later version, say) is left out rather than hiding the message.
+fn answer_context(row: &Row) -> Result<Option<AnswerContext>> {
+    let text: Option<String> = get(row, "context")?;
+    Ok(text.and_then(|text| match serde_json::from_str(&text) {
+        Ok(context) => Some(context),
+        Err(error) => {
+            tracing::warn!(%error, "an answer's stored context could not be read");
+            None
+        }
+    }))
 }
 
 pub(super) fn document_row(row: &Row) -> Result<Document> {

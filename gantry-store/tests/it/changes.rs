@@ -104,6 +104,7 @@ async fn a_follower_ends_in_step_with_the_store(store: TestStore) {
                 prompt_tokens: None,
                 completion_tokens: None,
                 error: None,
+                context: None,
             },
         )
         .await

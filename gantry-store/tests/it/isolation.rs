@@ -267,6 +267,7 @@ async fn check(store: &dyn Store, me: &Owned, other: &Owned) {
             prompt_tokens: None,
             completion_tokens: None,
             error: None,
+            context: None,
         };
         not_found(store.update_message(u, m, update).await, "update_message");
         not_found(store.delete_message(u, m).await, "delete_message");

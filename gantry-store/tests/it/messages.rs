@@ -80,6 +80,7 @@ async fn a_stopped_stream_keeps_its_partial_text(store: TestStore) {
                 prompt_tokens: Some(12),
                 completion_tokens: Some(3),
                 error: None,
+                context: None,
             },
         )
         .await
@@ -103,6 +104,7 @@ async fn a_stopped_stream_keeps_its_partial_text(store: TestStore) {
                 prompt_tokens: None,
                 completion_tokens: None,
                 error: Some("backend closed the connection".into()),
+                context: None,
             },
         )
         .await

@@ -26,7 +26,10 @@ use super::{Engine, UserScope};
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::index::StageTimings;
 use crate::llm::{ChatMessage, ChatModel};
-use crate::model::{Conversation, Message, MessageRole, NewConversation, NewMessage, Persona};
+use crate::model::{
+    AnswerContext, AnswerTimings, CitedSource, Conversation, Message, MessageRole, NewConversation,
+    NewMessage, Persona, SourceKind,
+};
 use crate::prompt::{PromptBudget, Source, build_prompt};
 use crate::store::PageRequest;
 use crate::{Backend, Error, Result, validate};
@@ -130,6 +133,56 @@ pub struct ContextTimings {
     pub facts: Duration,
     /// From the start of gathering to the prompt built.
     pub total: Duration,
+}
+
+impl From<&Citation> for CitedSource {
+    fn from(citation: &Citation) -> Self {
+        let (kind, id, parent_id) = match citation.source {
+            Source::Message {
+                id,
+                conversation_id,
+            } => (SourceKind::Message, id.0, Some(conversation_id.0)),
+            Source::Chunk { id, document_id } => (SourceKind::Chunk, id.0, Some(document_id.0)),
+            Source::Fact { id } => (SourceKind::Fact, id.0, None),
+        };
+        Self {
+            number: citation.number,
+            kind,
+            id,
+            parent_id,
+            label: citation.label.clone(),
+            excerpt: citation.excerpt.clone(),
+            heading: citation.heading.clone(),
+            page: citation.page,
+        }
+    }
+}
+
+impl From<ContextTimings> for AnswerTimings {
+    fn from(timings: ContextTimings) -> Self {
+        let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
+        Self {
+            embed_ms: ms(timings.retrieval.embed),
+            vector_ms: ms(timings.retrieval.vector),
+            keyword_ms: ms(timings.retrieval.keyword),
+            fuse_ms: ms(timings.retrieval.fuse),
+            confirm_ms: ms(timings.confirm),
+            facts_ms: ms(timings.facts),
+            total_ms: ms(timings.total),
+            time_to_first_token_ms: None,
+            tokens_per_second: None,
+        }
+    }
+}
+
+impl AnswerContext {
+    /// The context of an answer given `citations`, gathered in `timings`.
+    pub fn of(citations: &[Citation], timings: ContextTimings) -> Self {
+        Self {
+            citations: citations.iter().map(CitedSource::from).collect(),
+            timings: timings.into(),
+        }
+    }
 }
 
 /// What a turn reports, in order: the context once, tokens as they arrive, then the saved

@@ -10,7 +10,7 @@ use super::{Job, Turn, TurnEvent};
 use crate::engine::Engine;
 use crate::ids::MessageId;
 use crate::llm::{ChatEvent, ChatRequest, TokenUsage};
-use crate::model::{Message, MessageRole, MessageStatus, NewMessage, NewUsage};
+use crate::model::{AnswerContext, Message, MessageRole, MessageStatus, NewMessage, NewUsage};
 use crate::store::MessageUpdate;
 use crate::{Backend, Error, Result, validate};
 
@@ -27,10 +27,17 @@ struct Streamed {
     started: Option<Instant>,
     /// Whether the model answered at all (a call that never connected costs nothing).
     reached: bool,
+    /// The sources the answer was given and the time gathering them took.
+    context: Option<AnswerContext>,
+    /// When the turn began gathering, and when the answer's first token arrived: its
+    /// time to first token and generation speed are kept with it.
+    asked: Option<Instant>,
+    first_token: Option<Instant>,
 }
 
 impl Streamed {
     fn push(&mut self, piece: &str) {
+        self.first_token.get_or_insert_with(Instant::now);
         if self.text.len() < validate::MAX_MESSAGE_BYTES {
             self.text.push_str(&storable(piece));
             truncate_bytes(&mut self.text, validate::MAX_MESSAGE_BYTES);
@@ -76,6 +83,7 @@ impl Engine {
         job: &Job,
         events: &mpsc::Sender<Result<TurnEvent>>,
     ) -> (Result<Message>, Option<NewUsage>) {
+        let asked = Instant::now();
         let built = match self.prompt(job).await {
             Ok(built) => built,
             // Nothing reached the model; the failure is still saved with the question.
@@ -87,17 +95,16 @@ impl Engine {
         };
         let (built, citations, timings) = built;
         let prompt_tokens = built.tokens;
+        let mut streamed = Streamed {
+            context: Some(AnswerContext::of(&citations, timings)),
+            asked: Some(asked),
+            ..Streamed::default()
+        };
         let context = TurnEvent::Context { citations, timings };
         if !self.deliver(events, context).await {
             // Stopped before the model was asked: an empty partial answer records it.
             return self
-                .save_answer(
-                    job,
-                    None,
-                    prompt_tokens,
-                    Streamed::default(),
-                    Ending::Stopped,
-                )
+                .save_answer(job, None, prompt_tokens, streamed, Ending::Stopped)
                 .await;
         }
         let plan = &job.plan;
@@ -110,13 +117,10 @@ impl Engine {
             seed: plan.seed,
             ..ChatRequest::default()
         };
-        let mut streamed = Streamed {
-            started: Some(Instant::now()),
-            ..Streamed::default()
-        };
+        streamed.started = Some(Instant::now());
         // The answer's row exists from the start and grows as the answer does, so a crash
         // mid-stream leaves what the user saw, as a partial answer.
-        let draft = self.start_draft(job).await;
+        let draft = self.start_draft(job, streamed.context.clone()).await;
         let mut checkpoint = Instant::now();
         let opened = tokio::select! {
             biased;
@@ -171,7 +175,7 @@ impl Engine {
 
     /// The answer's row, empty and `partial`, written before the model streams. `None`
     /// (logged) if the store refuses it: the answer is then written once, at the end.
-    async fn start_draft(&self, job: &Job) -> Option<MessageId> {
+    async fn start_draft(&self, job: &Job, context: Option<AnswerContext>) -> Option<MessageId> {
         let plan = &job.plan;
         let draft = NewMessage {
             role: MessageRole::Assistant,
@@ -181,6 +185,7 @@ impl Engine {
             prompt_tokens: None,
             completion_tokens: None,
             error: None,
+            context,
         };
         match self
             .inner
@@ -205,6 +210,7 @@ impl Engine {
             prompt_tokens: None,
             completion_tokens: None,
             error: None,
+            context: None,
         };
         if let Err(error) = self
             .inner
@@ -235,11 +241,20 @@ impl Engine {
             usage,
             started,
             reached,
+            mut context,
+            asked,
+            first_token,
         } = streamed;
         let usage = usage.unwrap_or_else(|| TokenUsage {
             prompt_tokens: saturate(prompt_tokens),
             completion_tokens: saturate((self.inner.count_tokens)(&text)),
         });
+        if let (Some(context), Some(first)) = (context.as_mut(), first_token) {
+            let timings = &mut context.timings;
+            timings.time_to_first_token_ms =
+                asked.and_then(|asked| u64::try_from(first.duration_since(asked).as_millis()).ok());
+            timings.tokens_per_second = tokens_per_second(usage.completion_tokens, first);
+        }
         let (status, failure) = match ending {
             Ending::Complete if text.trim().is_empty() => (
                 MessageStatus::Error,
@@ -264,6 +279,7 @@ impl Engine {
             prompt_tokens: Some(usage.prompt_tokens),
             completion_tokens: Some(usage.completion_tokens),
             error: error_text,
+            context,
         };
         // Only calls that reached the model cost anything, whether or not the answer
         // could be saved.
@@ -313,6 +329,7 @@ impl Engine {
                         prompt_tokens: new.prompt_tokens,
                         completion_tokens: new.completion_tokens,
                         error: new.error.clone(),
+                        context: new.context.clone(),
                     };
                     self.inner
                         .store
@@ -361,6 +378,13 @@ fn truncate_bytes(text: &mut String, max: usize) {
 /// A count as a `u32`, the largest one when it does not fit.
 fn saturate(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// An answer's generation speed: its tokens per second since its first token arrived,
+/// to a tenth, as people read it.
+fn tokens_per_second(completion_tokens: u32, first_token: Instant) -> Option<f64> {
+    let generating = first_token.elapsed().as_secs_f64();
+    (generating > 0.0).then(|| (f64::from(completion_tokens) / generating * 10.0).round() / 10.0)
 }
 
 #[cfg(test)]
