@@ -521,7 +521,7 @@ export interface paths {
         delete: operations["delete_api_chat_conversations_id"];
         options?: never;
         head?: never;
-        /** Renames, pins or archives a conversation. */
+        /** Renames, pins or archives a conversation, or changes the model it answers with. */
         patch: operations["patch_api_chat_conversations_id"];
         trace?: never;
     };
@@ -532,7 +532,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** What a conversation's answers draw on: empty lists for every document. */
+        get: operations["scope_of"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1201,13 +1202,75 @@ export interface components {
         ActiveModel: {
             model?: null | components["schemas"]["ModelName"];
         };
+        /**
+         * @description How an answer was assembled: the numbered sources put in front of the model (those
+         *     it may cite as `[n]`) and where the time went.
+         */
+        AnswerContext: {
+            /** @description Numbered as the answer cites them. */
+            citations: components["schemas"]["CitedSource"][];
+            /** @description Per stage, in milliseconds. */
+            timings: components["schemas"]["AnswerTimings"];
+        };
+        /**
+         * @description Where an answer's time went, in milliseconds. History, memory facts and retrieval run
+         *     side by side, so the stages may add up to more than `total_ms`.
+         */
+        AnswerTimings: {
+            /**
+             * Format: double
+             * @description Re-reading the retrieved items from the database, which confirms them.
+             */
+            confirm_ms: number;
+            /**
+             * Format: double
+             * @description Embedding the question.
+             */
+            embed_ms: number;
+            /**
+             * Format: double
+             * @description Facts from the knowledge graph.
+             */
+            facts_ms: number;
+            /**
+             * Format: double
+             * @description Fusing the two result lists.
+             */
+            fuse_ms: number;
+            /**
+             * Format: double
+             * @description The keyword search.
+             */
+            keyword_ms: number;
+            /**
+             * Format: int64
+             * @description From the question to the answer's first token; absent until it arrived.
+             */
+            time_to_first_token_ms?: number | null;
+            /**
+             * Format: double
+             * @description The answer's tokens per second after its first token, to a tenth; absent until it
+             *     ended.
+             */
+            tokens_per_second?: number | null;
+            /**
+             * Format: double
+             * @description From the question to the prompt built.
+             */
+            total_ms: number;
+            /**
+             * Format: double
+             * @description The vector search.
+             */
+            vector_ms: number;
+        };
         /** @description A whole answer, for clients that do not ask for a stream. */
         AnswerView: {
             /** @description The sources it was given. */
-            citations: components["schemas"]["CitationView"][];
+            citations: components["schemas"]["CitedSource"][];
             /** @description The saved message. */
             message: components["schemas"]["Message"];
-            timings?: null | components["schemas"]["ContextTimingsView"];
+            timings?: null | components["schemas"]["AnswerTimings"];
         };
         /**
          * @description An API key a program uses to act as its user. The key itself is shown once, when it is
@@ -1347,8 +1410,8 @@ export interface components {
             /** @description Its text, as the store has it. */
             text: string;
         };
-        /** @description One numbered source the answer may cite as `[n]`. */
-        CitationView: {
+        /** @description One numbered source an answer was given. */
+        CitedSource: {
             /** @description The beginning of its text. */
             excerpt: string;
             /** @description A document chunk's section: its headings, outermost first, joined by ` > `. */
@@ -1358,8 +1421,8 @@ export interface components {
              * @description The message, chunk or fact.
              */
             id: string;
-            /** @description `message`, `chunk` or `fact`. */
-            kind: string;
+            /** @description A message, a document chunk or a remembered fact. */
+            kind: components["schemas"]["SourceKind"];
             /** @description The conversation's title, the document's file name, or "Memory". */
             label: string;
             /** @description The number the answer cites. */
@@ -1488,47 +1551,6 @@ export interface components {
         };
         /** @description A message's content. */
         Content: string | components["schemas"]["Part"][];
-        /**
-         * @description Where the time before the model was asked went, in milliseconds. History, memory facts
-         *     and retrieval run side by side, so the stages may add up to more than the total.
-         */
-        ContextTimingsView: {
-            /**
-             * Format: double
-             * @description Re-reading the retrieved items from the database, which confirms them.
-             */
-            confirm_ms: number;
-            /**
-             * Format: double
-             * @description Embedding the question.
-             */
-            embed_ms: number;
-            /**
-             * Format: double
-             * @description Facts from the knowledge graph.
-             */
-            facts_ms: number;
-            /**
-             * Format: double
-             * @description Fusing the two result lists.
-             */
-            fuse_ms: number;
-            /**
-             * Format: double
-             * @description The keyword search.
-             */
-            keyword_ms: number;
-            /**
-             * Format: double
-             * @description From the question to the prompt built.
-             */
-            total_ms: number;
-            /**
-             * Format: double
-             * @description The vector search.
-             */
-            vector_ms: number;
-        };
         /** @description A conversation: a titled list of messages with one owner. */
         Conversation: {
             /** @description Archived conversations are hidden from the default list. */
@@ -1582,6 +1604,11 @@ export interface components {
         ConversationUpdate: {
             /** @description Archive or restore. */
             archived?: boolean | null;
+            /**
+             * @description The model to answer with from now on; an empty string
+             *     goes back to the persona's or the server's default.
+             */
+            model?: string | null;
             /** @description Pin or unpin. */
             pinned?: boolean | null;
             /** @description A new title. */
@@ -1735,7 +1762,7 @@ export interface components {
         /** @description What Gantry adds to an answer. */
         Extras: {
             /** @description The sources put in front of the model, numbered as the answer cites them. */
-            citations: components["schemas"]["CitationView"][];
+            citations: components["schemas"]["CitedSource"][];
             /**
              * Format: uuid
              * @description The conversation the exchange is saved in.
@@ -1877,6 +1904,7 @@ export interface components {
             completion_tokens?: number | null;
             /** @description The text. */
             content: string;
+            context?: null | components["schemas"]["AnswerContext"];
             /** @description The conversation it belongs to. */
             conversation_id: components["schemas"]["ConversationId"];
             /**
@@ -2152,6 +2180,7 @@ export interface components {
                 completion_tokens?: number | null;
                 /** @description The text. */
                 content: string;
+                context?: null | components["schemas"]["AnswerContext"];
                 /** @description The conversation it belongs to. */
                 conversation_id: components["schemas"]["ConversationId"];
                 /**
@@ -2510,6 +2539,11 @@ export interface components {
             /** @description Its title, when it had one. */
             title?: string | null;
         };
+        /**
+         * @description What a cited source is.
+         * @enum {string}
+         */
+        SourceKind: "message" | "chunk" | "fact";
         /** @description `stop`: one string or several. */
         Stop: string | string[];
         /** @description Whether an answer was stopped here. */
@@ -4539,6 +4573,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    scope_of: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationScope"];
                 };
             };
             401: {

@@ -1,5 +1,5 @@
-// Streamed answers: POST a question (or a regeneration) with `Accept: text/event-stream`
-// and hand each decoded event to the caller.
+// Streamed answers: POST a question (or a regeneration) with `Accept: text/event-stream`,
+// or follow one already being written, and hand each decoded event to the caller.
 import { errorFrom, ApiError } from './client'
 import { DONE, readSse } from './sse'
 import type { SendRequest, StreamEvent } from './types'
@@ -23,11 +23,16 @@ export function decodeStreamEvent(data: string): StreamEvent | null {
   return null
 }
 
-async function stream(path: string, body: unknown, options: StreamOptions): Promise<void> {
+async function stream(
+  path: string,
+  body: unknown,
+  options: StreamOptions,
+  method: 'GET' | 'POST' = 'POST',
+): Promise<void> {
   let response: Response
   try {
     response = await fetch(path, {
-      method: 'POST',
+      method,
       headers: {
         Accept: 'text/event-stream',
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
@@ -56,4 +61,17 @@ export function streamMessage(conversation: string, body: SendRequest, options: 
 /** Answers the conversation's last question again. */
 export function streamRegenerate(conversation: string, options: StreamOptions) {
   return stream(`/api/chat/conversations/${encodeURIComponent(conversation)}/regenerate`, undefined, options)
+}
+
+/**
+ * Follows the answer being written in a conversation, from its first event: after a
+ * reload, or on another device. Rejects with a 404 `ApiError` when none is being written.
+ */
+export function streamFollow(conversation: string, options: StreamOptions) {
+  return stream(
+    `/api/chat/conversations/${encodeURIComponent(conversation)}/stream`,
+    undefined,
+    options,
+    'GET',
+  )
 }

@@ -16,8 +16,8 @@ export type ConversationWithMessages = Schemas['ConversationWithMessages']
 export type Message = Schemas['Message']
 export type MessageStatus = Schemas['MessageStatus']
 export type SendRequest = Schemas['SendRequest']
-export type Citation = Schemas['CitationView']
-export type ContextTimings = Schemas['ContextTimingsView']
+export type Citation = Schemas['CitedSource']
+export type ContextTimings = Schemas['AnswerTimings']
 export type ErrorBody = Schemas['ErrorBody']
 export type ErrorDetail = Schemas['ErrorDetail']
 export type SearchResults = Schemas['SearchResults']
@@ -43,7 +43,7 @@ export interface Page<T> {
 }
 
 /** The kinds of source a citation points at. */
-export type CitationKind = 'message' | 'chunk' | 'fact'
+export type CitationKind = Schemas['SourceKind']
 
 /**
  * One event of a streamed answer (the `data:` of a server-sent event). The OpenAPI
@@ -52,10 +52,5 @@ export type CitationKind = 'message' | 'chunk' | 'fact'
 export type StreamEvent =
   | { type: 'context'; citations: Citation[]; timings: ContextTimings | null }
   | { type: 'token'; text: string }
-  | {
-      type: 'done'
-      message: Message
-      time_to_first_token_ms?: number | null
-      tokens_per_second?: number | null
-    }
+  | { type: 'done'; message: Message }
   | { type: 'error'; code: string; message: string }

@@ -1,5 +1,6 @@
-// The sources an answer was given: numbered chips, each opening to its excerpt.
-import { useId, useState } from 'react'
+// The sources an answer was given: numbered chips, each opening to its excerpt (also
+// opened from the answer's `[n]` markers, so which one is open is the caller's).
+import { useEffect, useId, useRef } from 'react'
 import type { Citation } from '../api/types'
 import { Icon, type IconName } from '../components/Icon'
 import { cn } from '../lib/cn'
@@ -11,9 +12,19 @@ export const KIND_NAME: Record<string, string> = {
   fact: 'Memory fact',
 }
 
-export function Citations({ citations }: { citations: Citation[] }) {
-  const [open, setOpen] = useState<number | null>(null)
+interface Props {
+  citations: Citation[]
+  /** The number whose excerpt is shown, if any. */
+  open: number | null
+  onOpen: (n: number | null) => void
+}
+
+export function Citations({ citations, open, onOpen }: Props) {
   const base = useId()
+  const excerpt = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    if (open !== null) excerpt.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' })
+  }, [open])
   if (citations.length === 0) return null
   const shown = citations.find((c) => c.number === open)
   return (
@@ -29,7 +40,7 @@ export function Citations({ citations }: { citations: Citation[] }) {
                 data-testid="citation"
                 aria-expanded={expanded}
                 aria-controls={`${base}-excerpt`}
-                onClick={() => setOpen(expanded ? null : citation.number)}
+                onClick={() => onOpen(expanded ? null : citation.number)}
                 title={citation.label}
                 className={cn(
                   'inline-flex max-w-[16rem] items-center gap-1.5 rounded-full border px-2 py-0.5 text-xs transition-colors',
@@ -48,6 +59,7 @@ export function Citations({ citations }: { citations: Citation[] }) {
       </div>
       {shown && (
         <div
+          ref={excerpt}
           id={`${base}-excerpt`}
           data-testid="citation-excerpt"
           className="mt-2 rounded-xl border border-line bg-surface/60 px-3.5 py-3 text-sm"

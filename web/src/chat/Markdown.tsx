@@ -1,12 +1,13 @@
 // A message's Markdown (GitHub's flavour) with highlighted code. Loaded lazily: it carries
 // the Markdown parser and highlight.js's common languages.
-import { memo, useRef, useState, type ComponentPropsWithoutRef, type ReactElement } from 'react'
+import { memo, useMemo, useRef, useState, type ComponentPropsWithoutRef, type ReactElement } from 'react'
 import ReactMarkdown, { type Components } from 'react-markdown'
 import rehypeHighlight from 'rehype-highlight'
 import remarkGfm from 'remark-gfm'
 import { Icon } from '../components/Icon'
 import { cn } from '../lib/cn'
 import { copyText } from '../lib/clipboard'
+import { citeNumber, remarkCiteLinks } from '../lib/citeLinks'
 
 function languageOf(children: unknown): string | null {
   const code = children as ReactElement<{ className?: string }> | undefined
@@ -63,19 +64,59 @@ function Link({ href, children, node: _node, ...props }: ComponentPropsWithoutRe
   )
 }
 
+/** A `[n]` marker: a small numbered button that opens source n. */
+function CiteButton({ n, onCite }: { n: number; onCite: (n: number) => void }) {
+  return (
+    <button
+      type="button"
+      data-testid="cite-marker"
+      aria-label={`Source ${n}`}
+      onClick={() => onCite(n)}
+      className="mx-px inline-flex h-[1.15rem] min-w-[1.15rem] -translate-y-px items-center justify-center rounded-md bg-accent-soft px-1 align-middle text-[0.7rem] font-semibold tabular-nums text-accent-text hover:bg-accent hover:text-white"
+    >
+      {n}
+    </button>
+  )
+}
+
 const components: Components = { pre: CodeBlock, a: Link }
-const remarkPlugins = [remarkGfm]
 const rehypeStreaming = [[rehypeHighlight, { detect: false }]] as const
 const rehypeSettled = [[rehypeHighlight, { detect: true }]] as const
 
-function Markdown({ content, streaming = false }: { content: string; streaming?: boolean }) {
+interface Props {
+  content: string
+  streaming?: boolean
+  /** The numbers of the answer's sources: its `[n]` markers become buttons calling `onCite`. */
+  citations?: readonly number[]
+  onCite?: (n: number) => void
+}
+
+function Markdown({ content, streaming = false, citations, onCite }: Props) {
+  const key = citations?.join(',') ?? ''
+  const remarkPlugins = useMemo(
+    () => (onCite && key ? [remarkGfm, remarkCiteLinks(key.split(',').map(Number))] : [remarkGfm]),
+    [key, onCite],
+  )
+  const withCites = useMemo<Components>(
+    () =>
+      onCite
+        ? {
+            ...components,
+            a: (props) => {
+              const n = citeNumber(props.href)
+              return n === null ? <Link {...props} /> : <CiteButton n={n} onCite={onCite} />
+            },
+          }
+        : components,
+    [onCite],
+  )
   return (
     <div className={cn('prose-chat', streaming && 'streaming-caret')}>
       <ReactMarkdown
         remarkPlugins={remarkPlugins}
         // Guessing the language of unlabelled code is left until the answer is whole.
         rehypePlugins={(streaming ? rehypeStreaming : rehypeSettled) as never}
-        components={components}
+        components={withCites}
       >
         {content}
       </ReactMarkdown>

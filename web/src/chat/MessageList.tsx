@@ -1,4 +1,7 @@
 // The conversation's messages, kept scrolled to the newest while the reader is there.
+// Only the messages in view (and a few either side) are in the page, so a conversation of
+// thousands of messages scrolls and types as lightly as a short one.
+import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { Icon } from '../components/Icon'
 import { Spinner } from '../components/Spinner'
@@ -22,6 +25,15 @@ export function MessageList({ conversationId, thread, streaming }: Props) {
 
   const messages = thread.messages
   const last = messages[messages.length - 1]
+
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scroller.current,
+    // A first guess; each message is measured once shown.
+    estimateSize: () => 140,
+    overscan: 6,
+    getItemKey: (index) => messages[index]?.key ?? index,
+  })
 
   useEffect(() => {
     stick.current = true
@@ -79,7 +91,7 @@ export function MessageList({ conversationId, thread, streaming }: Props) {
           aria-busy={streaming}
           aria-label="Messages"
           data-testid="message-list"
-          className="mx-auto flex w-full max-w-3xl flex-col gap-7 px-4 pb-6 pt-6 md:px-6"
+          className="mx-auto flex w-full max-w-3xl flex-col gap-7 px-4 pb-0 pt-6 md:px-6"
         >
           {thread.next && (
             <div className="flex justify-center">
@@ -98,16 +110,28 @@ export function MessageList({ conversationId, thread, streaming }: Props) {
               <Spinner label="Loading messages" />
             </div>
           )}
-          {messages.map((message) => (
-            <MessageView
-              key={message.key}
-              message={message}
-              isLast={message.key === lastAssistant}
-              busy={streaming}
-              onRegenerate={() => void regenerate(conversationId)}
-              onRetry={() => void retry(conversationId, message.key)}
-            />
-          ))}
+          <div className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const message = messages[item.index]
+              return (
+                <div
+                  key={item.key}
+                  data-index={item.index}
+                  ref={virtualizer.measureElement}
+                  className="absolute left-0 top-0 w-full pb-7"
+                  style={{ transform: `translateY(${item.start}px)` }}
+                >
+                  <MessageView
+                    message={message}
+                    isLast={message.key === lastAssistant}
+                    busy={streaming}
+                    onRegenerate={() => void regenerate(conversationId)}
+                    onRetry={() => void retry(conversationId, message.key)}
+                  />
+                </div>
+              )
+            })}
+          </div>
         </div>
       </div>
       {away && (

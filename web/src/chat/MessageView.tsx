@@ -1,6 +1,6 @@
 // One message: the user's in a bubble; the assistant's as Markdown with its sources, how
 // it was assembled, and actions.
-import { lazy, Suspense, useState } from 'react'
+import { lazy, Suspense, useMemo, useState } from 'react'
 import { Icon, Logo } from '../components/Icon'
 import { copyText } from '../lib/clipboard'
 import { cn } from '../lib/cn'
@@ -124,9 +124,17 @@ export function MessageView({ message, isLast, busy, onRegenerate, onRetry }: Pr
     )
   }
 
+  return (
+    <AnswerView message={message} isLast={isLast} busy={busy} onRegenerate={onRegenerate} onRetry={onRetry} />
+  )
+}
+
+function AnswerView({ message, isLast, busy, onRegenerate, onRetry }: Props) {
+  const [openSource, setOpenSource] = useState<number | null>(null)
   const streaming = message.status === 'streaming'
   const failed = message.status === 'error'
   const settled = !streaming
+  const numbers = useMemo(() => message.citations?.map((c) => c.number) ?? [], [message.citations])
   return (
     <article
       data-testid="message"
@@ -141,7 +149,12 @@ export function MessageView({ message, isLast, busy, onRegenerate, onRetry }: Pr
       <div className="min-w-0 max-w-[70ch] flex-1">
         {message.content ? (
           <Suspense fallback={<Plain content={message.content} />}>
-            <Markdown content={message.content} streaming={streaming} />
+            <Markdown
+              content={message.content}
+              streaming={streaming}
+              citations={numbers}
+              onCite={setOpenSource}
+            />
           </Suspense>
         ) : streaming ? (
           <Typing />
@@ -179,7 +192,9 @@ export function MessageView({ message, isLast, busy, onRegenerate, onRetry }: Pr
         {message.status === 'partial' && <p className="mt-2 text-xs text-subtle">Stopped before the end.</p>}
 
         {settled && !failed && <AnswerMeta message={message} />}
-        {settled && message.citations && <Citations citations={message.citations} />}
+        {settled && message.citations && (
+          <Citations citations={message.citations} open={openSource} onOpen={setOpenSource} />
+        )}
         {settled && !failed && (
           <AssemblyPanel
             citations={message.citations}

@@ -1,9 +1,10 @@
-// Search across conversations (Cmd/Ctrl+K): titles and what was said.
-import { useEffect, useId, useRef, useState } from 'react'
+// Search everything (Cmd/Ctrl+K): conversations by title and by what was said, documents
+// by name and by content; arrow keys and Enter jump to a result.
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { useNavigate } from 'react-router'
 import { api } from '../api/client'
 import type { SearchResults } from '../api/types'
-import { Icon } from '../components/Icon'
+import { Icon, type IconName } from '../components/Icon'
 import { Spinner } from '../components/Spinner'
 import { cn } from '../lib/cn'
 import { formatTime } from '../lib/dates'
@@ -76,19 +77,26 @@ export function SearchDialog({ open, onClose }: { open: boolean; onClose: () => 
     }
   }, [query])
 
-  const matches = results?.conversations ?? []
+  const conversations = results?.conversations ?? []
+  const documents = results?.documents ?? []
+  const count = conversations.length + documents.length
 
   const go = (index: number) => {
-    const match = matches[index]
-    if (!match) return
-    onClose()
-    navigate(`/c/${match.conversation.id}`)
+    const conversation = conversations[index]
+    const document = documents[index - conversations.length]
+    if (conversation) {
+      onClose()
+      navigate(`/c/${conversation.conversation.id}`)
+    } else if (document) {
+      onClose()
+      navigate(`/vault?document=${encodeURIComponent(document.document.id)}`)
+    }
   }
 
   return (
     <dialog
       ref={dialog}
-      aria-label="Search conversations"
+      aria-label="Search"
       onCancel={(event) => {
         event.preventDefault()
         onClose()
@@ -104,18 +112,18 @@ export function SearchDialog({ open, onClose }: { open: boolean; onClose: () => 
           ref={input}
           type="search"
           role="combobox"
-          aria-expanded={matches.length > 0}
+          aria-expanded={count > 0}
           aria-controls={listId}
-          aria-activedescendant={matches.length ? `${listId}-${active}` : undefined}
-          aria-label="Search conversations"
+          aria-activedescendant={count ? `${listId}-${active}` : undefined}
+          aria-label="Search conversations and documents"
           data-testid="search-input"
-          placeholder="Search conversations…"
+          placeholder="Search conversations and documents…"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown') {
               e.preventDefault()
-              setActive((i) => Math.min(i + 1, matches.length - 1))
+              setActive((i) => Math.min(i + 1, count - 1))
             } else if (e.key === 'ArrowUp') {
               e.preventDefault()
               setActive((i) => Math.max(i - 1, 0))
@@ -133,45 +141,102 @@ export function SearchDialog({ open, onClose }: { open: boolean; onClose: () => 
       </div>
       <div className="scrollbar-thin max-h-[55vh] overflow-y-auto p-2">
         {error && <p className="px-3 py-6 text-center text-sm text-danger">{error}</p>}
-        {!error && results && matches.length === 0 && (
-          <p className="px-3 py-6 text-center text-sm text-subtle">
-            No conversation matches “{query.trim()}”.
-          </p>
+        {!error && results && count === 0 && (
+          <p className="px-3 py-6 text-center text-sm text-subtle">Nothing matches “{query.trim()}”.</p>
         )}
         {!results && !error && (
           <p className="px-3 py-6 text-center text-sm text-subtle">
-            Search titles and everything that was said.
+            Search conversations, everything that was said, and your documents.
           </p>
         )}
-        <ul id={listId} role="listbox" aria-label="Conversations found">
-          {matches.map((match, index) => (
-            <li
-              key={`${match.conversation.id}-${match.message_id ?? ''}`}
-              id={`${listId}-${index}`}
-              role="option"
-              aria-selected={index === active}
-              data-testid="search-result"
-              onMouseEnter={() => setActive(index)}
-              onClick={() => go(index)}
-              className={cn('cursor-pointer rounded-lg px-3 py-2.5', index === active && 'bg-surface')}
-            >
-              <div className="flex items-baseline justify-between gap-3">
-                <span className="truncate text-sm font-medium">
-                  {match.message_id ? match.conversation.title : <Snippet html={match.snippet} />}
-                </span>
-                <span className="shrink-0 text-xs text-subtle">
-                  {formatTime(match.conversation.updated_at)}
-                </span>
-              </div>
-              {match.message_id && (
-                <p className="mt-0.5 line-clamp-2 text-sm text-muted">
-                  <Snippet html={match.snippet} />
-                </p>
-              )}
-            </li>
-          ))}
-        </ul>
+        <div id={listId} role="listbox" aria-label="Results">
+          {conversations.length > 0 && (
+            <div role="group" aria-labelledby={`${listId}-conversations`}>
+              <h3 id={`${listId}-conversations`} className="px-3 pb-1 pt-2 text-xs font-medium text-subtle">
+                Conversations
+              </h3>
+              {conversations.map((match, index) => (
+                <Result
+                  key={`${match.conversation.id}-${match.message_id ?? ''}`}
+                  id={`${listId}-${index}`}
+                  active={index === active}
+                  onPoint={() => setActive(index)}
+                  onChoose={() => go(index)}
+                  icon="message"
+                  title={match.message_id ? match.conversation.title : <Snippet html={match.snippet} />}
+                  when={formatTime(match.conversation.updated_at)}
+                  detail={match.message_id ? <Snippet html={match.snippet} /> : null}
+                />
+              ))}
+            </div>
+          )}
+          {documents.length > 0 && (
+            <div role="group" aria-labelledby={`${listId}-documents`}>
+              <h3 id={`${listId}-documents`} className="px-3 pb-1 pt-3 text-xs font-medium text-subtle">
+                Documents
+              </h3>
+              {documents.map((match, i) => {
+                const index = conversations.length + i
+                return (
+                  <Result
+                    key={`${match.document.id}-${match.chunk_id ?? ''}`}
+                    id={`${listId}-${index}`}
+                    active={index === active}
+                    onPoint={() => setActive(index)}
+                    onChoose={() => go(index)}
+                    icon="file"
+                    title={match.chunk_id ? match.document.filename : <Snippet html={match.snippet} />}
+                    when={formatTime(match.document.created_at)}
+                    detail={match.chunk_id ? <Snippet html={match.snippet} /> : null}
+                  />
+                )
+              })}
+            </div>
+          )}
+        </div>
       </div>
     </dialog>
+  )
+}
+
+/** One result: an icon, its title and time, and the matching words below. */
+function Result({
+  id,
+  active,
+  onPoint,
+  onChoose,
+  icon,
+  title,
+  when,
+  detail,
+}: {
+  id: string
+  active: boolean
+  onPoint: () => void
+  onChoose: () => void
+  icon: IconName
+  title: ReactNode
+  when: string
+  detail: ReactNode
+}) {
+  return (
+    <div
+      id={id}
+      role="option"
+      aria-selected={active}
+      data-testid="search-result"
+      onMouseEnter={onPoint}
+      onClick={onChoose}
+      className={cn('flex cursor-pointer gap-2.5 rounded-lg px-3 py-2.5', active && 'bg-surface')}
+    >
+      <Icon name={icon} size={16} className="mt-0.5 shrink-0 text-subtle" />
+      <div className="min-w-0 flex-1">
+        <div className="flex items-baseline justify-between gap-3">
+          <span className="truncate text-sm font-medium">{title}</span>
+          <span className="shrink-0 text-xs text-subtle">{when}</span>
+        </div>
+        {detail && <p className="mt-0.5 line-clamp-2 text-sm text-muted">{detail}</p>}
+      </div>
+    </div>
   )
 }

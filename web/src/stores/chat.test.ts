@@ -58,7 +58,14 @@ describe('the chat store, given streamed events', () => {
   it('keeps the context event’s citations and timings on the draft', () => {
     seed([draft()])
     const citations = [
-      { number: 1, kind: 'fact', id: 'f', parent_id: null, label: 'Memory', excerpt: 'Ada likes tea' },
+      {
+        number: 1,
+        kind: 'fact' as const,
+        id: 'f',
+        parent_id: null,
+        label: 'Memory',
+        excerpt: 'Ada likes tea',
+      },
     ]
     const timings = {
       embed_ms: 1,
@@ -86,23 +93,41 @@ describe('the chat store, given streamed events', () => {
     expect(last().status).toBe('streaming')
   })
 
-  it('replaces the draft with the saved message on done, keeping its key and citations', () => {
+  it('replaces the draft with the saved message on done, keeping its key, with its saved context', () => {
     seed([draft()])
     const apply = useChat.getState().applyEvent
     apply(C, 'draft-1', { type: 'context', citations: [], timings: null })
     apply(C, 'draft-1', { type: 'token', text: 'Hello th' })
-    apply(C, 'draft-1', {
-      type: 'done',
-      message: serverMessage(),
+    const timings = {
+      embed_ms: 1,
+      vector_ms: 0.5,
+      keyword_ms: 0.4,
+      fuse_ms: 0.1,
+      confirm_ms: 0.3,
+      facts_ms: 0.2,
+      total_ms: 2.5,
       time_to_first_token_ms: 78,
       tokens_per_second: 111.2,
+    }
+    const citation = {
+      number: 1,
+      kind: 'chunk' as const,
+      id: 'c-1',
+      parent_id: 'd-1',
+      label: 'notes.md',
+      excerpt: 'Tides follow the moon.',
+    }
+    apply(C, 'draft-1', {
+      type: 'done',
+      message: serverMessage({ context: { citations: [citation], timings } }),
     })
     const m = last()
     expect(m.key).toBe('draft-1')
     expect(m.id).toBe('m-2')
     expect(m.content).toBe('Hello there.')
     expect(m.status).toBe('complete')
-    expect(m.citations).toEqual([])
+    expect(m.citations).toEqual([citation])
+    expect(m.timings).toEqual(timings)
     expect(m.stats).toMatchObject({
       timeToFirstTokenMs: 78,
       tokensPerSecond: 111.2,
@@ -167,7 +192,7 @@ describe('the chat store, sending', () => {
           'id: 1\ndata: {"type":"token","text":"Hello"}\n\n',
           ': keep-alive\n\n',
           'id: 2\ndata: {"type":"token","text":" there."}\n\n',
-          `id: 3\ndata: ${JSON.stringify({ type: 'done', message: serverMessage(), time_to_first_token_ms: 5, tokens_per_second: 50 })}\n\n`,
+          `id: 3\ndata: ${JSON.stringify({ type: 'done', message: serverMessage() })}\n\n`,
           'data: [DONE]\n\n',
         ])
       }
@@ -218,5 +243,48 @@ describe('the chat store, sending', () => {
       error: { code: 'backend_unavailable', message: 'model server down' },
       retry: 'regenerate',
     })
+  })
+})
+
+describe('the chat store, opening a conversation mid-answer', () => {
+  const question = serverMessage({ id: 'm-1', role: 'user', content: 'Tell me a story.', model: null })
+  const partial = serverMessage({ content: 'Once upon', status: 'partial' })
+
+  it('follows the answer still being written, replayed from its start', async () => {
+    const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
+      if (url.endsWith('/stream')) {
+        expect(init?.method).toBe('GET')
+        return sseResponse([
+          'id: 0\ndata: {"type":"context","citations":[],"timings":null}\n\n',
+          'id: 1\ndata: {"type":"token","text":"Once upon"}\n\n',
+          'id: 2\ndata: {"type":"token","text":" a time."}\n\n',
+          `id: 3\ndata: ${JSON.stringify({ type: 'done', message: serverMessage({ content: 'Once upon a time.' }) })}\n\n`,
+          'data: [DONE]\n\n',
+        ])
+      }
+      return json(200, { items: [question, partial], next: null })
+    })
+    vi.stubGlobal('fetch', fetchMock)
+    await useChat.getState().load(C)
+    await vi.waitFor(() => expect(last().status).toBe('complete'))
+    expect(messages().map((m) => [m.role, m.content])).toEqual([
+      ['user', 'Tell me a story.'],
+      ['assistant', 'Once upon a time.'],
+    ])
+    expect(useChat.getState().streams[C]).toBeUndefined()
+  })
+
+  it('keeps the saved messages when nothing is being written', async () => {
+    const fetchMock = vi.fn(async (url: string) => {
+      if (url.endsWith('/stream')) return json(404, { error: { code: 'not_found', message: 'no answer' } })
+      return json(200, { items: [question, partial], next: null })
+    })
+    vi.stubGlobal('fetch', fetchMock)
+    await useChat.getState().load(C)
+    await vi.waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(2))
+    expect(messages().map((m) => [m.content, m.status])).toEqual([
+      ['Tell me a story.', 'complete'],
+      ['Once upon', 'partial'],
+    ])
   })
 })

@@ -1,7 +1,7 @@
 // The messages of each open conversation, and the answers being streamed into them.
 import { create } from 'zustand'
 import { api, ApiError } from '../api/client'
-import { streamMessage, streamRegenerate } from '../api/stream'
+import { streamFollow, streamMessage, streamRegenerate } from '../api/stream'
 import type { Citation, ContextTimings, Message, StreamEvent } from '../api/types'
 import { DEFAULT_TITLE, useConversations } from './conversations'
 
@@ -25,7 +25,7 @@ export interface ChatMessage {
   error: { code: string; message: string } | null
   createdAt: string
   model?: string | null
-  /** From the stream's `context` event (not kept by the server with the message). */
+  /** The sources the answer was given: from the stream's `context` event, then as saved. */
   citations?: Citation[]
   timings?: ContextTimings | null
   stats?: AnswerStats
@@ -57,6 +57,8 @@ interface ChatState {
   /** Starts an empty thread for a conversation just created here. */
   openNew: (conversationId: string) => void
   send: (conversationId: string, content: string) => Promise<void>
+  /** Follows an answer still being written (after a reload, or started elsewhere). */
+  follow: (conversationId: string) => Promise<void>
   regenerate: (conversationId: string) => Promise<void>
   retry: (conversationId: string, key: string) => Promise<void>
   stop: (conversationId: string) => Promise<void>
@@ -87,9 +89,13 @@ export function fromServer(message: Message): ChatMessage {
         : null,
     createdAt: message.created_at,
     model: message.model,
+    citations: message.context?.citations,
+    timings: message.context?.timings ?? null,
     stats: {
       completionTokens: message.completion_tokens,
       promptTokens: message.prompt_tokens,
+      timeToFirstTokenMs: message.context?.timings.time_to_first_token_ms,
+      tokensPerSecond: message.context?.timings.tokens_per_second,
     },
     retry: message.status === 'error' ? 'regenerate' : undefined,
   }
@@ -215,10 +221,8 @@ export const useChat = create<ChatState>((set, get) => {
       }))
       return
     }
-    updateThread(id, (thread) => {
-      // Keep what only this page knows (citations of earlier answers).
-      const local = new Map(thread.messages.filter((m) => m.id).map((m) => [m.id, m]))
-      const messages = kept.map((m) => ({ ...fromServer(m), ...pickExtras(local.get(m.id)) }))
+    updateThread(id, () => {
+      const messages = kept.map(fromServer)
       const last = messages[messages.length - 1]
       if (last && last.role === 'assistant' && last.status === 'error') {
         messages[messages.length - 1] = { ...last, key: draftKey, error: detail, retry: 'regenerate' }
@@ -259,16 +263,73 @@ export const useChat = create<ChatState>((set, get) => {
       try {
         const page = await api.messages(id, { limit: 50 })
         if (get().streams[id]) return
-        updateThread(id, (thread) => {
-          const local = new Map(thread.messages.filter((m) => m.id).map((m) => [m.id, m]))
-          return {
-            messages: page.items.map((m) => ({ ...fromServer(m), ...pickExtras(local.get(m.id)) })),
-            next: page.next ?? null,
-            status: 'ready',
-          }
-        })
+        updateThread(id, () => ({
+          messages: page.items.map(fromServer),
+          next: page.next ?? null,
+          status: 'ready',
+        }))
+        // The last answer may still be being written (the page was reloaded mid-answer,
+        // or it was asked elsewhere): follow it.
+        const last = page.items[page.items.length - 1]
+        if (last && (last.role === 'user' || last.status === 'partial')) void get().follow(id)
       } catch (error) {
         updateThread(id, () => ({ status: 'error', error: describe(error).message }))
+      }
+    },
+
+    follow: async (id) => {
+      if (get().streams[id]) return
+      const draftKey = localKey('draft')
+      const controller = new AbortController()
+      let attached = false
+      // Shown from the first event only: most of the time nothing is being written (404).
+      const attach = () => {
+        attached = true
+        updateThread(id, (thread) => {
+          const messages = thread.messages.slice()
+          const last = messages[messages.length - 1]
+          // The saved part of the answer is replayed from its start.
+          if (last?.role === 'assistant' && last.status === 'partial') messages.pop()
+          const draft: ChatMessage = {
+            key: draftKey,
+            id: null,
+            role: 'assistant',
+            content: '',
+            status: 'streaming',
+            error: null,
+            createdAt: new Date().toISOString(),
+          }
+          return { messages: [...messages, draft] }
+        })
+        set((s) => ({ streams: { ...s.streams, [id]: { draftKey, controller, stopping: false } } }))
+      }
+      try {
+        await streamFollow(id, {
+          signal: controller.signal,
+          onEvent: (event) => {
+            if (!attached) {
+              if (get().streams[id]) return controller.abort()
+              attach()
+            }
+            get().applyEvent(id, draftKey, event)
+          },
+        })
+        if (attached) get().finishStream(id, draftKey)
+      } catch (error) {
+        if (!attached) return
+        if (isAbort(error)) get().finishStream(id, draftKey)
+        else
+          updateMessage(id, draftKey, () => ({
+            status: 'error',
+            error: describe(error),
+            retry: 'regenerate',
+          }))
+      } finally {
+        set((s) => {
+          const streams = { ...s.streams }
+          if (streams[id]?.draftKey === draftKey) delete streams[id]
+          return { streams }
+        })
       }
     },
 
@@ -366,13 +427,8 @@ export const useChat = create<ChatState>((set, get) => {
           updateMessage(id, draftKey, (m) => ({
             ...saved,
             key: m.key,
-            citations: m.citations,
-            timings: m.timings,
-            stats: {
-              ...saved.stats,
-              timeToFirstTokenMs: event.time_to_first_token_ms,
-              tokensPerSecond: event.tokens_per_second,
-            },
+            citations: saved.citations ?? m.citations,
+            timings: saved.timings ?? m.timings,
           }))
           break
         }
@@ -402,12 +458,3 @@ export const useChat = create<ChatState>((set, get) => {
     },
   }
 })
-
-function pickExtras(message: ChatMessage | undefined): Partial<ChatMessage> {
-  if (!message) return {}
-  const extras: Partial<ChatMessage> = {}
-  if (message.citations) extras.citations = message.citations
-  if (message.timings) extras.timings = message.timings
-  if (message.stats?.timeToFirstTokenMs != null) extras.stats = message.stats
-  return extras
-}
