@@ -1,10 +1,11 @@
-// One conversation: its messages and the composer.
+// One conversation: a bar with its persona, model and sources; its messages; the composer.
 import { useEffect } from 'react'
 import { Link, useParams } from 'react-router'
 import { useChat } from '../stores/chat'
 import { useConversations } from '../stores/conversations'
 import { useUi } from '../stores/ui'
 import { Composer } from './Composer'
+import { ConversationHeader } from './ConversationHeader'
 import { MessageList } from './MessageList'
 
 export default function ConversationView() {
@@ -53,6 +54,7 @@ export default function ConversationView() {
 
   return (
     <div className="flex min-h-0 flex-1 flex-col">
+      <ConversationHeader key={conversationId} conversationId={conversationId} />
       {thread ? (
         <MessageList conversationId={conversationId} thread={thread} streaming={Boolean(stream)} />
       ) : (

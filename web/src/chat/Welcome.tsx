@@ -1,13 +1,20 @@
-// A new chat: the first message creates the conversation.
+// A new chat: pick its persona, model and sources; the first message creates the
+// conversation with them.
 import { useState } from 'react'
 import { useNavigate } from 'react-router'
-import { ApiError } from '../api/client'
+import { api, ApiError } from '../api/client'
 import { Logo } from '../components/Icon'
 import { useAuth } from '../stores/auth'
 import { useChat } from '../stores/chat'
+import { useCollections } from '../stores/collections'
 import { useConversations } from '../stores/conversations'
+import { useModels } from '../stores/models'
+import { effectivePersona, usePersonas } from '../stores/personas'
 import { useUi } from '../stores/ui'
 import { Composer } from './Composer'
+import { ModelPicker } from './ModelPicker'
+import { PersonaPicker } from './PersonaPicker'
+import { SourcesPicker } from './SourcesPicker'
 
 const SUGGESTIONS = [
   'Explain how vector search works, simply',
@@ -30,13 +37,24 @@ export default function Welcome() {
   const navigate = useNavigate()
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
+  const personaId = usePersonas((s) => s.pending)
+  const personas = usePersonas((s) => s.items)
+  const model = useModels((s) => s.pending)
+  const scope = useCollections((s) => s.pending)
+  const persona = effectivePersona(personas, personaId)
 
   const start = async (text: string) => {
     if (!text.trim() || busy) return
     setBusy(true)
     setError(null)
     try {
-      const conversation = await useConversations.getState().create()
+      // What was picked here goes with the new conversation; the next new chat starts afresh.
+      const conversation = await api.createConversation({ persona_id: personaId, model })
+      useConversations.getState().upsert(conversation)
+      if (scope.length) await useCollections.getState().setScope(conversation.id, scope)
+      usePersonas.getState().setPending(null)
+      useModels.getState().setPending(null)
+      useCollections.getState().setPending([])
       useChat.getState().openNew(conversation.id)
       navigate(`/c/${conversation.id}`)
       void useChat.getState().send(conversation.id, text)
@@ -58,6 +76,22 @@ export default function Welcome() {
             {name ? `, ${name}` : ''}
           </h2>
           <p className="mt-2 text-[0.9375rem] text-muted">What would you like to work on?</p>
+        </div>
+        <div
+          role="group"
+          aria-label="New chat settings"
+          className="mb-2.5 flex min-w-0 items-center justify-center gap-1 sm:gap-1.5"
+          data-testid="new-chat-options"
+        >
+          <PersonaPicker personaId={personaId} onChange={usePersonas.getState().setPending} disabled={busy} />
+          <ModelPicker
+            mode="new"
+            model={model}
+            personaModel={persona?.default_model}
+            onChange={useModels.getState().setPending}
+            disabled={busy}
+          />
+          <SourcesPicker items={scope} onChange={useCollections.getState().setPending} disabled={busy} />
         </div>
         <Composer onSend={start} disabled={busy} autoFocus focusSignal={focusSignal} />
         {error && (

@@ -1,5 +1,6 @@
-// The user's settings: profile, password, API keys, theme, and how answers are shown.
+// The user's settings: profile, password, API keys, personas, theme, and how answers are shown.
 import { useEffect, useId, useState } from 'react'
+import { Link } from 'react-router'
 import { api } from '../api/client'
 import type { ApiKey } from '../api/types'
 import { ConfirmDialog } from '../components/ConfirmDialog'
@@ -9,6 +10,7 @@ import { copyText } from '../lib/clipboard'
 import { cn } from '../lib/cn'
 import { useAuth } from '../stores/auth'
 import { useDisplay, type DisplayOptions } from '../stores/display'
+import { defaultPersona, splitPersonas, usePersonas } from '../stores/personas'
 import { useTheme, type ThemePreference } from '../stores/theme'
 import { LoadFailed } from '../components/LoadState'
 
@@ -327,6 +329,51 @@ function ApiKeys() {
   )
 }
 
+function Personas() {
+  const items = usePersonas((s) => s.items)
+  const status = usePersonas((s) => s.status)
+  const load = usePersonas((s) => s.load)
+  useEffect(() => {
+    void load()
+  }, [load])
+  const fallback = defaultPersona(items)
+  const { own } = splitPersonas(items)
+  return (
+    <Section
+      title="Personas"
+      description="System prompts with their own model and temperature, picked per chat."
+    >
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-center">
+        <p className="min-w-0 flex-1 text-sm text-muted" data-testid="settings-default-persona">
+          {status === 'ready' ? (
+            <>
+              New chats use{' '}
+              <span className="font-medium text-fg [overflow-wrap:anywhere]">
+                {fallback ? `“${fallback.name}”` : 'Gantry’s own instructions'}
+              </span>
+              . You have{' '}
+              {own.length === 0 ? 'no personas' : own.length === 1 ? 'one persona' : `${own.length} personas`}{' '}
+              of your own.
+            </>
+          ) : status === 'error' ? (
+            'Your personas could not be loaded.'
+          ) : (
+            'Loading your personas…'
+          )}
+        </p>
+        <Link
+          to="/personas"
+          data-testid="settings-personas-link"
+          className="inline-flex shrink-0 items-center justify-center gap-1.5 self-start rounded-lg border border-line px-3.5 py-2 text-sm font-medium hover:bg-surface sm:self-auto"
+        >
+          <Icon name="persona" size={16} />
+          Manage personas
+        </Link>
+      </div>
+    </Section>
+  )
+}
+
 const THEMES: Array<{ value: ThemePreference; label: string }> = [
   { value: 'system', label: 'System' },
   { value: 'light', label: 'Light' },
@@ -411,6 +458,7 @@ export default function SettingsPage() {
         <Profile />
         <PasswordForm />
         <ApiKeys />
+        <Personas />
         <Appearance />
         <ChatDisplay />
       </div>

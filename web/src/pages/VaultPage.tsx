@@ -1,8 +1,11 @@
 // The Knowledge Vault: the user's documents, uploaded by drag-and-drop or a file picker
-// (each with its own progress), followed until ingested, searched by passage, deleted.
+// (each with its own progress), followed until ingested, searched by passage, deleted; and
+// their collections (named groups a conversation can be limited to), which filter the list.
 import { useCallback, useEffect, useId, useRef, useState } from 'react'
-import { api, ApiError } from '../api/client'
-import type { ChunkMatch, VaultDocument } from '../api/types'
+import { useSearchParams } from 'react-router'
+import { api, ApiError, request } from '../api/client'
+import type { ChunkMatch, Page, VaultDocument } from '../api/types'
+import { Picker } from '../chat/Picker'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { Icon } from '../components/Icon'
 import { Spinner } from '../components/Spinner'
@@ -11,6 +14,7 @@ import { formatBytes } from '../lib/format'
 import { snippetParts } from '../lib/snippet'
 import { uploadFile } from '../lib/upload'
 import { LoadFailed, ProblemAlert, Loading } from '../components/LoadState'
+import { collectionsOf, useCollections, type Collection } from '../stores/collections'
 
 const ACCEPT = '.txt,.md,.markdown,.csv,.html,.htm,.pdf,.docx'
 const PAGE = 50
@@ -103,6 +107,334 @@ function UploadRow({ upload, onDismiss }: { upload: Upload; onDismiss: () => voi
   )
 }
 
+const field =
+  'w-full rounded-lg border border-line bg-canvas px-3 py-2 text-sm text-fg placeholder:text-subtle focus:border-line-strong focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-0'
+
+/** A collection's name and description, for a new one or a rename. */
+function CollectionForm({
+  initial,
+  submitLabel,
+  onSubmit,
+  onCancel,
+}: {
+  initial?: Collection
+  submitLabel: string
+  onSubmit: (name: string, description: string) => Promise<void>
+  onCancel: () => void
+}) {
+  const [name, setName] = useState(initial?.name ?? '')
+  const [description, setDescription] = useState(initial?.description ?? '')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const nameId = useId()
+  const descriptionId = useId()
+
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault()
+    const words = name.trim()
+    if (!words) {
+      setError('A collection needs a name.')
+      return
+    }
+    setBusy(true)
+    setError(null)
+    try {
+      await onSubmit(words, description.trim())
+    } catch (caught) {
+      setError(errorText(caught))
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form
+      onSubmit={(event) => void submit(event)}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') {
+          event.preventDefault()
+          onCancel()
+        }
+      }}
+      data-testid="collection-form"
+      className="mt-3 grid gap-3 rounded-xl border border-line bg-surface/50 p-3.5 sm:grid-cols-[minmax(0,1fr)_minmax(0,1.4fr)]"
+    >
+      <div className="min-w-0">
+        <label htmlFor={nameId} className="mb-1 block text-xs font-medium text-muted">
+          Name
+        </label>
+        <input
+          id={nameId}
+          autoFocus
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+          maxLength={200}
+          placeholder="e.g. Tax 2024"
+          data-testid="collection-name"
+          aria-invalid={Boolean(error)}
+          className={field}
+        />
+      </div>
+      <div className="min-w-0">
+        <label htmlFor={descriptionId} className="mb-1 block text-xs font-medium text-muted">
+          Description <span className="font-normal text-subtle">(optional)</span>
+        </label>
+        <input
+          id={descriptionId}
+          value={description}
+          onChange={(event) => setDescription(event.target.value)}
+          maxLength={1000}
+          placeholder="What belongs in it"
+          data-testid="collection-description"
+          className={field}
+        />
+      </div>
+      {error && (
+        <p role="alert" className="text-sm text-danger sm:col-span-2">
+          {error}
+        </p>
+      )}
+      <div className="flex justify-end gap-2 sm:col-span-2">
+        <button
+          type="button"
+          onClick={onCancel}
+          className="rounded-lg border border-line px-3 py-1.5 text-sm font-medium hover:bg-canvas"
+        >
+          Cancel
+        </button>
+        <button
+          type="submit"
+          disabled={busy}
+          data-testid="collection-save"
+          className="rounded-lg bg-accent px-3 py-1.5 text-sm font-medium text-white hover:bg-accent-hover disabled:opacity-50"
+        >
+          {submitLabel}
+        </button>
+      </div>
+    </form>
+  )
+}
+
+/** The collections: a filter for the document list, and where they are made and changed. */
+function Collections({
+  selected,
+  onSelect,
+  onProblem,
+}: {
+  selected: string | null
+  onSelect: (collectionId: string | null) => void
+  onProblem: (text: string) => void
+}) {
+  const items = useCollections((s) => s.items)
+  const members = useCollections((s) => s.members)
+  const status = useCollections((s) => s.status)
+  const load = useCollections((s) => s.load)
+  const [form, setForm] = useState<'new' | 'rename' | null>(null)
+  const [deleting, setDeleting] = useState<Collection | null>(null)
+  const titleId = useId()
+  const current = items.find((c) => c.id === selected) ?? null
+
+  const confirmDelete = async () => {
+    if (!deleting) return
+    const collection = deleting
+    setDeleting(null)
+    try {
+      await useCollections.getState().remove(collection)
+      if (selected === collection.id) onSelect(null)
+    } catch (error) {
+      onProblem(errorText(error))
+    }
+  }
+
+  const chip = (active: boolean) =>
+    cn(
+      'inline-flex max-w-full items-center gap-1.5 rounded-full border px-3 py-1.5 text-sm transition-colors',
+      active
+        ? 'border-accent/50 bg-accent-soft font-medium text-accent-text'
+        : 'border-line text-muted hover:border-line-strong hover:bg-surface hover:text-fg',
+    )
+
+  return (
+    <section aria-labelledby={titleId} data-testid="collections">
+      <div className="flex items-center gap-2">
+        <h3 id={titleId} className="flex-1 text-sm font-semibold">
+          Collections
+        </h3>
+        <button
+          type="button"
+          onClick={() => setForm(form === 'new' ? null : 'new')}
+          aria-expanded={form === 'new'}
+          data-testid="new-collection"
+          className="inline-flex items-center gap-1 rounded-lg px-2 py-1 text-sm font-medium text-accent-text hover:bg-accent-soft"
+        >
+          <Icon name="plus" size={15} />
+          New collection
+        </button>
+      </div>
+      <p className="mt-0.5 text-sm text-muted">
+        Group documents, then limit a chat to a group with its Sources.
+      </p>
+
+      {form === 'new' && (
+        <CollectionForm
+          submitLabel="Create"
+          onCancel={() => setForm(null)}
+          onSubmit={async (name, description) => {
+            const made = await useCollections.getState().create(name, description)
+            setForm(null)
+            onSelect(made.id)
+          }}
+        />
+      )}
+
+      {status === 'error' && (
+        <LoadFailed
+          what="your collections"
+          onRetry={() => void load(true)}
+          className="mt-3 text-sm text-muted"
+        />
+      )}
+      {status === 'ready' && items.length === 0 && form !== 'new' && (
+        <p className="mt-3 text-sm text-subtle" data-testid="collections-empty">
+          No collections yet.
+        </p>
+      )}
+      {items.length > 0 && (
+        <div role="group" aria-label="Show documents of" className="mt-3 flex flex-wrap gap-1.5">
+          <button
+            type="button"
+            aria-pressed={selected === null}
+            onClick={() => onSelect(null)}
+            data-testid="collection-filter-all"
+            className={chip(selected === null)}
+          >
+            <Icon name="layers" size={14} className="shrink-0" />
+            All documents
+          </button>
+          {items.map((c) => (
+            <button
+              key={c.id}
+              type="button"
+              aria-pressed={selected === c.id}
+              onClick={() => onSelect(selected === c.id ? null : c.id)}
+              data-testid="collection-chip"
+              data-name={c.name}
+              title={c.description || c.name}
+              className={chip(selected === c.id)}
+            >
+              <Icon name="folder" size={14} className="shrink-0" />
+              <span className="min-w-0 truncate">{c.name}</span>
+              <span className="shrink-0 text-xs tabular-nums opacity-75">{members[c.id]?.length ?? 0}</span>
+            </button>
+          ))}
+        </div>
+      )}
+
+      {current && form !== 'rename' && (
+        <div
+          data-testid="collection-detail"
+          className="mt-3 flex items-center gap-3 rounded-xl border border-line bg-surface/50 px-3.5 py-2.5"
+        >
+          <Icon name="folder" size={18} className="shrink-0 text-accent-text" />
+          <div className="min-w-0 flex-1">
+            <p className="truncate text-sm font-medium" data-testid="collection-title">
+              {current.name}
+            </p>
+            <p className="truncate text-xs text-subtle">
+              {current.description || 'No description'} · {members[current.id]?.length ?? 0} document
+              {(members[current.id]?.length ?? 0) === 1 ? '' : 's'}
+            </p>
+          </div>
+          <button
+            type="button"
+            onClick={() => setForm('rename')}
+            aria-label={`Rename ${current.name}`}
+            title="Rename"
+            data-testid="collection-rename"
+            className="inline-flex size-8 shrink-0 items-center justify-center rounded-lg text-muted hover:bg-canvas hover:text-fg"
+          >
+            <Icon name="pencil" size={15} />
+          </button>
+          <button
+            type="button"
+            onClick={() => setDeleting(current)}
+            aria-label={`Delete ${current.name}`}
+            title="Delete"
+            data-testid="collection-delete"
+            className="inline-flex size-8 shrink-0 items-center justify-center rounded-lg text-muted hover:bg-canvas hover:text-danger"
+          >
+            <Icon name="trash" size={15} />
+          </button>
+        </div>
+      )}
+      {current && form === 'rename' && (
+        <CollectionForm
+          initial={current}
+          submitLabel="Save"
+          onCancel={() => setForm(null)}
+          onSubmit={async (name, description) => {
+            await useCollections.getState().update(current, { name, description })
+            setForm(null)
+          }}
+        />
+      )}
+
+      <ConfirmDialog
+        open={deleting !== null}
+        title="Delete this collection?"
+        body={<>“{deleting?.name}” will be deleted. Its documents stay in your Vault.</>}
+        confirmLabel="Delete"
+        danger
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => setDeleting(null)}
+      />
+    </section>
+  )
+}
+
+/** Which collections a document is in, changed from a list of them all. */
+function DocumentCollections({
+  document,
+  onChange,
+}: {
+  document: VaultDocument
+  onChange: (collectionId: string, member: boolean) => void
+}) {
+  const items = useCollections((s) => s.items)
+  const members = useCollections((s) => s.members)
+  const status = useCollections((s) => s.status)
+  const inside = collectionsOf(document.id, items, members)
+  const value =
+    inside.length === 0
+      ? 'Add to a collection'
+      : inside.length === 1
+        ? inside[0].name
+        : `${inside[0].name} +${inside.length - 1}`
+  return (
+    <Picker
+      label="Collections"
+      icon="folder"
+      value={value}
+      options={items.map((c) => ({
+        value: c.id,
+        label: c.name,
+        icon: 'folder',
+        testId: 'collection-option',
+        data: { name: c.name },
+      }))}
+      selected={inside.map((c) => c.id)}
+      multiple
+      onSelect={(collectionId) => onChange(collectionId, !inside.some((c) => c.id === collectionId))}
+      state={status === 'error' ? 'error' : status === 'ready' ? 'ready' : 'loading'}
+      empty="No collections yet: make one above."
+      testId="document-collections"
+      listTestId="collection-options"
+      width={280}
+      compact
+      className={cn('mt-1.5 max-w-full', inside.length === 0 && 'border-dashed')}
+    />
+  )
+}
+
 export default function VaultPage() {
   const [documents, setDocuments] = useState<VaultDocument[]>([])
   const [next, setNext] = useState<string | null>(null)
@@ -118,23 +450,58 @@ export default function VaultPage() {
   const dragDepth = useRef(0)
   const counter = useRef(0)
   const headingId = useId()
+  const [params, setParams] = useSearchParams()
+  const collections = useCollections((s) => s.items)
+  const collectionsStatus = useCollections((s) => s.status)
+  // The collection whose documents are shown (`?collection=`), once it is known to exist.
+  const wanted = params.get('collection')
+  const filter =
+    wanted && (collectionsStatus !== 'ready' || collections.some((c) => c.id === wanted)) ? wanted : null
+  const filtered = collections.find((c) => c.id === filter) ?? null
+  const filterRef = useRef(filter)
+  filterRef.current = filter
 
-  const load = useCallback(async (cursor: string | null = null) => {
-    if (!cursor) setStatus('loading')
-    try {
-      const page = await api.documents({ limit: PAGE, cursor })
-      setDocuments((shown) => (cursor ? [...shown, ...page.items] : page.items))
-      setNext(page.next ?? null)
-      setStatus('ready')
-    } catch (error) {
-      if (cursor) setProblem(errorText(error))
-      else setStatus('error')
-    }
-  }, [])
+  const selectCollection = (collectionId: string | null) =>
+    setParams(collectionId ? { collection: collectionId } : {}, { replace: true })
+
+  const load = useCallback(
+    async (cursor: string | null = null) => {
+      if (!cursor) setStatus('loading')
+      try {
+        // A collection's documents come whole, in one page.
+        const page = filter
+          ? await request<Page<VaultDocument>>('/api/documents', { query: { collection_id: filter } })
+          : await api.documents({ limit: PAGE, cursor })
+        if (filterRef.current !== filter) return
+        setDocuments((shown) => (cursor ? [...shown, ...page.items] : page.items))
+        setNext(page.next ?? null)
+        setStatus('ready')
+      } catch (error) {
+        if (cursor) setProblem(errorText(error))
+        else setStatus('error')
+      }
+    },
+    [filter],
+  )
 
   useEffect(() => {
     void load()
   }, [load])
+
+  useEffect(() => {
+    void useCollections.getState().load(true)
+  }, [])
+
+  const changeMembership = async (doc: VaultDocument, collectionId: string, member: boolean) => {
+    try {
+      await useCollections.getState().setMember(collectionId, doc.id, member)
+      if (!member && collectionId === filterRef.current) {
+        setDocuments((shown) => shown.filter((d) => d.id !== doc.id))
+      }
+    } catch (error) {
+      setProblem(errorText(error))
+    }
+  }
 
   // Poll each document still being processed, every second, until it is ready or failed.
   const processing = documents
@@ -170,10 +537,21 @@ export default function VaultPage() {
       const { done } = uploadFile<VaultDocument>('/api/documents/upload', file, (progress) =>
         patchUpload(key, { progress }),
       )
+      // Uploaded while a collection is shown: the document goes into it.
+      const into = filterRef.current
       done.then(
         (document) => {
           setUploads((all) => all.filter((u) => u.key !== key))
-          setDocuments((shown) => [document, ...shown.filter((d) => d.id !== document.id)])
+          if (into) {
+            useCollections
+              .getState()
+              .setMember(into, document.id, true)
+              .catch((error: unknown) => setProblem(errorText(error)))
+          }
+          if (!filterRef.current || filterRef.current === into) {
+            setDocuments((shown) => [document, ...shown.filter((d) => d.id !== document.id)])
+          }
+          void useCollections.getState().loadDocuments(true)
         },
         (error: unknown) => patchUpload(key, { error: errorText(error) }),
       )
@@ -187,6 +565,7 @@ export default function VaultPage() {
     try {
       await api.deleteDocument(doc.id)
       setDocuments((shown) => shown.filter((d) => d.id !== doc.id))
+      useCollections.getState().forgetDocument(doc.id)
       setResults((found) => found?.filter((r) => r.document.id !== doc.id) ?? null)
       setProblem(null)
     } catch (error) {
@@ -264,6 +643,11 @@ export default function VaultPage() {
                 </label>
               </p>
               <p className="text-xs text-subtle">Text, Markdown, CSV, HTML, PDF or Word (.docx)</p>
+              {filtered && (
+                <p className="text-xs text-muted" data-testid="upload-into">
+                  Uploads go into <span className="font-medium text-fg">“{filtered.name}”</span>.
+                </p>
+              )}
               <input
                 id="vault-upload"
                 type="file"
@@ -377,9 +761,11 @@ export default function VaultPage() {
             </div>
           </section>
 
+          <Collections selected={filter} onSelect={selectCollection} onProblem={setProblem} />
+
           <section aria-labelledby="vault-docs-title">
-            <h3 id="vault-docs-title" className="text-sm font-semibold">
-              Your documents
+            <h3 id="vault-docs-title" className="text-sm font-semibold [overflow-wrap:anywhere]">
+              {filtered ? <>Documents in “{filtered.name}”</> : 'Your documents'}
               {status === 'ready' && (
                 <span className="ml-1.5 font-normal text-subtle">
                   ({documents.length}
@@ -400,7 +786,9 @@ export default function VaultPage() {
             )}
             {status === 'ready' && documents.length === 0 && (
               <p className="mt-3 rounded-xl border border-line px-4 py-6 text-center text-sm text-subtle">
-                No documents yet. Upload one to let Gantry cite it.
+                {filtered
+                  ? 'No documents in this collection yet. Add one from “All documents”, or upload one now.'
+                  : 'No documents yet. Upload one to let Gantry cite it.'}
               </p>
             )}
             {documents.length > 0 && (
@@ -437,6 +825,10 @@ export default function VaultPage() {
                           {doc.failure_reason || 'It could not be read.'}
                         </p>
                       )}
+                      <DocumentCollections
+                        document={doc}
+                        onChange={(collectionId, member) => void changeMembership(doc, collectionId, member)}
+                      />
                     </div>
                     <button
                       type="button"
