@@ -1,75 +1,27 @@
-//! The `gantry` command. It parses arguments, calls the SDK's [`gantry::Gantry`] handle, and
-//! prints; the rules (who may do what, what is valid) live in the engine.
+//! The `gantry` command. It parses arguments, calls the SDK's [`gantry::Gantry`] handle (or
+//! a server's API, see `door`), and prints; the rules (who may do what, what is valid) live
+//! in the engine. Exit codes: 0 done, 1 failed (one line on stderr says what and what to
+//! do), 2 usage (clap's), 130 stopped by Ctrl+C.
 
-use std::io::BufRead;
-use std::path::PathBuf;
+mod admin;
+mod args;
+mod chat;
+mod data;
+mod doctor;
+mod door;
+mod ingest;
+mod output;
+mod remote;
+mod serve;
+
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
-use gantry::model::Role;
-use gantry::store::PageRequest;
-use gantry::{Config, Gantry, NewAccount};
+use clap::{CommandFactory, Parser};
+use gantry::Config;
 
-/// Gantry: a self-hosted AI chat platform.
-#[derive(Debug, Parser)]
-#[command(name = "gantry", version, about)]
-struct Cli {
-    /// A TOML settings file (settings also come from GANTRY_* environment variables).
-    #[arg(long, global = true)]
-    config: Option<PathBuf>,
-    /// Where Gantry keeps its SQLite database and indexes (default `gantry-data`,
-    /// or GANTRY_DATA_DIR).
-    #[arg(long, global = true)]
-    data_dir: Option<PathBuf>,
-    /// Use this database instead of the data directory's SQLite file
-    /// (`sqlite://path.db` or `postgres://user@host/db`; or GANTRY_DATABASE_URL).
-    #[arg(long, global = true)]
-    database_url: Option<String>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Serve the HTTP API until SIGTERM or Ctrl+C (answers in flight are saved).
-    Serve {
-        /// The address to listen on (default 127.0.0.1:8000, or GANTRY_LISTEN).
-        #[arg(long)]
-        listen: Option<String>,
-        /// An OpenAI-compatible server to chat with (or GANTRY_LLM_URL).
-        #[arg(long)]
-        llm_url: Option<String>,
-    },
-    /// Open the store (creating and migrating it if needed) and print what it holds.
-    Status {
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Manage user accounts.
-    #[command(subcommand)]
-    Users(UsersCommand),
-    /// Print the HTTP API's OpenAPI document (as `/api/openapi.json` serves it).
-    Openapi,
-}
-
-#[derive(Debug, Subcommand)]
-enum UsersCommand {
-    /// Create an account; the password is read from GANTRY_PASSWORD or the first line of stdin.
-    Add {
-        /// Login email.
-        #[arg(long)]
-        email: String,
-        /// Name shown in the UI.
-        #[arg(long)]
-        name: String,
-        /// Make the account an admin (the first account always is).
-        #[arg(long)]
-        admin: bool,
-    },
-    /// List accounts.
-    List,
-}
+use crate::args::{Cli, Command, ModelsCommand};
+use crate::door::{Door, choose_user, open_store_only};
 
 impl Cli {
     /// The settings: defaults, the file, the environment, then these flags.
@@ -83,88 +35,31 @@ impl Cli {
         }
         Ok(config)
     }
-}
 
-fn read_password() -> Result<String> {
-    if let Ok(password) = std::env::var("GANTRY_PASSWORD") {
-        return Ok(password);
-    }
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    if password.is_empty() {
-        bail!("no password: set GANTRY_PASSWORD or pipe it on stdin");
-    }
-    Ok(password)
-}
-
-/// `gantry serve`: opens the whole stack, says what it runs on, serves until a signal.
-async fn serve(config: Config) -> Result<()> {
-    let location = config.database();
-    let gantry = Gantry::open(config)
+    async fn door(&self) -> Result<Door> {
+        Door::open(
+            self.settings()?,
+            self.server.as_deref(),
+            self.api_key.as_deref(),
+            self.user.as_deref(),
+        )
         .await
-        .with_context(|| format!("opening {location}"))?;
-    println!(
-        "Gantry {} on {}",
-        gantry::VERSION,
-        gantry.engine().database()
-    );
-    // An unattended first run: the first admin from the environment, once.
-    if let (Ok(email), Ok(password)) = (
-        std::env::var("GANTRY_ADMIN_EMAIL"),
-        std::env::var("GANTRY_ADMIN_PASSWORD"),
-    ) && gantry.engine().needs_setup().await?
-    {
-        let admin = gantry
-            .engine()
-            .set_up(NewAccount::new(email, "Admin", password))
-            .await
-            .context("creating the first admin from GANTRY_ADMIN_EMAIL")?;
-        println!("  first admin {} created", admin.email);
     }
-    match gantry.embedder_id() {
-        Some(embedder) => println!("  embeddings  {embedder}"),
-        None => println!("  embeddings  none (set GANTRY_MINILM_DIR): keyword search only"),
-    }
-    if gantry.config().backends.is_empty() {
-        println!("  models      none configured (set GANTRY_LLM_URL): chat is unavailable");
-    }
-    for backend in &gantry.config().backends {
-        println!("  model       {} at {}", backend.name, backend.base_url);
-    }
-    gantry_server::serve(gantry, shutdown_signal(), |listening| {
-        println!("Listening on {}", listening.url);
-    })
-    .await
-    .context("serving")
-}
 
-/// Completes at SIGTERM or Ctrl+C.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    /// For commands that work on the data directory itself (accounts, files).
+    fn local_only(&self, what: &str) -> Result<()> {
+        if self.server.is_some() {
+            bail!(
+                "`gantry {what}` works on a data directory, not through --server; on a server, use the web UI's Admin page"
+            );
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+        Ok(())
     }
-    println!("Stopping: saving answers in flight and the indexes");
 }
 
 /// Runs the command; a failure is one line on stderr (what failed and why) and exit code 1,
 /// never a backtrace.
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     // Before anything else (no runtime, no threads): `gantry` is also the resource-limited
     // process in which its server reads uploaded PDFs.
     gantry::serve_reader_if_asked();
@@ -173,14 +68,213 @@ fn main() -> std::process::ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
-            return std::process::ExitCode::FAILURE;
+            return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(run(Cli::parse())) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::FAILURE,
+        Ok(Outcome::Stopped) => ExitCode::from(130),
         Err(error) => {
             eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// How a command ended, besides an error.
+enum Outcome {
+    Done,
+    /// It ran, and said what failed (ingest with failed files, doctor with failed checks).
+    Failed,
+    /// Ctrl+C stopped it.
+    Stopped,
+}
+
+impl From<bool> for Outcome {
+    fn from(ok: bool) -> Self {
+        if ok { Self::Done } else { Self::Failed }
+    }
+}
+
+async fn run(cli: Cli) -> Result<Outcome> {
+    match &cli.command {
+        Command::Openapi => {
+            output::json(&gantry_server::openapi())?;
+            Ok(Outcome::Done)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "gantry",
+                &mut std::io::stdout(),
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(Outcome::Done)
+        }
+        Command::Serve { listen, llm_url } => {
+            let mut config = cli.settings()?;
+            if let Some(listen) = listen {
+                config.server.listen.clone_from(listen);
+            }
+            if let Some(url) = llm_url {
+                config = config
+                    .with_vars([("GANTRY_LLM_URL".to_owned(), url.clone())])
+                    .context("--llm-url")?;
+            }
+            serve::serve(config).await?;
+            Ok(Outcome::Done)
+        }
+        Command::Doctor { json } => Ok(doctor::doctor(cli.settings(), *json).await?.into()),
+        Command::Reindex => {
+            cli.local_only("reindex")?;
+            data::reindex(cli.settings()?).await?;
+            Ok(Outcome::Done)
+        }
+        Command::Status { json } => {
+            cli.local_only("status")?;
+            let gantry = open_store_only(cli.settings()?).await?;
+            admin::status(&gantry, *json).await?;
+            gantry.close().await?;
+            Ok(Outcome::Done)
+        }
+        Command::Users(command) => {
+            cli.local_only("users")?;
+            let gantry = open_store_only(cli.settings()?).await?;
+            admin::users(&gantry, command).await?;
+            gantry.close().await?;
+            Ok(Outcome::Done)
+        }
+        Command::Backup { to } => {
+            cli.local_only("backup")?;
+            let gantry = open_store_only(cli.settings()?).await?;
+            data::backup(&gantry, to).await?;
+            gantry.close().await?;
+            Ok(Outcome::Done)
+        }
+        Command::Export {
+            conversation,
+            format,
+            output,
+        } => {
+            cli.local_only("export")?;
+            let gantry = open_store_only(cli.settings()?).await?;
+            let scope = choose_user(&gantry, cli.user.as_deref()).await?;
+            data::export(
+                &gantry,
+                &scope,
+                conversation.as_deref(),
+                *format,
+                output.as_deref(),
+            )
+            .await?;
+            gantry.close().await?;
+            Ok(Outcome::Done)
+        }
+        Command::Import { file } => {
+            cli.local_only("import")?;
+            let gantry = open_store_only(cli.settings()?).await?;
+            let scope = choose_user(&gantry, cli.user.as_deref()).await?;
+            data::import(&scope, file).await?;
+            gantry.close().await?;
+            Ok(Outcome::Done)
+        }
+        Command::Chat(args) => {
+            let door = cli.door().await?;
+            let outcome = chat::chat(&door, args).await.map(Outcome::from);
+            finish(door, outcome).await
+        }
+        Command::Ask(args) => {
+            let door = cli.door().await?;
+            let outcome = chat::ask(&door, args).await.map(|answered| {
+                if answered {
+                    Outcome::Done
+                } else {
+                    Outcome::Stopped
+                }
+            });
+            finish(door, outcome).await
+        }
+        Command::Ingest { paths, json } => {
+            let door = cli.door().await?;
+            let outcome = ingest::ingest(&door, paths, *json).await.map(Outcome::from);
+            finish(door, outcome).await
+        }
+        Command::Search { query, limit, json } => {
+            let door = cli.door().await?;
+            let outcome = search(&door, query, *limit, *json).await;
+            finish(door, outcome).await
+        }
+        Command::Models(ModelsCommand::List { json }) => {
+            let door = cli.door().await?;
+            let outcome = models(&door, *json).await;
+            finish(door, outcome).await
+        }
+    }
+}
+
+/// Closes the way to the data whatever the command's outcome, then reports it.
+async fn finish(door: Door, outcome: Result<Outcome>) -> Result<Outcome> {
+    let closed = door.close().await;
+    let outcome = outcome?;
+    closed?;
+    Ok(outcome)
+}
+
+async fn search(door: &Door, query: &str, limit: usize, as_json: bool) -> Result<Outcome> {
+    let results = door.search(query, limit).await?;
+    if as_json {
+        output::json(&results)?;
+    } else {
+        print_search(&results);
+    }
+    Ok(Outcome::Done)
+}
+
+async fn models(door: &Door, as_json: bool) -> Result<Outcome> {
+    let models = door.models().await?;
+    if as_json {
+        output::json(&models)?;
+    } else if models.is_empty() {
+        println!("no models: configure a backend (GANTRY_LLM_URL), see `gantry doctor`");
+    } else {
+        let style = output::Style::stdout();
+        for m in &models {
+            let mark = if m.active { "*" } else { " " };
+            println!("{mark} {}  {}", m.id, style.dim(&m.backend));
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+fn print_search(results: &gantry::SearchResults) {
+    let style = output::Style::stdout();
+    if results.conversations.is_empty() && results.documents.is_empty() {
+        println!("nothing found");
+        return;
+    }
+    for found in &results.conversations {
+        println!(
+            "{}  {}",
+            style.bold(&found.conversation.title),
+            style.dim(&found.conversation.id.to_string())
+        );
+        if found.message_id.is_some() {
+            println!("    {}", output::snippet(style, &found.snippet));
+        }
+    }
+    for found in &results.documents {
+        println!(
+            "{}  {}",
+            style.bold(&found.document.filename),
+            style.dim(&found.document.id.to_string())
+        );
+        if found.chunk_id.is_some() {
+            println!("    {}", output::snippet(style, &found.snippet));
         }
     }
 }
@@ -205,90 +299,4 @@ fn init_logging() {
     } else {
         logs.try_init()
     };
-}
-
-async fn run(cli: Cli) -> Result<()> {
-    if let Command::Openapi = &cli.command {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&gantry_server::openapi())?
-        );
-        return Ok(());
-    }
-    let mut config = cli.settings()?;
-    if let Command::Serve { listen, llm_url } = &cli.command {
-        if let Some(listen) = listen {
-            config.server.listen.clone_from(listen);
-        }
-        if let Some(url) = llm_url {
-            config = config
-                .with_vars([("GANTRY_LLM_URL".to_owned(), url.clone())])
-                .context("--llm-url")?;
-        }
-        return serve(config).await;
-    }
-    let location = config.database();
-    // Account and status commands need the store alone: no model is loaded and the index
-    // files stay free for a server running on the same data directory.
-    let gantry = Gantry::builder(config)
-        .store_only()
-        .open()
-        .await
-        .with_context(|| format!("opening {location}"))?;
-    let operator = gantry.operator();
-    match &cli.command {
-        // Answered above.
-        Command::Serve { .. } | Command::Openapi => {}
-        Command::Status { json } => {
-            let stats = operator.stats().await?;
-            if *json {
-                println!("{}", serde_json::to_string_pretty(&stats)?);
-            } else {
-                println!(
-                    "Gantry {} store: {} ({location})",
-                    gantry::VERSION,
-                    gantry.engine().database()
-                );
-                println!("  users          {}", stats.users);
-                println!("  conversations  {}", stats.conversations);
-                println!("  messages       {}", stats.messages);
-                println!("  documents      {}", stats.documents);
-                println!("  chunks         {}", stats.chunks);
-                println!("  change seq     {}", stats.latest_seq);
-            }
-        }
-        Command::Users(UsersCommand::Add { email, name, admin }) => {
-            let account = NewAccount::new(email, name, read_password()?);
-            let first = operator.stats().await?.users == 0;
-            let user = if first {
-                gantry.register(account).await?
-            } else {
-                let role = if *admin { Role::Admin } else { Role::User };
-                operator.create_user(account, role).await?
-            };
-            println!("created {} {} ({})", user.role, user.email, user.id);
-        }
-        Command::Users(UsersCommand::List) => {
-            let mut page = PageRequest::first(100);
-            loop {
-                let got = operator.users(page).await?;
-                for u in &got.items {
-                    let state = if u.disabled { " (disabled)" } else { "" };
-                    println!(
-                        "{}  {:5}  {}  {}{state}",
-                        u.id,
-                        u.role.as_str(),
-                        u.email,
-                        u.display_name
-                    );
-                }
-                match got.next {
-                    Some(cursor) => page = PageRequest::after(100, cursor),
-                    None => break,
-                }
-            }
-        }
-    }
-    gantry.close().await?;
-    Ok(())
 }
