@@ -95,11 +95,27 @@ async fn an_answer_streams_as_events_in_order_and_is_saved_as_streamed() {
     assert!(!streamed.is_empty());
     assert_eq!(last["message"]["content"], streamed.as_str());
     assert_eq!(last["message"]["status"], "complete");
-    assert!(last["time_to_first_token_ms"].as_u64().is_some(), "{last}");
-    assert!(last["tokens_per_second"].as_f64().unwrap() > 0.0, "{last}");
+    let saved_timings = &last["message"]["context"]["timings"];
+    assert!(
+        saved_timings["time_to_first_token_ms"].as_u64().is_some(),
+        "{last}"
+    );
+    assert!(
+        saved_timings["tokens_per_second"].as_f64().unwrap() > 0.0,
+        "{last}"
+    );
     let stored = ada.get(&format!("/api/chat/conversations/{id}")).await;
     let messages = stored.body["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2);
+    // The answer keeps its context: read again, it has the same sources and timings.
+    assert_eq!(
+        messages[1]["context"], last["message"]["context"],
+        "kept with the message"
+    );
+    assert_eq!(
+        messages[1]["context"]["citations"], events[0].1["citations"],
+        "the sources the stream named"
+    );
     assert_eq!(
         messages[0]["content"],
         "Say hello to Zoë in one short sentence. 🍋"
