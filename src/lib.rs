@@ -35,7 +35,9 @@ pub use gantry_llm::{
     BackendConfig, BackendKind, Backends, HttpEmbedder, LiveBackends, LoadedModel, MiniLmEmbedder,
     OpenAiBackend, RetryPolicy, Timeouts,
 };
-pub use gantry_store::{Durability, PostgresStore, SqliteStore, open_store};
+pub use gantry_store::{
+    Durability, PostgresStore, SqliteStore, TableCopy, copy_database, open_store,
+};
 
 mod config;
 mod models;

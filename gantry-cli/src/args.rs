@@ -101,6 +101,9 @@ pub(crate) enum Command {
     },
     /// Rebuild the search indexes from the database (the database is the truth).
     Reindex,
+    /// Move the database: copy everything to another SQLite or PostgreSQL database.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Copy the database to a file, consistently, even while a server runs on it.
     Backup {
         /// The SQLite file to write (must not exist).
@@ -152,6 +155,21 @@ pub(crate) struct AskArgs {
     /// Print the saved answer, its sources and usage as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Copy every table to an empty database (`sqlite://path.db` or
+    /// `postgres://user@host/db`), from one consistent moment of this one, then check the
+    /// copy row for row. Point GANTRY_DATABASE_URL at the copy to use it.
+    Copy {
+        /// The database to copy into (created and migrated if needed; must hold no data).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Print the tables and their row counts as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -149,6 +149,11 @@ async fn run(cli: Cli) -> Result<Outcome> {
             gantry.close().await?;
             Ok(Outcome::Done)
         }
+        Command::Db(args::DbCommand::Copy { to, json }) => {
+            cli.local_only("db copy")?;
+            data::copy(&cli.settings()?, to, *json).await?;
+            Ok(Outcome::Done)
+        }
         Command::Backup { to } => {
             cli.local_only("backup")?;
             let gantry = open_store_only(cli.settings()?).await?;

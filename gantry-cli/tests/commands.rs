@@ -264,3 +264,50 @@ fn completions_and_the_man_page_come_from_the_command_definitions() {
         &man[..man.len().min(300)]
     );
 }
+
+#[tokio::test]
+async fn db_copy_moves_everything_to_postgresql_where_it_is_used_as_is() {
+    let Some(schema) = gantry_test::postgres_schema().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_owned();
+    let url = schema.url.clone();
+    let (copied, listed) = tokio::task::spawn_blocking(move || {
+        gantry(
+            &d,
+            &[
+                "users",
+                "add",
+                "--email",
+                "ada@example.com",
+                "--name",
+                "Ada",
+            ],
+            &[],
+            Some("a long enough password\n"),
+        );
+        let copied = gantry(&d, &["db", "copy", "--to", &url], &[], None);
+        let listed = gantry(
+            &d,
+            &["users", "list", "--json"],
+            &[("GANTRY_DATABASE_URL", &url)],
+            None,
+        );
+        (copied, listed)
+    })
+    .await
+    .unwrap();
+    assert!(copied.status.success(), "{}", stderr(&copied));
+    let said = stdout(&copied);
+    assert!(
+        said.contains("checked row for row") && said.contains("users"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("postgres://"),
+        "no database URL (and password) is printed: {said}"
+    );
+    let users: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(users[0]["email"], "ada@example.com", "{}", stderr(&listed));
+}

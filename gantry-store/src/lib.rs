@@ -16,6 +16,7 @@
 //! mapping of database errors to Gantry's.
 
 mod convert;
+mod copy;
 mod postgres;
 mod shared;
 mod sqlite;
@@ -27,6 +28,7 @@ pub(crate) const SIGNALS_KEPT: usize = 256;
 
 use gantry_core::{Error, Result, Store};
 
+pub use copy::{TableCopy, copy_database};
 pub use postgres::PostgresStore;
 pub use sqlite::{Durability, SqliteStore};
 

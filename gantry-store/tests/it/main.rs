@@ -13,6 +13,7 @@ mod audit;
 mod changes;
 mod collections;
 mod conversations;
+mod copy;
 mod documents;
 mod graph;
 mod isolation;
