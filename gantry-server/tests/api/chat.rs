@@ -204,7 +204,8 @@ async fn long_answer_streaming(
 
 /// The conversation's answer once it is no longer being written.
 async fn wait_for_answer(client: &mut Client, id: &str) -> Value {
-    for _ in 0..300 {
+    // Up to 90 s: a long answer on a busy 2-core machine.
+    for _ in 0..900 {
         let read = client.get(&format!("/api/chat/conversations/{id}")).await;
         if let Some(answer) = read.body["messages"].as_array().and_then(|m| m.get(1))
             && server_finished(answer)
