@@ -4,7 +4,8 @@ import react from '@vitejs/plugin-react'
 import tailwindcss from '@tailwindcss/vite'
 import type { ProxyOptions } from 'vite'
 
-// The Gantry server that `npm run dev` and `npm run preview` pass /api and /v1 to.
+// The Gantry server that `npm run dev` and `npm run preview` pass /api, /v1, /health and
+// /ready to.
 // Start one with `gantry serve` (default 127.0.0.1:8000) or point GANTRY_URL elsewhere.
 const target = process.env.GANTRY_URL ?? 'http://127.0.0.1:8000'
 
@@ -20,7 +21,7 @@ const api: ProxyOptions = {
     })
   },
 }
-const proxy = { '/api': api, '/v1': api }
+const proxy = { '/api': api, '/v1': api, '/health': api, '/ready': api }
 
 export default defineConfig({
   plugins: [react(), tailwindcss()],

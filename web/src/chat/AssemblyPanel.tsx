@@ -29,7 +29,7 @@ interface Props {
 
 export function AssemblyPanel({ citations, timings, stats, model }: Props) {
   const hasGeneration = stats && (stats.timeToFirstTokenMs != null || stats.completionTokens != null)
-  // Citations and timings come with a streamed answer only (the server does not keep them).
+  // Nothing to tell (an answer saved before the server kept its sources and timings).
   if (!timings && !citations && !hasGeneration) return null
   return (
     <details className="group/details mt-3 text-sm" data-testid="assembly">
@@ -37,7 +37,7 @@ export function AssemblyPanel({ citations, timings, stats, model }: Props) {
         <Icon name="chevronRight" size={14} className="transition-transform group-open/details:rotate-90" />
         How this answer was assembled
       </summary>
-      <div className="mt-2 grid gap-4 rounded-xl border border-line bg-surface/50 p-4 sm:grid-cols-2">
+      <div className="mt-2 grid grid-cols-[minmax(0,1fr)] gap-4 rounded-xl border border-line bg-surface/50 p-4 sm:grid-cols-2">
         {citations && (
           <section className="sm:col-span-2">
             <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">What it drew on</h3>

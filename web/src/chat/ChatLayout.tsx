@@ -20,6 +20,8 @@ function Header({ onSearch }: { onSearch: () => void }) {
   const vault = useMatch('/vault')
   const settings = useMatch('/settings')
   const memory = useMatch('/memory')
+  const personas = useMatch('/personas')
+  const admin = useMatch('/admin/*')
   const heading = id
     ? (title ?? '')
     : vault
@@ -28,7 +30,11 @@ function Header({ onSearch }: { onSearch: () => void }) {
         ? 'Memory'
         : settings
           ? 'Settings'
-          : 'New chat'
+          : personas
+            ? 'Personas'
+            : admin
+              ? 'Admin'
+              : 'New chat'
   return (
     <header className="flex h-14 shrink-0 items-center gap-2 border-b border-line/70 px-3 md:px-5">
       <button

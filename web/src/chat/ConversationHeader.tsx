@@ -1,16 +1,13 @@
-// The slim bar above an open conversation: its persona, its model and its sources.
-import { useRef, useState } from 'react'
-import { useNavigate } from 'react-router'
-import { ProblemAlert } from '../components/LoadState'
+// The slim bar above an open conversation: its persona, its model and its sources, each
+// changed in place (the server keeps them with the conversation).
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { LoadFailed, ProblemAlert } from '../components/LoadState'
 import { useCollections, type ScopeItem } from '../stores/collections'
 import { useConversations } from '../stores/conversations'
-import { useModels } from '../stores/models'
 import { effectivePersona, usePersonas } from '../stores/personas'
 import { ModelPicker } from './ModelPicker'
 import { PersonaPicker } from './PersonaPicker'
 import { SourcesPicker } from './SourcesPicker'
-
-const EMPTY: ScopeItem[] = []
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
@@ -19,15 +16,30 @@ function errorText(error: unknown): string {
 export function ConversationHeader({ conversationId }: { conversationId: string }) {
   const conversation = useConversations((s) => s.items.find((c) => c.id === conversationId))
   const personas = usePersonas((s) => s.items)
-  const stored = useCollections((s) => s.scopes[conversationId] ?? EMPTY)
-  const navigate = useNavigate()
+  // `undefined` until the server has said (a scope read earlier shows meanwhile).
+  const stored = useCollections((s) => s.scopes[conversationId])
   const [personaBusy, setPersonaBusy] = useState(false)
+  const [modelBusy, setModelBusy] = useState(false)
   const [scopeDraft, setScopeDraft] = useState<ScopeItem[] | null>(null)
+  const [scopeFailed, setScopeFailed] = useState(false)
   const [problem, setProblem] = useState<string | null>(null)
   const latest = useRef(0)
 
   const personaId = conversation?.persona_id ?? null
   const persona = effectivePersona(personas, personaId)
+
+  const loadScope = useCallback(() => {
+    setScopeFailed(false)
+    useCollections
+      .getState()
+      .loadScope(conversationId)
+      .catch(() => {
+        // Known from before: that one stays shown. Never known: say so, with a retry.
+        if (!useCollections.getState().scopes[conversationId]) setScopeFailed(true)
+      })
+  }, [conversationId])
+
+  useEffect(() => loadScope(), [loadScope])
 
   const choosePersona = async (next: string | null) => {
     if (next === personaId) return
@@ -42,10 +54,25 @@ export function ConversationHeader({ conversationId }: { conversationId: string 
     }
   }
 
+  // The next answers use the model picked (`null`: the persona's or the server's again).
+  const chooseModel = async (next: string | null) => {
+    if ((conversation?.model || null) === next) return
+    setModelBusy(true)
+    setProblem(null)
+    try {
+      await useConversations.getState().update(conversationId, { model: next ?? '' })
+    } catch (error) {
+      setProblem(`The model could not be changed: ${errorText(error)}`)
+    } finally {
+      setModelBusy(false)
+    }
+  }
+
   // Each change is shown at once and sent; the last one sent is the one that stays.
   const chooseScope = async (next: ScopeItem[]) => {
     const turn = ++latest.current
     setScopeDraft(next)
+    setScopeFailed(false)
     setProblem(null)
     try {
       await useCollections.getState().setScope(conversationId, next)
@@ -56,14 +83,6 @@ export function ConversationHeader({ conversationId }: { conversationId: string 
         setProblem(`The sources could not be changed: ${errorText(error)}`)
       }
     }
-  }
-
-  // Another model means a new chat: the server keeps a conversation's model from its start.
-  const chooseModel = (model: string | null) => {
-    useModels.getState().setPending(model)
-    usePersonas.getState().setPending(personaId)
-    useCollections.getState().setPending(scopeDraft ?? stored)
-    navigate('/')
   }
 
   return (
@@ -81,21 +100,26 @@ export function ConversationHeader({ conversationId }: { conversationId: string 
         />
         <ModelPicker
           mode="conversation"
-          model={conversation?.model ?? null}
+          model={conversation?.model || null}
           personaModel={persona?.default_model}
-          onChange={chooseModel}
+          onChange={(next) => void chooseModel(next)}
+          busy={modelBusy}
           disabled={!conversation}
         />
         <SourcesPicker
-          items={scopeDraft ?? stored}
+          items={scopeDraft ?? stored ?? null}
           onChange={(next) => void chooseScope(next)}
           busy={scopeDraft !== null}
+          failed={scopeFailed}
           disabled={!conversation}
         />
       </div>
-      {problem && (
+      {(problem || scopeFailed) && (
         <div className="mx-auto w-full max-w-3xl px-3 pb-2 md:px-6">
-          <ProblemAlert message={problem} onDismiss={() => setProblem(null)} />
+          {problem && <ProblemAlert message={problem} onDismiss={() => setProblem(null)} />}
+          {scopeFailed && !problem && (
+            <LoadFailed what="this chat’s sources" onRetry={loadScope} className="text-sm text-muted" />
+          )}
         </div>
       )}
     </div>

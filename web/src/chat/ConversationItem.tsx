@@ -11,8 +11,19 @@ interface Props {
   streaming: boolean
   onRename: (title: string) => void
   onTogglePin: () => void
+  onArchive: () => void
   onDelete: () => void
   onOpen: () => void
+}
+
+/** Downloads the conversation in `format`: the browser streams the server's file. */
+function download(conversation: Conversation, format: 'json' | 'markdown' | 'pdf') {
+  const link = document.createElement('a')
+  link.href = `/api/chat/conversations/${encodeURIComponent(conversation.id)}/export?format=${format}`
+  link.download = ''
+  document.body.append(link)
+  link.click()
+  link.remove()
 }
 
 export function ConversationItem({
@@ -20,6 +31,7 @@ export function ConversationItem({
   streaming,
   onRename,
   onTogglePin,
+  onArchive,
   onDelete,
   onOpen,
 }: Props) {
@@ -99,6 +111,25 @@ export function ConversationItem({
               icon: 'pin',
               onSelect: onTogglePin,
               testId: 'pin',
+            },
+            { label: 'Archive', icon: 'folder', onSelect: onArchive, testId: 'archive' },
+            {
+              label: 'Export as JSON',
+              icon: 'download',
+              onSelect: () => download(conversation, 'json'),
+              testId: 'export-json',
+            },
+            {
+              label: 'Export as Markdown',
+              icon: 'download',
+              onSelect: () => download(conversation, 'markdown'),
+              testId: 'export-markdown',
+            },
+            {
+              label: 'Export as PDF',
+              icon: 'download',
+              onSelect: () => download(conversation, 'pdf'),
+              testId: 'export-pdf',
             },
             { label: 'Delete', icon: 'trash', onSelect: onDelete, danger: true, testId: 'delete' },
           ]}

@@ -38,7 +38,10 @@ interface PickerProps {
   state?: 'loading' | 'error' | 'ready'
   onRetry?: () => void
   empty?: ReactNode
+  /** A spinner instead of the icon: a change being saved, or the choice being read. */
   busy?: boolean
+  /** What the spinner says to a screen reader. */
+  busyLabel?: string
   disabled?: boolean
   testId?: string
   listTestId?: string
@@ -65,6 +68,7 @@ export function Picker({
   onRetry,
   empty,
   busy = false,
+  busyLabel = 'Saving',
   disabled = false,
   testId,
   listTestId,
@@ -255,7 +259,7 @@ export function Picker({
         )}
       >
         {busy ? (
-          <Spinner className="[&_svg]:size-3.5" label="Saving" />
+          <Spinner className="[&_svg]:size-3.5" label={busyLabel} />
         ) : (
           <Icon name={icon} size={14} className="shrink-0" />
         )}

@@ -9,8 +9,12 @@ import { cn } from '../lib/cn'
 import { groupConversations } from '../lib/dates'
 import { useAuth } from '../stores/auth'
 import { useChat } from '../stores/chat'
+import { useCollections } from '../stores/collections'
 import { useConversations } from '../stores/conversations'
+import { useModels } from '../stores/models'
+import { usePersonas } from '../stores/personas'
 import { useUi } from '../stores/ui'
+import { ArchivedDialog } from './ArchivedDialog'
 import { ConversationItem } from './ConversationItem'
 import { LoadFailed, Loading } from '../components/LoadState'
 
@@ -24,6 +28,7 @@ export function Sidebar() {
   const remove = useConversations((s) => s.remove)
   const load = useConversations((s) => s.load)
   const streams = useChat((s) => s.streams)
+  const [showArchive, setShowArchive] = useState(false)
   const user = useAuth((s) => s.user)
   const logout = useAuth((s) => s.logout)
   const open = useUi((s) => s.sidebarOpen)
@@ -169,6 +174,15 @@ export function Sidebar() {
               Admin
             </SideLink>
           )}
+          <button
+            type="button"
+            data-testid="archived-link"
+            onClick={() => setShowArchive(true)}
+            className="flex w-full items-center gap-2 rounded-lg px-2.5 py-1.5 text-sm text-muted transition-colors hover:bg-surface hover:text-fg"
+          >
+            <Icon name="folder" size={16} />
+            Archived
+          </button>
         </div>
 
         <div ref={scroller} className="scrollbar-thin flex-1 overflow-y-auto px-2 pb-3">
@@ -203,6 +217,7 @@ export function Sidebar() {
                       onOpen={() => setOpen(false)}
                       onRename={(title) => void act(update(conversation.id, { title }))}
                       onTogglePin={() => void act(update(conversation.id, { pinned: !conversation.pinned }))}
+                      onArchive={() => void act(update(conversation.id, { archived: true }))}
                       onDelete={() => setDeleting({ id: conversation.id, title: conversation.title })}
                     />
                   ))}
@@ -271,8 +286,12 @@ export function Sidebar() {
             title="Sign out"
             data-testid="sign-out"
             onClick={() => {
+              // Nothing of this account stays for the next one to sign in here.
               useChat.getState().reset()
               useConversations.getState().reset()
+              useCollections.getState().reset()
+              usePersonas.getState().reset()
+              useModels.getState().reset()
               void logout()
             }}
             className="inline-flex size-8 items-center justify-center rounded-lg text-muted hover:bg-surface hover:text-fg"
@@ -282,6 +301,7 @@ export function Sidebar() {
         </div>
       </aside>
 
+      <ArchivedDialog open={showArchive} onClose={() => setShowArchive(false)} />
       <ConfirmDialog
         open={deleting !== null}
         title="Delete this conversation?"

@@ -15,13 +15,18 @@ function fromKey(value: string): ScopeItem {
 }
 
 interface Props {
-  items: ScopeItem[]
+  /** What is picked (empty: everything; `null`: not known yet, so nothing can be picked). */
+  items: ScopeItem[] | null
   onChange: (items: ScopeItem[]) => void
+  /** A change is being saved. */
   busy?: boolean
+  /** What is picked could not be read (`items` is `null`). */
+  failed?: boolean
   disabled?: boolean
 }
 
-export function SourcesPicker({ items, onChange, busy, disabled }: Props) {
+export function SourcesPicker({ items: known, onChange, busy, failed, disabled }: Props) {
+  const items = known ?? []
   const collections = useCollections((s) => s.items)
   const members = useCollections((s) => s.members)
   const status = useCollections((s) => s.status)
@@ -71,24 +76,25 @@ export function SourcesPicker({ items, onChange, busy, disabled }: Props) {
 
   const loading =
     status === 'loading' || status === 'idle' || documentsStatus === 'loading' || documentsStatus === 'idle'
-  const failed = status === 'error' || documentsStatus === 'error'
+  const listFailed = status === 'error' || documentsStatus === 'error'
 
   return (
     <Picker
       label="Sources"
       icon={items.length ? 'folder' : 'layers'}
-      value={scopeLabel(items, collections, documents)}
+      value={known ? scopeLabel(items, collections, documents) : 'Sources'}
       options={options}
       selected={items.length ? items.map(key) : [ALL]}
       multiple
       onSelect={(value) => onChange(value === ALL ? [] : toggleScope(items, fromKey(value)))}
-      state={failed ? 'error' : loading ? 'loading' : 'ready'}
+      state={listFailed ? 'error' : loading ? 'loading' : 'ready'}
       onRetry={() => {
         void load(true)
         void loadDocuments(true)
       }}
-      busy={busy}
-      disabled={disabled}
+      busy={busy || (!known && !failed)}
+      busyLabel={known ? 'Saving' : 'Loading the sources'}
+      disabled={disabled || !known}
       testId="sources-picker"
       listTestId="source-options"
       className="max-w-[8.5rem] shrink-0 sm:max-w-[14rem]"

@@ -52,6 +52,7 @@ export default function Welcome() {
       const conversation = await api.createConversation({ persona_id: personaId, model })
       useConversations.getState().upsert(conversation)
       if (scope.length) await useCollections.getState().setScope(conversation.id, scope)
+      else useCollections.getState().knowScope(conversation.id, [])
       usePersonas.getState().setPending(null)
       useModels.getState().setPending(null)
       useCollections.getState().setPending([])

@@ -1,6 +1,8 @@
 // The Knowledge Vault: the user's documents, uploaded by drag-and-drop or a file picker
 // (each with its own progress), followed until ingested, searched by passage, deleted; and
 // their collections (named groups a conversation can be limited to), which filter the list.
+// `?document=<id>` (from the search dialog) brings that document's row into view, focused
+// and highlighted for a moment.
 import { useCallback, useEffect, useId, useRef, useState } from 'react'
 import { useSearchParams } from 'react-router'
 import { api, ApiError, request } from '../api/client'
@@ -464,6 +466,17 @@ export default function VaultPage() {
   const selectCollection = (collectionId: string | null) =>
     setParams(collectionId ? { collection: collectionId } : {}, { replace: true })
 
+  // A document asked for by `?document=`: sought until its row is shown, then highlighted.
+  const asked = params.get('document')
+  const [sought, setSought] = useState<string | null>(null)
+  const soughtRef = useRef(sought)
+  soughtRef.current = sought
+  const [highlighted, setHighlighted] = useState<string | null>(null)
+  const [announcement, setAnnouncement] = useState('')
+  const listRef = useRef<HTMLUListElement>(null)
+  // The collection the shown documents were loaded for (`undefined`: none loaded yet).
+  const shownFor = useRef<string | null | undefined>(undefined)
+
   const load = useCallback(
     async (cursor: string | null = null) => {
       if (!cursor) setStatus('loading')
@@ -473,8 +486,14 @@ export default function VaultPage() {
           ? await request<Page<VaultDocument>>('/api/documents', { query: { collection_id: filter } })
           : await api.documents({ limit: PAGE, cursor })
         if (filterRef.current !== filter) return
-        setDocuments((shown) => (cursor ? [...shown, ...page.items] : page.items))
+        setDocuments((shown) => {
+          if (!cursor) return page.items
+          // A document fetched on its own (one sought) may come again in a later page.
+          const seen = new Set(shown.map((d) => d.id))
+          return [...shown, ...page.items.filter((d) => !seen.has(d.id))]
+        })
         setNext(page.next ?? null)
+        shownFor.current = filter
         setStatus('ready')
       } catch (error) {
         if (cursor) setProblem(errorText(error))
@@ -491,6 +510,68 @@ export default function VaultPage() {
   useEffect(() => {
     void useCollections.getState().load(true)
   }, [])
+
+  // Asked for a document: its row is sought, and the collection filter goes unless the
+  // document is in that collection (known once the collections are loaded).
+  useEffect(() => {
+    if (!asked) return
+    if (wanted && collectionsStatus !== 'ready' && collectionsStatus !== 'error') return
+    const keep = wanted !== null && (useCollections.getState().members[wanted]?.includes(asked) ?? false)
+    setSought(asked)
+    setHighlighted(null)
+    setParams(keep && wanted ? { collection: wanted } : {}, { replace: true })
+  }, [asked, wanted, collectionsStatus, setParams])
+
+  // Sought: highlighted once the list (for the filter now in force) holds it; fetched on its
+  // own when it is further down than the pages loaded.
+  const fetching = useRef<string | null>(null)
+  useEffect(() => {
+    if (!sought || asked || status !== 'ready' || shownFor.current !== filter) return
+    if (documents.some((d) => d.id === sought)) {
+      setSought(null)
+      setHighlighted(sought)
+      return
+    }
+    if (fetching.current === sought) return
+    fetching.current = sought
+    api.document(sought).then(
+      (found) => {
+        fetching.current = null
+        if (soughtRef.current !== found.id) return
+        setDocuments((shown) => (shown.some((d) => d.id === found.id) ? shown : [...shown, found]))
+      },
+      (error: unknown) => {
+        fetching.current = null
+        if (soughtRef.current !== sought) return
+        setSought(null)
+        setProblem(
+          error instanceof ApiError && error.status === 404
+            ? 'That document is not in your Vault any more.'
+            : errorText(error),
+        )
+      },
+    )
+  }, [sought, asked, status, filter, documents])
+
+  // The highlighted row: scrolled to the middle, focused (a screen reader reads it) and
+  // announced; the highlight fades after a few seconds, the focus stays.
+  useEffect(() => {
+    if (!highlighted) return
+    const row = Array.from(listRef.current?.querySelectorAll<HTMLElement>('[data-document-id]') ?? []).find(
+      (element) => element.dataset.documentId === highlighted,
+    )
+    if (!row) return
+    const still = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches
+    row.scrollIntoView({ block: 'center', behavior: still ? 'auto' : 'smooth' })
+    row.focus({ preventScroll: true })
+    const name = row.getAttribute('data-filename') ?? 'The document'
+    setAnnouncement(`${name} is highlighted in your documents.`)
+    const timer = setTimeout(() => {
+      setHighlighted(null)
+      setAnnouncement('')
+    }, 4000)
+    return () => clearTimeout(timer)
+  }, [highlighted])
 
   const changeMembership = async (doc: VaultDocument, collectionId: string, member: boolean) => {
     try {
@@ -764,6 +845,9 @@ export default function VaultPage() {
           <Collections selected={filter} onSelect={selectCollection} onProblem={setProblem} />
 
           <section aria-labelledby="vault-docs-title">
+            <p role="status" aria-live="polite" className="sr-only" data-testid="vault-announcement">
+              {announcement}
+            </p>
             <h3 id="vault-docs-title" className="text-sm font-semibold [overflow-wrap:anywhere]">
               {filtered ? <>Documents in “{filtered.name}”</> : 'Your documents'}
               {status === 'ready' && (
@@ -792,13 +876,28 @@ export default function VaultPage() {
               </p>
             )}
             {documents.length > 0 && (
-              <ul className="mt-2 divide-y divide-line rounded-xl border border-line" aria-label="Documents">
+              <ul
+                ref={listRef}
+                className="mt-2 divide-y divide-line overflow-hidden rounded-xl border border-line"
+                aria-label="Documents"
+              >
                 {documents.map((doc) => (
                   <li
                     key={doc.id}
                     data-testid="document-row"
                     data-status={doc.status}
-                    className="flex items-start gap-3 px-3.5 py-3"
+                    data-document-id={doc.id}
+                    data-filename={doc.filename}
+                    data-highlighted={highlighted === doc.id}
+                    aria-current={highlighted === doc.id ? 'true' : undefined}
+                    tabIndex={-1}
+                    className={cn(
+                      'flex items-start gap-3 px-3.5 py-3 focus:outline-none focus-visible:shadow-[inset_0_0_0_2px_var(--accent-ring)]',
+                      // Highlighted at once; the highlight fades.
+                      highlighted === doc.id
+                        ? 'bg-accent-soft shadow-[inset_0_0_0_2px_var(--accent-ring)]'
+                        : 'transition-[background-color,box-shadow] duration-700',
+                    )}
                   >
                     <Icon name="file" size={18} className="mt-0.5 shrink-0 text-subtle" />
                     <div className="min-w-0 flex-1">

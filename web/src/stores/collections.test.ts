@@ -1,9 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
-  MAX_SCOPES,
-  SCOPES_KEY,
   collectionsOf,
-  readScopes,
   scopeItems,
   scopeLabel,
   toggleScope,
@@ -27,10 +24,7 @@ const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 const noContent = () => new Response(null, { status: 204 })
 
-beforeEach(() => {
-  localStorage.clear()
-  useCollections.getState().reset()
-})
+beforeEach(() => useCollections.getState().reset())
 afterEach(() => vi.unstubAllGlobals())
 
 describe('scope helpers', () => {
@@ -69,20 +63,6 @@ describe('scope helpers', () => {
         documents,
       ),
     ).toBe('2 sources')
-  })
-
-  it('reads remembered scopes defensively', () => {
-    expect(readScopes(null)).toEqual({})
-    expect(readScopes('{oops')).toEqual({})
-    expect(readScopes('[1,2]')).toEqual({})
-    expect(
-      readScopes(
-        JSON.stringify({
-          a: [{ type: 'collection', id: 'c' }, { type: 'folder', id: 'x' }, 'junk', { type: 'document' }],
-          b: 'nope',
-        }),
-      ),
-    ).toEqual({ a: [{ type: 'collection', id: 'c' }] })
   })
 
   it('finds the collections a document is in', () => {
@@ -153,7 +133,46 @@ describe('the collections store', () => {
     expect(useCollections.getState().members['c-1']).toEqual(['d'])
   })
 
-  it('sets a conversation’s scope and remembers it across a reload', async () => {
+  it('reads a conversation’s scope from the server, once at a time', async () => {
+    let answer: (response: Response) => void = () => {}
+    const fetchMock = vi.fn(
+      (_url: string, _init?: RequestInit) => new Promise<Response>((resolve) => (answer = resolve)),
+    )
+    vi.stubGlobal('fetch', fetchMock)
+    const first = useCollections.getState().loadScope('conv')
+    const second = useCollections.getState().loadScope('conv')
+    expect(fetchMock).toHaveBeenCalledTimes(1)
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/chat/conversations/conv/document-scope')
+    expect(fetchMock.mock.calls[0][1]?.method).toBe('GET')
+    expect(useCollections.getState().scopes.conv).toBeUndefined()
+    answer(json({ collections: ['c-1'], documents: ['d'] }))
+    const expected = [
+      { type: 'collection', id: 'c-1' },
+      { type: 'document', id: 'd' },
+    ]
+    expect(await first).toEqual(expected)
+    expect(await second).toEqual(expected)
+    expect(useCollections.getState().scopes.conv).toEqual(expected)
+
+    // Read again the next time: the known scope stays meanwhile.
+    const again = useCollections.getState().loadScope('conv')
+    expect(fetchMock).toHaveBeenCalledTimes(2)
+    expect(useCollections.getState().scopes.conv).toEqual(expected)
+    answer(json({ collections: [], documents: [] }))
+    expect(await again).toEqual([])
+    expect(useCollections.getState().scopes.conv).toEqual([])
+  })
+
+  it('rejects when the scope cannot be read, and knows nothing of it', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => json({ error: { code: 'not_found', message: 'No such conversation' } }, 404)),
+    )
+    await expect(useCollections.getState().loadScope('theirs')).rejects.toThrow('No such conversation')
+    expect(useCollections.getState().scopes.theirs).toBeUndefined()
+  })
+
+  it('sets a conversation’s scope on the server: `null` for everything', async () => {
     const fetchMock = vi.fn(async (_url: string, init?: RequestInit) => {
       const body = JSON.parse(String(init?.body)) as { document_scope: { type: string; id: string }[] | null }
       const items = body.document_scope ?? []
@@ -165,37 +184,43 @@ describe('the collections store', () => {
     vi.stubGlobal('fetch', fetchMock)
     await useCollections.getState().setScope('conv', [{ type: 'collection', id: 'c-1' }])
     expect(fetchMock.mock.calls[0][0]).toBe('/api/chat/conversations/conv/document-scope')
-    expect(useCollections.getState().scopes.conv).toEqual([{ type: 'collection', id: 'c-1' }])
-    expect(readScopes(localStorage.getItem(SCOPES_KEY))).toEqual({
-      conv: [{ type: 'collection', id: 'c-1' }],
-    })
-
-    // A fresh start reads it back.
-    useCollections.getState().reset()
+    expect(fetchMock.mock.calls[0][1]?.method).toBe('PATCH')
     expect(useCollections.getState().scopes.conv).toEqual([{ type: 'collection', id: 'c-1' }])
 
-    // Everything again: `null` is sent, and nothing is kept.
     await useCollections.getState().setScope('conv', [])
     expect(JSON.parse(String(fetchMock.mock.calls[1][1]?.body))).toEqual({ document_scope: null })
-    expect(useCollections.getState().scopes.conv).toBeUndefined()
-    expect(localStorage.getItem(SCOPES_KEY)).toBe('{}')
+    expect(useCollections.getState().scopes.conv).toEqual([])
   })
 
-  it('remembers at most MAX_SCOPES conversations, the latest', async () => {
-    const many = Object.fromEntries(
-      Array.from({ length: MAX_SCOPES }, (_, i) => [`old-${i}`, [{ type: 'document', id: 'd' }]]),
-    )
-    localStorage.setItem(SCOPES_KEY, JSON.stringify(many))
-    useCollections.getState().reset()
+  it('does not let a read that began before a change undo it', async () => {
+    let answerRead: (response: Response) => void = () => {}
     vi.stubGlobal(
       'fetch',
-      vi.fn(async () => json({ collections: ['c'], documents: [] })),
+      vi.fn((_url: string, init?: RequestInit) =>
+        init?.method === 'PATCH'
+          ? Promise.resolve(json({ collections: [], documents: ['new'] }))
+          : new Promise<Response>((resolve) => (answerRead = resolve)),
+      ),
     )
-    await useCollections.getState().setScope('newest', [{ type: 'collection', id: 'c' }])
-    const kept = readScopes(localStorage.getItem(SCOPES_KEY))
-    expect(Object.keys(kept)).toHaveLength(MAX_SCOPES)
-    expect(kept['old-0']).toBeUndefined()
-    expect(kept.newest).toEqual([{ type: 'collection', id: 'c' }])
+    const read = useCollections.getState().loadScope('conv')
+    await useCollections.getState().setScope('conv', [{ type: 'document', id: 'new' }])
+    answerRead(json({ collections: [], documents: ['old'] }))
+    await read
+    expect(useCollections.getState().scopes.conv).toEqual([{ type: 'document', id: 'new' }])
+  })
+
+  it('forgets every known scope when reset (a sign-out)', async () => {
+    let answer: (response: Response) => void = () => {}
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(() => new Promise<Response>((resolve) => (answer = resolve))),
+    )
+    useCollections.getState().knowScope('mine', [{ type: 'document', id: 'd' }])
+    const read = useCollections.getState().loadScope('late')
+    useCollections.getState().reset()
+    answer(json({ collections: ['c'], documents: [] }))
+    await read
+    expect(useCollections.getState().scopes).toEqual({})
   })
 
   it('deleting a collection takes it out of every scope and the next chat’s', async () => {
@@ -227,10 +252,17 @@ describe('the collections store', () => {
   it('forgets a deleted document everywhere it was', () => {
     useCollections.setState({
       members: { a: ['d', 'e'], b: ['d'] },
+      scopes: {
+        conv: [
+          { type: 'document', id: 'd' },
+          { type: 'collection', id: 'a' },
+        ],
+      },
       pending: [{ type: 'document', id: 'd' }],
     })
     useCollections.getState().forgetDocument('d')
     expect(useCollections.getState().members).toEqual({ a: ['e'], b: [] })
+    expect(useCollections.getState().scopes.conv).toEqual([{ type: 'collection', id: 'a' }])
     expect(useCollections.getState().pending).toEqual([])
   })
 })

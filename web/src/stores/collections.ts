@@ -2,8 +2,9 @@
 // documents are in each; the documents and collections each conversation draws on (its
 // scope), and the scope picked for the next new chat.
 //
-// The server sets a conversation's scope but has no route that reads it back, so the scope
-// last set from this browser is kept in localStorage, per conversation.
+// A conversation's scope is the server's: read when the conversation opens (what was read
+// is kept here for this session, so that it shows at once next time, and read again) and
+// set through the same route.
 import { create } from 'zustand'
 import { request } from '../api/client'
 import type { components } from '../api/schema'
@@ -15,9 +16,6 @@ type CollectionWithDocuments = components['schemas']['CollectionWithDocuments']
 type VaultDocument = components['schemas']['Document']
 type DocumentPage = components['schemas']['PageView_Document']
 
-export const SCOPES_KEY = 'gantry.scopes'
-/** The most conversations whose scope is remembered (the oldest are forgotten first). */
-export const MAX_SCOPES = 300
 /** How many documents the Sources picker offers (the newest). */
 const PICKER_DOCUMENTS = 200
 
@@ -54,47 +52,6 @@ export function scopeLabel(
   return `${items.length} sources`
 }
 
-/** The remembered scopes, read defensively (anything malformed is dropped). */
-export function readScopes(raw: string | null): Record<string, ScopeItem[]> {
-  if (!raw) return {}
-  try {
-    const parsed: unknown = JSON.parse(raw)
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {}
-    const scopes: Record<string, ScopeItem[]> = {}
-    for (const [conversation, value] of Object.entries(parsed as Record<string, unknown>)) {
-      if (!Array.isArray(value)) continue
-      scopes[conversation] = value.filter(
-        (item): item is ScopeItem =>
-          !!item &&
-          typeof item === 'object' &&
-          ((item as ScopeItem).type === 'document' || (item as ScopeItem).type === 'collection') &&
-          typeof (item as ScopeItem).id === 'string',
-      )
-    }
-    return scopes
-  } catch {
-    return {}
-  }
-}
-
-function loadScopes(): Record<string, ScopeItem[]> {
-  try {
-    return readScopes(localStorage.getItem(SCOPES_KEY))
-  } catch {
-    return {}
-  }
-}
-
-/** Remembers the scopes; an unscoped conversation is not kept, nor more than MAX_SCOPES. */
-function saveScopes(scopes: Record<string, ScopeItem[]>) {
-  const kept = Object.entries(scopes).filter(([, items]) => items.length > 0)
-  try {
-    localStorage.setItem(SCOPES_KEY, JSON.stringify(Object.fromEntries(kept.slice(-MAX_SCOPES))))
-  } catch {
-    // Storage full or refused: the scope still holds on the server.
-  }
-}
-
 /** The collections a document is in, by name. */
 export function collectionsOf(
   documentId: string,
@@ -107,6 +64,17 @@ export function collectionsOf(
 const byName = (a: Collection, b: Collection) =>
   a.name.localeCompare(b.name, undefined, { sensitivity: 'base' })
 const id = encodeURIComponent
+const scopePath = (conversationId: string) => `/api/chat/conversations/${id(conversationId)}/document-scope`
+
+/**
+ * Each conversation's count of scope changes sent from here: a scope read from the server
+ * while a change was on its way may be older than the change, and is not kept.
+ */
+const scopeChanges = new Map<string, number>()
+/** The reads of a scope under way, so that a conversation's scope is asked for once at a time. */
+const scopeReads = new Map<string, Promise<ScopeItem[]>>()
+/** Counts resets (a sign-out): a read begun before one is not kept. */
+let generation = 0
 
 interface CollectionsState {
   items: Collection[]
@@ -117,7 +85,7 @@ interface CollectionsState {
   /** The documents the Sources picker offers. */
   documents: VaultDocument[]
   documentsStatus: 'idle' | 'loading' | 'ready' | 'error'
-  /** Each conversation's scope, as last set here (absent or empty: everything). */
+  /** Each conversation's scope as last read or set (absent: not known yet; empty: everything). */
   scopes: Record<string, ScopeItem[]>
   /** The scope picked for the next new chat. */
   pending: ScopeItem[]
@@ -132,8 +100,15 @@ interface CollectionsState {
   setMember: (collectionId: string, documentId: string, member: boolean) => Promise<void>
   /** A document was deleted: it is in no collection any more. */
   forgetDocument: (documentId: string) => void
+  /**
+   * Reads what a conversation draws on from the server (again even when it is known: the
+   * known one shows meanwhile). Rejects when it cannot be read.
+   */
+  loadScope: (conversationId: string) => Promise<ScopeItem[]>
   /** Sets what a conversation draws on (empty: everything). */
   setScope: (conversationId: string, items: ScopeItem[]) => Promise<ScopeItem[]>
+  /** Records a scope known without asking (a conversation just made here). */
+  knowScope: (conversationId: string, items: ScopeItem[]) => void
   setPending: (items: ScopeItem[]) => void
   reset: () => void
 }
@@ -149,7 +124,7 @@ export const useCollections = create<CollectionsState>((set, get) => ({
   error: null,
   documents: [],
   documentsStatus: 'idle',
-  scopes: loadScopes(),
+  scopes: {},
   pending: [],
   load: async (force = false) => {
     const { status } = get()
@@ -212,7 +187,6 @@ export const useCollections = create<CollectionsState>((set, get) => ({
           items.filter((i) => !gone(i)),
         ]),
       )
-      saveScopes(scopes)
       return {
         items: s.items.filter((c) => c.id !== collection.id),
         members,
@@ -244,25 +218,52 @@ export const useCollections = create<CollectionsState>((set, get) => ({
         Object.entries(s.members).map(([c, docs]) => [c, docs.filter((d) => d !== documentId)]),
       ),
       documents: s.documents.filter((d) => d.id !== documentId),
+      scopes: Object.fromEntries(
+        Object.entries(s.scopes).map(([conversation, items]) => [
+          conversation,
+          items.filter((i) => !(i.type === 'document' && i.id === documentId)),
+        ]),
+      ),
       pending: s.pending.filter((i) => !(i.type === 'document' && i.id === documentId)),
     })),
+  loadScope: (conversationId) => {
+    const under = scopeReads.get(conversationId)
+    if (under) return under
+    const changes = scopeChanges.get(conversationId) ?? 0
+    const started = generation
+    const read = request<ConversationScope>(scopePath(conversationId))
+      .then((scope) => {
+        const items = scopeItems(scope)
+        if (started !== generation) return items
+        if ((scopeChanges.get(conversationId) ?? 0) !== changes) {
+          return get().scopes[conversationId] ?? items
+        }
+        get().knowScope(conversationId, items)
+        return items
+      })
+      .finally(() => {
+        if (scopeReads.get(conversationId) === read) scopeReads.delete(conversationId)
+      })
+    scopeReads.set(conversationId, read)
+    return read
+  },
   setScope: async (conversationId, items) => {
-    const scope = await request<ConversationScope>(
-      `/api/chat/conversations/${id(conversationId)}/document-scope`,
-      { method: 'PATCH', body: { document_scope: items.length ? items : null } },
-    )
-    const kept = scopeItems(scope)
-    set((s) => {
-      const scopes = { ...s.scopes }
-      delete scopes[conversationId]
-      if (kept.length) scopes[conversationId] = kept
-      saveScopes(scopes)
-      return { scopes }
+    const turn = (scopeChanges.get(conversationId) ?? 0) + 1
+    scopeChanges.set(conversationId, turn)
+    const scope = await request<ConversationScope>(scopePath(conversationId), {
+      method: 'PATCH',
+      body: { document_scope: items.length ? items : null },
     })
+    const kept = scopeItems(scope)
+    // Changes sent one after another: the last one sent is the one kept.
+    if (scopeChanges.get(conversationId) === turn) get().knowScope(conversationId, kept)
     return kept
   },
+  knowScope: (conversationId, items) => set((s) => ({ scopes: { ...s.scopes, [conversationId]: items } })),
   setPending: (items) => set({ pending: items }),
-  reset: () =>
+  reset: () => {
+    generation += 1
+    scopeReads.clear()
     set({
       items: [],
       members: {},
@@ -270,7 +271,8 @@ export const useCollections = create<CollectionsState>((set, get) => ({
       error: null,
       documents: [],
       documentsStatus: 'idle',
-      scopes: loadScopes(),
+      scopes: {},
       pending: [],
-    }),
+    })
+  },
 }))
