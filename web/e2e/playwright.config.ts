@@ -3,6 +3,7 @@
 // directory, chatting with the real llama-server. `scripts/test` runs them with
 // GANTRY_BIN (the built `gantry`) and GANTRY_LLM_URL set.
 import { defineConfig } from '@playwright/test'
+import { writeFileSync } from 'node:fs'
 
 const port = Number(process.env.E2E_PORT ?? 8791)
 const bin = process.env.GANTRY_BIN
@@ -11,6 +12,10 @@ if (!bin || !llm) {
   throw new Error('GANTRY_BIN and GANTRY_LLM_URL must be set: run the tests with scripts/test')
 }
 const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/gantry-e2e-${process.pid}`
+// Every test signs in afresh, all from 127.0.0.1: more than the default 10 sign-ins a
+// minute per address that a real server allows.
+const settings = `${dataDir}.toml`
+writeFileSync(settings, '[server]\nlogins_per_minute = 120\n')
 // Optional: where the browser goes, when the UI is served apart from the server (a freshly
 // built dist/ through `vite preview`, whose proxy passes /api on to this server). The
 // server is started as always; by default the browser talks to it directly.
@@ -50,7 +55,7 @@ export default defineConfig({
   },
   webServer: {
     // The binary itself, so that stopping it stops the server (not a wrapper).
-    command: `rm -rf ${dataDir} && exec ${bin} serve --listen 127.0.0.1:${port}`,
+    command: `rm -rf ${dataDir} && exec ${bin} serve --config ${settings} --listen 127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}/health`,
     reuseExistingServer: false,
     timeout: 120_000,
