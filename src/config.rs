@@ -522,9 +522,14 @@ fn chat_field(field: &'static str) -> &'static str {
     }
 }
 
+/// What was wrong, naming the setting (a TOML error names its key itself).
 fn reason_of(error: &Error) -> String {
     match error {
-        Error::InvalidInput { reason, .. } => reason.clone(),
+        Error::InvalidInput {
+            field: "config",
+            reason,
+        } => reason.clone(),
+        Error::InvalidInput { field, reason } => format!("{field} {reason}"),
         other => other.to_string(),
     }
 }
@@ -645,5 +650,18 @@ mod tests {
         let error = Config::from_toml("[server]\ntrusted_proxies = [\"10.0.0.0/33\"]").unwrap_err();
         assert_eq!(error.invalid_field(), Some("server.trusted_proxies"));
         assert!(error.to_string().contains("10.0.0.0/33"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_setting_in_a_file_is_named_with_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gantry.toml");
+        std::fs::write(&path, "[server]\nlogins_per_minute = 0\n").unwrap();
+        let error = Config::from_file(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("gantry.toml")
+                && error.contains("server.logins_per_minute must be at least 1"),
+            "{error}"
+        );
     }
 }
