@@ -8,10 +8,7 @@ import { effectivePersona, usePersonas } from '../stores/personas'
 import { ModelPicker } from './ModelPicker'
 import { PersonaPicker } from './PersonaPicker'
 import { SourcesPicker } from './SourcesPicker'
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
+import { errorText } from '../lib/errors'
 
 export function ConversationHeader({ conversationId }: { conversationId: string }) {
   const conversation = useConversations((s) => s.items.find((c) => c.id === conversationId))

@@ -9,6 +9,7 @@ import { Spinner } from '../components/Spinner'
 import { cn } from '../lib/cn'
 import { formatTime } from '../lib/dates'
 import { snippetParts } from '../lib/snippet'
+import { errorText } from '../lib/errors'
 
 function Snippet({ html }: { html: string }) {
   return snippetParts(html).map((part, i) =>
@@ -65,7 +66,7 @@ export function SearchDialog({ open, onClose }: { open: boolean; onClose: () => 
           setError(null)
         })
         .catch((caught: unknown) => {
-          if (!controller.signal.aborted) setError(caught instanceof Error ? caught.message : String(caught))
+          if (!controller.signal.aborted) setError(errorText(caught))
         })
         .finally(() => {
           if (!controller.signal.aborted) setBusy(false)

@@ -17,6 +17,7 @@ import { useUi } from '../stores/ui'
 import { ArchivedDialog } from './ArchivedDialog'
 import { ConversationItem } from './ConversationItem'
 import { LoadFailed, Loading } from '../components/LoadState'
+import { errorText } from '../lib/errors'
 
 export function Sidebar() {
   const items = useConversations((s) => s.items)
@@ -77,7 +78,7 @@ export function Sidebar() {
   const act = (work: Promise<unknown>) =>
     work.then(
       () => setProblem(null),
-      (error: unknown) => setProblem(error instanceof Error ? error.message : String(error)),
+      (error: unknown) => setProblem(errorText(error)),
     )
 
   const confirmDelete = async () => {

@@ -9,12 +9,9 @@ import { Icon } from '../components/Icon'
 import { cn } from '../lib/cn'
 import { buildGraph, factSentence, factsAbout, searchFacts } from '../lib/memory'
 import { LoadFailed, ProblemAlert, Loading } from '../components/LoadState'
+import { errorText } from '../lib/errors'
 
 type Forgetting = { kind: 'fact'; fact: MemoryFact } | { kind: 'entity'; entity: MemoryEntity }
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
 
 function when(at: string): string {
   return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })

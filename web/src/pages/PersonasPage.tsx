@@ -18,6 +18,7 @@ import {
   type Persona,
   type PersonaRequest,
 } from '../stores/personas'
+import { errorText } from '../lib/errors'
 
 const field =
   'w-full rounded-lg border border-line bg-canvas px-3 py-2 text-sm text-fg placeholder:text-subtle focus:border-line-strong focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-0 aria-[invalid=true]:border-danger-line'
@@ -27,10 +28,6 @@ const secondary =
   'inline-flex items-center justify-center gap-1.5 rounded-lg border border-line px-3.5 py-2 text-sm font-medium hover:bg-surface disabled:opacity-50'
 const iconButton =
   'inline-flex size-8 shrink-0 items-center justify-center rounded-lg text-muted hover:bg-surface hover:text-fg disabled:opacity-50'
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
 
 type Editing = { kind: 'new' } | { kind: 'edit'; persona: Persona }
 

@@ -13,15 +13,12 @@ import { useDisplay, type DisplayOptions } from '../stores/display'
 import { defaultPersona, splitPersonas, usePersonas } from '../stores/personas'
 import { useTheme, type ThemePreference } from '../stores/theme'
 import { LoadFailed } from '../components/LoadState'
+import { errorText } from '../lib/errors'
 
 const field =
   'w-full rounded-lg border border-line bg-canvas px-3 py-2 text-sm text-fg placeholder:text-subtle focus:border-line-strong focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-0'
 const primary =
   'inline-flex items-center justify-center gap-1.5 rounded-lg bg-accent px-3.5 py-2 text-sm font-medium text-white hover:bg-accent-hover disabled:opacity-50'
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
 
 function when(at: string | null | undefined): string {
   if (!at) return 'never'

@@ -17,6 +17,7 @@ import { snippetParts } from '../lib/snippet'
 import { uploadFile } from '../lib/upload'
 import { LoadFailed, ProblemAlert, Loading } from '../components/LoadState'
 import { collectionsOf, useCollections, type Collection } from '../stores/collections'
+import { errorText } from '../lib/errors'
 
 const ACCEPT = '.txt,.md,.markdown,.csv,.html,.htm,.pdf,.docx'
 const PAGE = 50
@@ -27,10 +28,6 @@ interface Upload {
   size: number
   progress: number
   error: string | null
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 const STATUS_STYLE: Record<VaultDocument['status'], string> = {

@@ -2,6 +2,7 @@
 import { create } from 'zustand'
 import { api, ApiError } from '../api/client'
 import type { LoginRequest, NewAccountRequest, User } from '../api/types'
+import { errorText } from '../lib/errors'
 
 export type AuthStatus = 'loading' | 'needsSetup' | 'signedOut' | 'signedIn' | 'unreachable'
 
@@ -30,7 +31,7 @@ export const useAuth = create<AuthState>((set, get) => ({
       return
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) {
-        set({ status: 'unreachable', error: message(error) })
+        set({ status: 'unreachable', error: errorText(error) })
         return
       }
     }
@@ -38,7 +39,7 @@ export const useAuth = create<AuthState>((set, get) => ({
       const { needs_setup } = await api.setupStatus()
       set({ status: needs_setup ? 'needsSetup' : 'signedOut', user: null })
     } catch (error) {
-      set({ status: 'unreachable', error: message(error) })
+      set({ status: 'unreachable', error: errorText(error) })
     }
   },
   setup: async (body) => {
@@ -60,7 +61,3 @@ export const useAuth = create<AuthState>((set, get) => ({
     if (get().status === 'signedIn') set({ status: 'signedOut', user: null })
   },
 }))
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

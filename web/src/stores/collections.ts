@@ -8,6 +8,7 @@
 import { create } from 'zustand'
 import { request } from '../api/client'
 import type { components } from '../api/schema'
+import { errorText } from '../lib/errors'
 
 export type Collection = components['schemas']['Collection']
 export type ScopeItem = components['schemas']['ScopeItem']
@@ -113,10 +114,6 @@ interface CollectionsState {
   reset: () => void
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
 export const useCollections = create<CollectionsState>((set, get) => ({
   items: [],
   members: {},
@@ -138,7 +135,7 @@ export const useCollections = create<CollectionsState>((set, get) => ({
       const members = Object.fromEntries(full.map((f) => [f.collection.id, f.documents.map((d) => d.id)]))
       set({ items: items.slice().sort(byName), members, status: 'ready' })
     } catch (error) {
-      set({ status: 'error', error: message(error) })
+      set({ status: 'error', error: errorText(error) })
     }
   },
   loadDocuments: async (force = false) => {

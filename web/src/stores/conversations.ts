@@ -2,6 +2,7 @@
 import { create } from 'zustand'
 import { api } from '../api/client'
 import type { Conversation, ConversationUpdate } from '../api/types'
+import { errorText } from '../lib/errors'
 
 export const DEFAULT_TITLE = 'New conversation'
 const PAGE = 40
@@ -43,7 +44,7 @@ export const useConversations = create<ConversationsState>((set, get) => ({
       const page = await api.conversations({ limit: PAGE })
       set({ items: page.items, next: page.next ?? null, status: 'ready' })
     } catch (error) {
-      set({ status: 'error', error: error instanceof Error ? error.message : String(error) })
+      set({ status: 'error', error: errorText(error) })
     }
   },
   loadMore: async () => {
@@ -54,7 +55,7 @@ export const useConversations = create<ConversationsState>((set, get) => ({
       const page = await api.conversations({ limit: PAGE, cursor: next })
       set((s) => ({ items: merge(s.items, page.items), next: page.next ?? null }))
     } catch (error) {
-      set({ error: error instanceof Error ? error.message : String(error) })
+      set({ error: errorText(error) })
     } finally {
       set({ loadingMore: false })
     }

@@ -3,6 +3,7 @@
 import { create } from 'zustand'
 import { request } from '../api/client'
 import type { components } from '../api/schema'
+import { errorText } from '../lib/errors'
 
 export type Model = components['schemas']['ModelView']
 export type ActiveModel = components['schemas']['ActiveModel']
@@ -79,7 +80,7 @@ export const useModels = create<ModelsState>((set, get) => ({
       ])
       set({ models: list.models, active: active.model?.id ?? null, status: 'ready' })
     } catch (error) {
-      set({ status: 'error', error: error instanceof Error ? error.message : String(error) })
+      set({ status: 'error', error: errorText(error) })
     }
   },
   setPending: (model) => set({ pending: model }),

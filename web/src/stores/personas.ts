@@ -4,6 +4,7 @@ import { create } from 'zustand'
 import { api, request } from '../api/client'
 import type { components } from '../api/schema'
 import { useConversations } from './conversations'
+import { errorText } from '../lib/errors'
 
 export type Persona = components['schemas']['Persona']
 export type PersonaRequest = components['schemas']['PersonaRequest']
@@ -81,10 +82,6 @@ interface PersonasState {
   reset: () => void
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
 export const usePersonas = create<PersonasState>((set, get) => {
   /** Puts a persona in the list; a new default takes the flag from its scope's old one. */
   const put = (persona: Persona) =>
@@ -113,7 +110,7 @@ export const usePersonas = create<PersonasState>((set, get) => {
       try {
         set({ items: await api.personas(), status: 'ready' })
       } catch (error) {
-        set({ status: 'error', error: message(error) })
+        set({ status: 'error', error: errorText(error) })
       }
     },
     create: async (body, global = false) => {

@@ -8,7 +8,8 @@ import { Spinner } from '../../components/Spinner'
 import { cn } from '../../lib/cn'
 import { formatLatency } from '../../lib/adminFormat'
 import { ApiError } from '../../api/client'
-import { adminApi, errorText } from './api'
+import { errorText } from '../../lib/errors'
+import { adminApi } from './api'
 import type { BackendEntry, BackendHealth, BackendKind, BackendRequest } from './types'
 import {
   Badge,

@@ -5,7 +5,8 @@ import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { Icon } from '../../components/Icon'
 import { Loading, ProblemAlert } from '../../components/LoadState'
 import { formatWhen } from '../../lib/adminFormat'
-import { adminApi, errorText } from './api'
+import { errorText } from '../../lib/errors'
+import { adminApi } from './api'
 import type { Persona, PersonaRequest } from './types'
 import {
   Badge,

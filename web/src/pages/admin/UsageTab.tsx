@@ -21,7 +21,8 @@ import {
 } from '../../lib/adminUsage'
 import { cn } from '../../lib/cn'
 import { formatMs } from '../../lib/format'
-import { adminApi, errorText } from './api'
+import { errorText } from '../../lib/errors'
+import { adminApi } from './api'
 import type { UsageReport, User } from './types'
 import { Card, LoadError, Stat, fieldSm, labelSm, selectSm } from './ui'
 

@@ -102,7 +102,3 @@ async function probe<T>(path: string): Promise<T> {
 export function isForbidden(error: unknown): boolean {
   return error instanceof ApiError && error.status === 403
 }
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
