@@ -25,7 +25,8 @@ fn read_password() -> Result<String> {
     Ok(password)
 }
 
-async fn all_users(gantry: &Gantry) -> Result<Vec<User>> {
+/// Every account, a page at a time.
+pub(crate) async fn all_users(gantry: &Gantry) -> Result<Vec<User>> {
     let operator = gantry.operator();
     let mut users = Vec::new();
     let mut page = PageRequest::first(100);

@@ -11,7 +11,7 @@ use rustyline::error::ReadlineError;
 
 use crate::args::{AskArgs, ChatArgs};
 use crate::door::{AnswerEvent, Door};
-use crate::output::Style;
+use crate::output::{self, Style};
 
 /// How a streamed answer ended.
 enum Ended {
@@ -206,17 +206,7 @@ pub(crate) async fn chat(door: &Door, args: &ChatArgs) -> Result<bool> {
                     Err(error) => println!("{}", style.error(&format!("{error:#}"))),
                 },
                 "model" if rest.is_empty() => match door.models().await {
-                    Ok(models) => {
-                        for m in models {
-                            let mark =
-                                if Some(&m.id) == model.as_ref() || (model.is_none() && m.active) {
-                                    "*"
-                                } else {
-                                    " "
-                                };
-                            println!("{mark} {}  {}", m.id, style.dim(&m.backend));
-                        }
-                    }
+                    Ok(models) => output::models(style, &models, model.as_deref()),
                     Err(error) => println!("{}", style.error(&format!("{error:#}"))),
                 },
                 "model" => {

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::pin::Pin;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use futures::{Stream, StreamExt};
 use gantry::model::{CitedSource, Conversation, Document, Message, NewConversation, Role};
 use gantry::store::PageRequest;
@@ -292,23 +292,16 @@ pub(crate) async fn choose_user(gantry: &Gantry, email: Option<&str>) -> Result<
             .ok_or_else(|| anyhow!("--as {email}: no account has this email"))?;
         return Ok(gantry.for_user(user.id));
     }
-    let mut page = PageRequest::first(100);
-    loop {
-        let got = operator.users(page).await?;
-        if let Some(admin) = got
-            .items
-            .iter()
-            .find(|u| u.role == Role::Admin && !u.disabled)
-        {
-            return Ok(gantry.for_user(admin.id));
-        }
-        match got.next {
-            Some(cursor) => page = PageRequest::after(100, cursor),
-            None => bail!(
+    let users = crate::admin::all_users(gantry).await?;
+    let admin = users
+        .iter()
+        .find(|u| u.role == Role::Admin && !u.disabled)
+        .ok_or_else(|| {
+            anyhow!(
                 "no account yet: create the first with `gantry users add --email ... --name ...` (or open the web UI)"
-            ),
-        }
-    }
+            )
+        })?;
+    Ok(gantry.for_user(admin.id))
 }
 
 /// A conversation id from the command line.

@@ -247,11 +247,7 @@ async fn models(door: &Door, as_json: bool) -> Result<Outcome> {
     } else if models.is_empty() {
         println!("no models: configure a backend (GANTRY_LLM_URL), see `gantry doctor`");
     } else {
-        let style = output::Style::stdout();
-        for m in &models {
-            let mark = if m.active { "*" } else { " " };
-            println!("{mark} {}  {}", m.id, style.dim(&m.backend));
-        }
+        output::models(output::Style::stdout(), &models, None);
     }
     Ok(Outcome::Done)
 }

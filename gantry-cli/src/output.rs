@@ -48,6 +48,15 @@ impl Style {
     }
 }
 
+/// Prints the models, a star before the one that answers: `chosen`, else the default.
+pub(crate) fn models(style: Style, models: &[crate::door::ModelRow], chosen: Option<&str>) {
+    for m in models {
+        let answers = chosen.map_or(m.active, |chosen| chosen == m.id);
+        let mark = if answers { "*" } else { " " };
+        println!("{mark} {}  {}", m.id, style.dim(&m.backend));
+    }
+}
+
 /// Prints `value` as pretty JSON.
 pub(crate) fn json<T: Serialize>(value: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);

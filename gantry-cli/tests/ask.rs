@@ -5,42 +5,25 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 mod support;
 
-fn gantry(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_gantry"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("GANTRY_DATA_DIR", dir)
-        .env("GANTRY_LLM_URL", support::required("GANTRY_LLM_URL"))
-        .env("GANTRY_CONTEXT_LENGTH", "2048")
-        .env("GANTRY_LOG", "error")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Ok(minilm) = std::env::var("GANTRY_MINILM_DIR") {
-        command.env("GANTRY_MINILM_DIR", minilm);
-    }
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().unwrap();
-    {
-        use std::io::Write;
-        let mut input = child.stdin.take().unwrap();
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
-}
+use support::text;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// Runs `gantry` on `dir` with the real model server and embedder, then `env`.
+fn gantry(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let llm = support::required("GANTRY_LLM_URL");
+    let minilm = std::env::var("GANTRY_MINILM_DIR").ok();
+    let mut all = vec![
+        ("GANTRY_LLM_URL", llm.as_str()),
+        ("GANTRY_CONTEXT_LENGTH", "2048"),
+    ];
+    if let Some(minilm) = &minilm {
+        all.push(("GANTRY_MINILM_DIR", minilm.as_str()));
+    }
+    all.extend_from_slice(env);
+    support::run_gantry(dir, args, &all, stdin)
 }
 
 fn add_admin(dir: &Path) {
