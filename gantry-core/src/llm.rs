@@ -28,6 +28,10 @@ pub struct ChatRequest {
     pub messages: Vec<ChatMessage>,
     /// Sampling temperature.
     pub temperature: Option<f32>,
+    /// Nucleus sampling: draw only from the likeliest tokens whose probabilities add up
+    /// to this (0 to 1); `None` uses the backend's default.
+    #[serde(default)]
+    pub top_p: Option<f32>,
     /// Most tokens to generate.
     pub max_tokens: Option<u32>,
     /// Sequences that end generation.

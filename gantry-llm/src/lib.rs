@@ -9,13 +9,18 @@
 //! - [`HttpEmbedder`]: an [`Embedder`] over `/v1/embeddings`.
 //! - [`MiniLmEmbedder`] (feature `local`, on by default): all-MiniLM-L6-v2 in process on
 //!   candle, so Gantry has semantic memory with no embedding server.
+//! - [`gguf::GgufChatModel`] (feature `gguf`): a GGUF chat model of the llama family in
+//!   process on llama.cpp, so Gantry answers with no model server.
 
 mod backends;
 mod config;
 mod embed;
+#[cfg(feature = "gguf")]
+pub mod gguf;
 mod live;
 #[cfg(feature = "local")]
 pub mod local;
+pub mod model_dir;
 mod openai;
 mod retry;
 mod stream;

@@ -1,5 +1,6 @@
 //! The backends in use, replaceable while Gantry runs: when an admin adds or removes one,
 //! the next request goes to the new set, and requests already streaming finish on the old.
+//! With no backend, a fallback model (Gantry's in-process one) answers, if there is one.
 
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -9,11 +10,36 @@ use gantry_core::{Backend, Error, Result};
 
 use crate::backends::Backends;
 
-/// A [`ChatModel`] over whichever [`Backends`] are current (or none: every call is then
-/// refused as no model configured).
-#[derive(Debug, Default)]
+/// A [`ChatModel`] over whichever [`Backends`] are current; with none, the fallback model,
+/// and with neither, every call is refused as no model configured.
+#[derive(Default)]
 pub struct LiveBackends {
     current: RwLock<Option<Arc<Backends>>>,
+    fallback: Option<Arc<dyn ChatModel>>,
+}
+
+impl std::fmt::Debug for LiveBackends {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveBackends")
+            .field("current", &self.current)
+            .field("fallback", &self.fallback.is_some())
+            .finish()
+    }
+}
+
+/// The model a request goes to.
+enum InUse {
+    Backends(Arc<Backends>),
+    Fallback(Arc<dyn ChatModel>),
+}
+
+impl InUse {
+    fn model(&self) -> &dyn ChatModel {
+        match self {
+            Self::Backends(backends) => &**backends,
+            Self::Fallback(model) => &**model,
+        }
+    }
 }
 
 impl LiveBackends {
@@ -21,7 +47,19 @@ impl LiveBackends {
     pub fn new(backends: Option<Backends>) -> Self {
         Self {
             current: RwLock::new(backends.map(Arc::new)),
+            fallback: None,
         }
+    }
+
+    /// Answers with `model` whenever no backend is configured.
+    pub fn with_fallback(mut self, model: Arc<dyn ChatModel>) -> Self {
+        self.fallback = Some(model);
+        self
+    }
+
+    /// Whether a fallback model is set.
+    pub fn has_fallback(&self) -> bool {
+        self.fallback.is_some()
     }
 
     /// Uses `backends` (or none) from the next request on.
@@ -37,8 +75,11 @@ impl LiveBackends {
             .clone()
     }
 
-    fn in_use(&self) -> Result<Arc<Backends>> {
-        self.current().ok_or_else(|| {
+    fn in_use(&self) -> Result<InUse> {
+        if let Some(backends) = self.current() {
+            return Ok(InUse::Backends(backends));
+        }
+        self.fallback.clone().map(InUse::Fallback).ok_or_else(|| {
             Error::unavailable(
                 Backend::Component("chat model"),
                 "no chat model is configured: an admin adds a model backend",
@@ -50,17 +91,17 @@ impl LiveBackends {
 #[async_trait]
 impl ChatModel for LiveBackends {
     async fn complete(&self, request: ChatRequest) -> Result<ChatResponse> {
-        self.in_use()?.complete(request).await
+        self.in_use()?.model().complete(request).await
     }
 
     async fn stream(&self, request: ChatRequest) -> Result<ChatStream> {
-        self.in_use()?.stream(request).await
+        self.in_use()?.model().stream(request).await
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>> {
-        match self.current() {
-            Some(backends) => backends.list_models().await,
-            None => Ok(Vec::new()),
+        match self.in_use() {
+            Ok(model) => model.model().list_models().await,
+            Err(_) => Ok(Vec::new()),
         }
     }
 }

@@ -12,6 +12,8 @@ pub(crate) struct ChatBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub stop: &'a [String],
@@ -48,6 +50,7 @@ impl<'a> ChatBody<'a> {
                 })
                 .collect(),
             temperature: request.temperature,
+            top_p: request.top_p,
             max_tokens: request.max_tokens,
             stop: &request.stop,
             seed: request.seed,

@@ -10,5 +10,9 @@
 
 use gantry_test::fault_server;
 mod faults;
+#[cfg(feature = "gguf")]
+mod gguf;
+#[cfg(feature = "gguf")]
+mod gguf_parity;
 mod minilm;
 mod real_server;

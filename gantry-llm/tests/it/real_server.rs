@@ -16,7 +16,7 @@ fn server_url() -> Option<String> {
 
 /// llama-server decodes concurrent requests in one batch, and batching changes the
 /// floating-point results; these tests compare answers, so they take turns.
-static SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub static SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn backend(url: &str) -> OpenAiBackend {
     let mut config = BackendConfig::new("llama", url);
