@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! data_dir = "/var/lib/gantry"
-//! minilm_dir = "/opt/models/all-MiniLM-L6-v2"
+//! models_dir = "/opt/models"      # a .gguf chat model and all-MiniLM-L6-v2 in process
 //! extraction = "deterministic"
 //!
 //! [[backends]]
@@ -195,6 +195,14 @@ pub struct Config {
     /// named `default`, with `GANTRY_LLM_API_KEY`, `GANTRY_LLM_MODEL` and `GANTRY_LLM_KIND`
     /// (`openai`, `tabbyapi`, `llamacpp`, `ollama`, `vllm`).
     pub backends: Vec<BackendConfig>,
+    /// Where Gantry looks for models to run in process (default `<data_dir>/models`): the
+    /// first `.gguf` file by name is the chat model when no backend is configured, and an
+    /// `all-MiniLM-L6-v2` folder the embedder when `minilm_dir` is not set.
+    /// `GANTRY_MODELS_DIR`.
+    pub models_dir: Option<PathBuf>,
+    /// A `.gguf` chat model file, instead of the first in `models_dir`.
+    /// `GANTRY_CHAT_MODEL`.
+    pub chat_model: Option<PathBuf>,
     /// The local all-MiniLM-L6-v2 model directory, for in-process embeddings.
     /// `GANTRY_MINILM_DIR`.
     pub minilm_dir: Option<PathBuf>,
@@ -229,6 +237,8 @@ impl Default for Config {
             data_dir: PathBuf::from("gantry-data"),
             database_url: None,
             backends: Vec::new(),
+            models_dir: None,
+            chat_model: None,
             minilm_dir: None,
             embedding_model: None,
             extraction: Extraction::default(),
@@ -243,13 +253,15 @@ impl Default for Config {
 }
 
 /// Names every environment variable [`Config::with_env`] reads.
-pub const ENV_VARS: [&str; 16] = [
+pub const ENV_VARS: [&str; 18] = [
     "GANTRY_DATA_DIR",
     "GANTRY_DATABASE_URL",
     "GANTRY_LLM_URL",
     "GANTRY_LLM_API_KEY",
     "GANTRY_LLM_MODEL",
     "GANTRY_LLM_KIND",
+    "GANTRY_MODELS_DIR",
+    "GANTRY_CHAT_MODEL",
     "GANTRY_MINILM_DIR",
     "GANTRY_EMBEDDING_MODEL",
     "GANTRY_EXTRACTION",
@@ -347,6 +359,12 @@ impl Config {
         }
         if let Some(program) = get("GANTRY_EXTRACT_PROGRAM") {
             self.extract_program = Some(PathBuf::from(program));
+        }
+        if let Some(dir) = get("GANTRY_MODELS_DIR") {
+            self.models_dir = Some(PathBuf::from(dir));
+        }
+        if let Some(file) = get("GANTRY_CHAT_MODEL") {
+            self.chat_model = Some(PathBuf::from(file));
         }
         if let Some(dir) = get("GANTRY_MINILM_DIR") {
             self.minilm_dir = Some(PathBuf::from(dir));
@@ -475,6 +493,28 @@ impl Config {
             quotas: self.quotas,
             ..gantry_core::engine::EngineSettings::default()
         }
+    }
+
+    /// Where models run in process are looked for: `models_dir`, else `<data_dir>/models`.
+    pub fn models_dir(&self) -> PathBuf {
+        self.models_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("models"))
+    }
+
+    /// The all-MiniLM-L6-v2 folder to embed with: `minilm_dir`, else the one in the
+    /// models directory when it is there.
+    pub fn embedder_dir(&self) -> Option<PathBuf> {
+        self.minilm_dir.clone().or_else(|| {
+            let dir = self.models_dir().join("all-MiniLM-L6-v2");
+            dir.join("config.json").is_file().then_some(dir)
+        })
+    }
+
+    /// The in-process chat model these settings point at (used when no backend is
+    /// configured), or why there is none.
+    pub fn in_process_chat_model(&self) -> gantry_llm::model_dir::ChatModelChoice {
+        gantry_llm::model_dir::choose_chat_model(self.chat_model.as_deref(), &self.models_dir())
     }
 
     /// The database to open: `database_url`, or the SQLite file in `data_dir`.

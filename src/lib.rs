@@ -40,6 +40,7 @@ pub use gantry_store::{
 };
 
 mod config;
+mod in_process;
 mod models;
 mod sdk;
 pub use config::{Accounts, Chat, Config, ENV_VARS, Extraction, Server};
@@ -48,6 +49,7 @@ pub use gantry_memory::HybridOptions;
 /// (PDFs are read in a separate, resource-limited process; without this call Gantry looks
 /// for `gantry-extract` beside the program or on `PATH`).
 pub use gantry_memory::serve_reader_if_asked;
+pub use in_process::ChatModelInUse;
 pub use models::{BackendHealth, BackendSource, BackendView};
 pub use sdk::{CLOSE_CATCH_UP, Gantry, GantryBuilder, IndexStatus, MAX_EMBED_INPUTS};
 

@@ -20,6 +20,7 @@ use gantry_memory::{
 };
 
 use crate::config::{Config, Extraction};
+use crate::in_process::ChatModelInUse;
 
 /// How long a document may stay `processing` on a shared database before start-up takes
 /// it for one whose reading was interrupted.
@@ -113,6 +114,7 @@ pub struct IndexStatus {
 #[derive(Default)]
 struct Running {
     chat: Option<Arc<dyn ChatModel>>,
+    chat_in_use: ChatModelInUse,
     live: Option<Arc<LiveBackends>>,
     embedder: Option<Arc<dyn Embedder>>,
     indexer: Option<Arc<Indexer>>,
@@ -125,6 +127,8 @@ struct Inner {
     store: Arc<dyn Store>,
     engine: Engine,
     chat: Option<Arc<dyn ChatModel>>,
+    /// Which model answers, as opened.
+    chat_in_use: ChatModelInUse,
     /// The configured and admin-added backends, when Gantry chats through them (not with
     /// a chat model of the program's own).
     live: Option<Arc<LiveBackends>>,
@@ -245,11 +249,23 @@ impl GantryBuilder {
 
         // The configured backends and those admins added while Gantry ran, behind one
         // replaceable handle, unless the program brought a chat model of its own.
-        let live = match &self.chat {
-            Some(_) => None,
-            None => Some(Arc::new(LiveBackends::new(
-                crate::models::backends_from(&config, &*store).await?,
-            ))),
+        // With no backend, the in-process model (if there is one) answers until an admin
+        // adds one.
+        let (live, chat_in_use) = match &self.chat {
+            Some(_) => (None, ChatModelInUse::Custom),
+            None => {
+                let backends = crate::models::backends_from(&config, &*store).await?;
+                let (fallback, in_use) = match &backends {
+                    Some(_) => (None, ChatModelInUse::Backends),
+                    None => crate::in_process::load(&config).await?,
+                };
+                let live = LiveBackends::new(backends);
+                let live = match fallback {
+                    Some(model) => live.with_fallback(model),
+                    None => live,
+                };
+                (Some(Arc::new(live)), in_use)
+            }
         };
         let backends = live.as_ref().and_then(|live| live.current());
         let chat: Option<Arc<dyn ChatModel>> = match (self.chat, &live) {
@@ -273,7 +289,9 @@ impl GantryBuilder {
         let mode = match (config.extraction, &chat) {
             (Extraction::Off, _) => ExtractionMode::Off,
             (Extraction::Deterministic, _) => ExtractionMode::Deterministic,
-            (Extraction::Llm, Some(chat)) if backends.is_some() || live.is_none() => {
+            (Extraction::Llm, Some(chat))
+                if backends.is_some() || live.as_ref().is_none_or(|live| live.has_fallback()) =>
+            {
                 ExtractionMode::Llm(LlmExtractor::new(
                     chat.clone(),
                     config.engine_settings().default_model,
@@ -336,6 +354,7 @@ impl GantryBuilder {
             engine,
             Running {
                 chat,
+                chat_in_use,
                 live,
                 embedder,
                 indexer: Some(indexer),
@@ -365,7 +384,7 @@ async fn configured_embedder(
     config: &Config,
     backends: Option<&Backends>,
 ) -> Result<Option<Arc<dyn Embedder>>> {
-    match (&config.minilm_dir, &config.embedding_model) {
+    match (&config.embedder_dir(), &config.embedding_model) {
         (Some(dir), _) => {
             let dir = dir.clone();
             let model = tokio::task::spawn_blocking(move || MiniLmEmbedder::load(dir))
@@ -415,6 +434,7 @@ impl Gantry {
                 store,
                 engine,
                 chat: running.chat,
+                chat_in_use: running.chat_in_use,
                 live: running.live,
                 embedder: running.embedder,
                 indexer: running.indexer,
@@ -532,6 +552,11 @@ impl Gantry {
             )
         })?;
         embedder.embed(texts).await
+    }
+
+    /// Which chat model answers (as opened; an admin may add backends since).
+    pub fn chat_model_in_use(&self) -> &ChatModelInUse {
+        &self.inner.chat_in_use
     }
 
     /// The embedder's model id, when there is one (without, retrieval is by keywords).

@@ -163,7 +163,7 @@ pub(crate) async fn doctor(config: Result<Config>, as_json: bool) -> Result<bool
         ));
     }
 
-    match &config.minilm_dir {
+    match &config.embedder_dir() {
         Some(dir) if dir.join("tokenizer.json").exists() && dir.join("config.json").exists() => {
             findings.push(ok(
                 "embeddings",
@@ -197,13 +197,32 @@ pub(crate) async fn doctor(config: Result<Config>, as_json: bool) -> Result<bool
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()?;
-    if config.backends.is_empty() {
-        findings.push(bad(
-            "models",
+    let in_process = config.in_process_chat_model();
+    match in_process.path() {
+        _ if !config.backends.is_empty() => findings.push(ok(
+            "chat model",
+            format!("the model backends below (not in process: {in_process})"),
+        )),
+        Some(path) if cfg!(feature = "gguf") => findings.push(ok(
+            "chat model",
+            format!(
+                "{} in process ({} MB), until a backend is added",
+                path.display(),
+                std::fs::metadata(path).map_or(0, |m| m.len()) / 1_000_000
+            ),
+        )),
+        Some(path) => findings.push(bad(
+            "chat model",
             "warn",
-            "no model backend configured: chat is unavailable".to_owned(),
-            "set GANTRY_LLM_URL to an OpenAI-compatible server (llama.cpp, Ollama, vLLM...), or add one on the web UI's Admin page",
-        ));
+            format!("none: this build cannot run {} in process", path.display()),
+            "build gantry with its default features (`gguf`), or set GANTRY_LLM_URL",
+        )),
+        None => findings.push(bad(
+            "chat model",
+            "warn",
+            format!("no model backend configured, and in process: {in_process}: chat is unavailable"),
+            "run scripts/fetch-models (or set GANTRY_CHAT_MODEL to a .gguf file), or set GANTRY_LLM_URL to an OpenAI-compatible server (llama.cpp, Ollama, vLLM...), or add one on the web UI's Admin page",
+        )),
     }
     for backend in &config.backends {
         let check = format!("model backend {}", backend.name);

@@ -282,13 +282,13 @@ fn print_search(results: &gantry::SearchResults) {
 
 /// Logs go to stderr (what the command prints goes to stdout): `GANTRY_LOG` (or
 /// `RUST_LOG`) says what, in `tracing`'s filter syntax (default `info`: one line per HTTP
-/// request, warnings, errors); `GANTRY_LOG_FORMAT=json` writes one JSON object per line,
+/// request, warnings, errors; llama.cpp's own lines from warnings up); `GANTRY_LOG_FORMAT=json` writes one JSON object per line,
 /// for log collectors.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("GANTRY_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+        .unwrap_or_else(|_| EnvFilter::new("info,llama_cpp_2=warn"));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

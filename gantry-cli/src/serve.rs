@@ -1,7 +1,7 @@
 //! `gantry serve`: the whole stack behind the HTTP API and the web UI, until a signal.
 
 use anyhow::{Context, Result};
-use gantry::{Config, Gantry, NewAccount};
+use gantry::{ChatModelInUse, Config, Gantry, NewAccount};
 
 use crate::door::ServerFile;
 
@@ -33,11 +33,19 @@ pub(crate) async fn serve(config: Config) -> Result<()> {
         Some(embedder) => println!("  embeddings  {embedder}"),
         None => println!("  embeddings  none (set GANTRY_MINILM_DIR): keyword search only"),
     }
-    if gantry.config().backends.is_empty() {
-        println!("  models      none configured (set GANTRY_LLM_URL): chat is unavailable");
-    }
-    for backend in &gantry.config().backends {
-        println!("  model       {} at {}", backend.name, backend.base_url);
+    match gantry.chat_model_in_use() {
+        ChatModelInUse::Backends if gantry.config().backends.is_empty() => {
+            println!("  models      the backends added on the Admin page");
+        }
+        ChatModelInUse::Backends => {
+            for backend in &gantry.config().backends {
+                println!("  model       {} at {}", backend.name, backend.base_url);
+            }
+        }
+        ChatModelInUse::None { reason } => {
+            println!("  model       none: chat is unavailable: {reason}");
+        }
+        in_use => println!("  model       {in_use}"),
     }
     let data_dir = gantry.config().data_dir.clone();
     let served = gantry_server::serve(gantry, shutdown_signal(), |listening| {

@@ -45,6 +45,8 @@ pub const MAX_DESCRIPTION_BYTES: usize = 2 * 1024;
 pub const MAX_STOP_SEQUENCES: usize = 4;
 /// The longest stop sequence.
 pub const MAX_STOP_BYTES: usize = 256;
+/// Longest JSON schema for an answer, as JSON.
+pub const MAX_JSON_SCHEMA_BYTES: usize = 32 * 1024;
 /// The most earlier messages a caller may send with a question (see
 /// [`TurnOptions::history`](crate::engine::TurnOptions)).
 pub const MAX_HISTORY_MESSAGES: usize = 1_000;
@@ -126,6 +128,34 @@ pub fn temperature(value: Option<f32>) -> Result<()> {
         )),
         _ => Ok(()),
     }
+}
+
+/// A `top_p` between 0 and 1, when given.
+pub fn top_p(value: Option<f32>) -> Result<()> {
+    match value {
+        Some(p) if !(0.0..=1.0).contains(&p) => Err(Error::invalid(
+            "top_p",
+            format!("must be between 0 and 1, got {p}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A JSON schema for an answer, when given: an object of at most
+/// [`MAX_JSON_SCHEMA_BYTES`] as JSON.
+pub fn json_schema(schema: Option<&serde_json::Value>) -> Result<()> {
+    let Some(schema) = schema else { return Ok(()) };
+    if !schema.is_object() {
+        return Err(Error::invalid("json_schema", "must be a JSON object"));
+    }
+    let size = serde_json::to_string(schema).map_or(usize::MAX, |s| s.len());
+    if size > MAX_JSON_SCHEMA_BYTES {
+        return Err(Error::invalid(
+            "json_schema",
+            format!("is {size} bytes as JSON; at most {MAX_JSON_SCHEMA_BYTES}"),
+        ));
+    }
+    Ok(())
 }
 
 /// A page size between 1 and [`MAX_PAGE`].

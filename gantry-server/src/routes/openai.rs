@@ -59,6 +59,12 @@ pub(crate) struct CompletionRequest {
     stop: Option<Stop>,
     /// For reproducible sampling, where the backend supports it.
     seed: Option<u64>,
+    /// Nucleus sampling, 0 to 1.
+    top_p: Option<f32>,
+    /// `text` (the default), `json_object`, or `json_schema` with a schema the answer must
+    /// follow; backends with constrained decoding (the in-process model) cannot answer
+    /// anything else.
+    response_format: Option<ResponseFormat>,
     /// How many answers: only 1.
     n: Option<u32>,
     /// Tools: not supported.
@@ -67,6 +73,45 @@ pub(crate) struct CompletionRequest {
     /// The id of one of the caller's conversations to record the exchange in; anything
     /// else is ignored.
     user: Option<String>,
+}
+
+/// `response_format`.
+#[derive(Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum ResponseFormat {
+    /// Free text.
+    Text,
+    /// Any JSON object.
+    JsonObject,
+    /// JSON that follows `json_schema.schema`.
+    JsonSchema {
+        /// The schema and its name.
+        json_schema: JsonSchemaFormat,
+    },
+}
+
+/// `response_format.json_schema`.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct JsonSchemaFormat {
+    /// A name for the schema (not used).
+    #[allow(dead_code)]
+    name: Option<String>,
+    /// The JSON schema (an object, at most 32 KiB as JSON).
+    #[schema(value_type = Object)]
+    schema: serde_json::Value,
+    /// Whether to follow it exactly (Gantry always asks for that).
+    #[allow(dead_code)]
+    strict: Option<bool>,
+}
+
+impl ResponseFormat {
+    fn schema(&self) -> Option<serde_json::Value> {
+        match self {
+            Self::Text => None,
+            Self::JsonObject => Some(serde_json::json!({ "type": "object" })),
+            Self::JsonSchema { json_schema } => Some(json_schema.schema.clone()),
+        }
+    }
 }
 
 /// `stream_options`.
@@ -207,6 +252,11 @@ impl CompletionRequest {
                 max_tokens: self.max_completion_tokens.or(self.max_tokens),
                 stop,
                 seed: self.seed,
+                top_p: self.top_p,
+                json_schema: self
+                    .response_format
+                    .as_ref()
+                    .and_then(ResponseFormat::schema),
                 instructions: Some(instructions.join("\n\n")).filter(|i| !i.trim().is_empty()),
                 history: sent_history.then_some(history),
             },

@@ -1527,6 +1527,7 @@ export interface components {
              * @description How many answers: only 1.
              */
             n?: number | null;
+            response_format?: null | components["schemas"]["ResponseFormat"];
             /**
              * Format: int64
              * @description For reproducible sampling, where the backend supports it.
@@ -1543,6 +1544,11 @@ export interface components {
             temperature?: number | null;
             /** @description Tools: not supported. */
             tools?: Record<string, never>[] | null;
+            /**
+             * Format: float
+             * @description Nucleus sampling, 0 to 1.
+             */
+            top_p?: number | null;
             /**
              * @description The id of one of the caller's conversations to record the exchange in; anything
              *     else is ignored.
@@ -1859,6 +1865,15 @@ export interface components {
          * @description Identifies an invite code.
          */
         InviteId: string;
+        /** @description `response_format.json_schema`. */
+        JsonSchemaFormat: {
+            /** @description A name for the schema (not used). */
+            name?: string | null;
+            /** @description The JSON schema (an object, at most 32 KiB as JSON). */
+            schema: Record<string, never>;
+            /** @description Whether to follow it exactly (Gantry always asks for that). */
+            strict?: boolean | null;
+        };
         /** @description A model to load. */
         LoadRequest: {
             /** @description The model to load. */
@@ -2473,6 +2488,19 @@ export interface components {
          * @description Identifies a knowledge-graph relation (a fact).
          */
         RelationId: string;
+        /** @description `response_format`. */
+        ResponseFormat: {
+            /** @enum {string} */
+            type: "text";
+        } | {
+            /** @enum {string} */
+            type: "json_object";
+        } | {
+            /** @description The schema and its name. */
+            json_schema: components["schemas"]["JsonSchemaFormat"];
+            /** @enum {string} */
+            type: "json_schema";
+        };
         /**
          * @description What a user may do: admins manage users, models and global personas.
          * @enum {string}

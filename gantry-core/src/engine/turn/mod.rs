@@ -48,6 +48,12 @@ pub struct TurnOptions {
     pub stop: Vec<String>,
     /// A seed for reproducible sampling, where the backend supports it.
     pub seed: Option<u64>,
+    /// Nucleus sampling (0 to 1), where the backend supports it.
+    pub top_p: Option<f32>,
+    /// A JSON schema the answer must follow (an object, at most
+    /// [`validate::MAX_JSON_SCHEMA_BYTES`] as JSON); backends that support constrained
+    /// decoding, such as the in-process model, cannot answer anything else.
+    pub json_schema: Option<serde_json::Value>,
     /// Instructions added after the persona's system prompt: what an OpenAI-style client
     /// sends as its system message.
     pub instructions: Option<String>,
@@ -63,6 +69,8 @@ impl TurnOptions {
     pub fn validate(&self) -> Result<()> {
         validate::optional("model", self.model.as_deref(), validate::MAX_MODEL_BYTES)?;
         validate::temperature(self.temperature)?;
+        validate::top_p(self.top_p)?;
+        validate::json_schema(self.json_schema.as_ref())?;
         if self.max_tokens == Some(0) {
             return Err(Error::invalid("max_tokens", "must be at least 1"));
         }
@@ -270,6 +278,8 @@ struct Plan {
     max_tokens: Option<u32>,
     stop: Vec<String>,
     seed: Option<u64>,
+    top_p: Option<f32>,
+    json_schema: Option<serde_json::Value>,
     /// The caller's history, used instead of the saved one.
     history: Option<Vec<ChatMessage>>,
     chat: Arc<dyn ChatModel>,
@@ -445,6 +455,8 @@ impl Engine {
             max_tokens: Some(self.answer_limit(options.max_tokens)),
             stop: options.stop.clone(),
             seed: options.seed,
+            top_p: options.top_p,
+            json_schema: options.json_schema.clone(),
             history: options.history.clone(),
             chat,
         })

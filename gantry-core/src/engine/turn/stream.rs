@@ -115,7 +115,8 @@ impl Engine {
             max_tokens: plan.max_tokens,
             stop: plan.stop.clone(),
             seed: plan.seed,
-            ..ChatRequest::default()
+            top_p: plan.top_p,
+            json_schema: plan.json_schema.clone(),
         };
         streamed.started = Some(Instant::now());
         // The answer's row exists from the start and grows as the answer does, so a crash
