@@ -7,16 +7,24 @@ use gantry_core::llm::{ChatMessage, ChatModel, ChatRequest};
 use gantry_core::model::MessageRole;
 use gantry_core::{Backend, Error, Result};
 
-use super::facts::{ExtractedFacts, MAX_EXTRACTED};
+use super::facts::ExtractedFacts;
 
 /// Longest text handed to the model; a fact-bearing message is far shorter.
 const MAX_INPUT_BYTES: usize = 16 * 1024;
 /// Longest bad answer echoed back to the model when asking again.
 const MAX_ECHO_BYTES: usize = 1024;
-/// Most tokens an extraction answer may take. A turn's facts fit easily; a small model that
-/// rambles is cut off here, so a prompt, one unusable answer echoed back and the retry's
-/// answer still fit a 2,048-token context.
-const MAX_ANSWER_TOKENS: u32 = 512;
+/// Most tokens an extraction answer may take. The schema's bounds keep a whole answer
+/// well inside it, so a small model that repeats itself reaches the end of a list, not the
+/// end of its budget; a prompt, one unusable answer echoed back and the retry's answer
+/// still fit a 2,048-token context.
+const MAX_ANSWER_TOKENS: u32 = 640;
+/// Most entities, and most facts, the schema lets the model list (one turn rarely states
+/// more; [`MAX_EXTRACTED`](super::facts::MAX_EXTRACTED) still bounds what is kept from any other source).
+const MAX_LISTED: usize = 8;
+/// Longest name the schema allows, in characters.
+const MAX_NAME_CHARS: usize = 48;
+/// Longest kind or predicate the schema allows, in characters.
+const MAX_WORD_CHARS: usize = 32;
 
 const SYSTEM_PROMPT: &str = "You extract facts for a personal knowledge graph from one chat \
 message. Answer with one JSON object and nothing else, of the form \
@@ -29,28 +37,30 @@ subject and object must be the name of an entity in the list. Only facts the mes
 states, no guesses. If there are none, answer {\"entities\":[],\"relations\":[]}.";
 
 /// The JSON schema of [`ExtractedFacts`], sent with the request so servers that support
-/// constrained decoding cannot answer anything else.
+/// constrained decoding cannot answer anything else. Lists and strings are bounded, so
+/// the longest answer it admits fits [`MAX_ANSWER_TOKENS`] in practice.
 fn schema() -> serde_json::Value {
-    let string = serde_json::json!({ "type": "string" });
+    let name = serde_json::json!({ "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS });
+    let word = serde_json::json!({ "type": "string", "minLength": 1, "maxLength": MAX_WORD_CHARS });
     serde_json::json!({
         "type": "object",
         "properties": {
             "entities": {
                 "type": "array",
-                "maxItems": MAX_EXTRACTED,
+                "maxItems": MAX_LISTED,
                 "items": {
                     "type": "object",
-                    "properties": { "name": string, "kind": string },
+                    "properties": { "name": name, "kind": word },
                     "required": ["name", "kind"],
                     "additionalProperties": false
                 }
             },
             "relations": {
                 "type": "array",
-                "maxItems": MAX_EXTRACTED,
+                "maxItems": MAX_LISTED,
                 "items": {
                     "type": "object",
-                    "properties": { "subject": string, "predicate": string, "object": string },
+                    "properties": { "subject": name, "predicate": word, "object": name },
                     "required": ["subject", "predicate", "object"],
                     "additionalProperties": false
                 }
