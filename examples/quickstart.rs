@@ -1,12 +1,15 @@
 //! Embed Gantry and chat with memory across two conversations.
-//! `GANTRY_LLM_URL=http://127.0.0.1:8080/v1 cargo run --example quickstart`
+//! `GANTRY_LLM_URL=http://127.0.0.1:8080/v1 cargo run --example quickstart`, or with the
+//! in-process model: `GANTRY_MODELS_DIR=~/.cache/gantry/models cargo run --features gguf
+//! --example quickstart` (what `scripts/quickstart` does).
 use futures::StreamExt;
 use gantry::Error;
 use gantry::prelude::*;
 
 #[tokio::main]
 async fn main() -> gantry::Result<()> {
-    // SQLite and indexes in ./gantry-data (GANTRY_DATA_DIR), the model from GANTRY_LLM_URL.
+    // SQLite and indexes in ./gantry-data (GANTRY_DATA_DIR), the model from GANTRY_LLM_URL,
+    // else the .gguf file in GANTRY_MODELS_DIR.
     let gantry = Gantry::open(Config::load(None)?).await?;
     let (email, password) = ("me@example.com", "a passphrase");
     let user = match gantry.sign_in(email, password).await {
