@@ -101,12 +101,7 @@ impl Shared {
                     .with_n_threads(self.threads)
                     .with_n_threads_batch(self.threads),
             )
-            .map_err(|e| {
-                Error::unavailable(
-                    Backend::Component("in-process chat model"),
-                    format!("cannot create a context of {tokens} tokens: {e}"),
-                )
-            })
+            .map_err(|e| failed(format!("cannot create a context of {tokens} tokens: {e}")))
     }
 }
 
@@ -129,6 +124,14 @@ impl std::fmt::Debug for GgufChatModel {
             .field("context_length", &self.shared.context_length)
             .finish_non_exhaustive()
     }
+}
+
+/// The in-process model cannot answer now, for this reason.
+pub(crate) fn failed(what: impl std::fmt::Display) -> Error {
+    Error::unavailable(
+        Backend::Component("in-process chat model"),
+        what.to_string(),
+    )
 }
 
 /// llama.cpp's process-wide state, started once; its log lines go to `tracing`.
@@ -367,8 +370,7 @@ impl GgufChatModel {
             out,
         }) {
             Ok(()) => Ok(answer),
-            Err(TrySendError::Full(_)) => Err(Error::unavailable(
-                Backend::Component("in-process chat model"),
+            Err(TrySendError::Full(_)) => Err(failed(
                 "busy: too many requests are waiting; try again shortly",
             )),
             Err(TrySendError::Disconnected(_)) => {

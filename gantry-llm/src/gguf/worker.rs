@@ -5,15 +5,15 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use gantry_core::llm::TokenUsage;
-use gantry_core::{Backend, Error, Result};
+use gantry_core::{Error, Result};
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use tokio::sync::mpsc::Sender;
 
-use super::Shared;
 use super::text::TextAssembler;
+use super::{Shared, failed};
 
 /// Tokens decoded at once while reading a prompt.
 pub(crate) const BATCH: usize = 512;
@@ -52,13 +52,6 @@ pub(crate) struct Job {
 /// A token position as llama.cpp counts them (prompts are far shorter than `i32::MAX`).
 fn position(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-fn failed(what: impl std::fmt::Display) -> Error {
-    Error::unavailable(
-        Backend::Component("in-process chat model"),
-        what.to_string(),
-    )
 }
 
 /// A worker: builds its context (reporting the outcome on `ready`), then serves jobs until
